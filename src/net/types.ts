@@ -1,0 +1,26 @@
+/** A transport-layer payload extracted from one frame (after link, IP and IP reassembly). */
+export interface TransportSegment {
+  /** Frame number where the segment (or the last IP fragment of it) arrived. */
+  frame: number;
+  sec: number;
+  nsec: number;
+  proto: 'tcp' | 'udp';
+  /** Printable addresses: "10.0.0.1" or "fe80::1". */
+  srcIp: string;
+  dstIp: string;
+  srcPort: number;
+  dstPort: number;
+  /** TCP only (0 for UDP). */
+  seq: number;
+  ack: number;
+  /** TCP flag bits as on the wire (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10). */
+  flags: number;
+  payload: Uint8Array;
+}
+
+/** Result of decoding a frame down to the transport layer. */
+export type LinkDecodeResult =
+  | { ok: true; segment: TransportSegment }
+  /** The frame is valid but holds nothing for us yet (e.g. a non-final IP fragment). */
+  | { ok: 'pending' }
+  | { ok: false; reason: string };

@@ -1,0 +1,33 @@
+/** One captured frame as read from a capture source (pcap, pcapng, live). */
+export interface Frame {
+  /** 1-based frame number, in read order (same numbering as Wireshark/tshark). */
+  no: number;
+  /** Capture time: whole seconds since the epoch. */
+  sec: number;
+  /** Capture time: nanoseconds within `sec` (0..999_999_999), whatever the file's resolution. */
+  nsec: number;
+  /** LINKTYPE_* value of the interface the frame was captured on. */
+  linktype: number;
+  /** Captured bytes (may be shorter than origLen when the capture used a snap length). */
+  data: Uint8Array;
+  /** Length of the frame on the wire. */
+  origLen: number;
+}
+
+/** Something that is wrong with the capture file itself (not with a packet inside it). */
+export interface SourceProblem {
+  /** Byte offset in the (decompressed) file where the problem was found. */
+  offset: number;
+  reason: string;
+}
+
+/**
+ * A capture source yields frames in batches so that the hot path does not pay for one
+ * promise per frame; consumers pull, which gives backpressure for free.
+ * Problems in the file (truncated record, bad block) are reported through `onProblem`
+ * and the source stops or resynchronises; it never throws for bad file content.
+ * It throws (rejects) only for I/O errors such as a missing file.
+ */
+export interface CaptureSource {
+  batches(): AsyncIterable<Frame[]>;
+}
