@@ -27,7 +27,17 @@ export interface OpaqueAuth {
   offset: number;
   sys?: AuthSysParams;
   gss?: GssCredential;
+  /** Set when the flavor's body could not be decoded (the header itself stays usable). */
+  problem?: string;
 }
+
+/**
+ * How the bytes at bodyOffset are wrapped when they are not plain procedure arguments/results
+ * (RFC 2203): 'gss-integrity' = databody_integ (seq_num + args, then a checksum),
+ * 'gss-privacy' = encrypted databody_priv (undecodable without keys), 'gss-control' = a GSS
+ * context INIT / CONTINUE_INIT / DESTROY message instead of the procedure's arguments.
+ */
+export type RpcBodyWrap = 'gss-integrity' | 'gss-privacy' | 'gss-control';
 
 export interface RpcCallHeader {
   xid: number;
@@ -40,6 +50,8 @@ export interface RpcCallHeader {
   verf: OpaqueAuth;
   /** Offset in the record where the procedure's arguments begin. */
   bodyOffset: number;
+  /** Present when the arguments are not plain XDR (RPCSEC_GSS integrity/privacy/control). */
+  bodyWrap?: RpcBodyWrap;
 }
 
 export interface RpcReplyHeader {
