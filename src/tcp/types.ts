@@ -5,6 +5,11 @@ export interface ConnectionKey {
   /** The endpoint that opened the connection (SYN sender) when seen, else the first sender. */
   a: string; // "ip:port"
   b: string; // "ip:port"
+  /**
+   * 'udp' for a UDP flow: each StreamBytes event then carries exactly one datagram (one RPC
+   * message, no record marking). Absent or 'tcp' for a TCP connection (a byte stream).
+   */
+  transport?: 'tcp' | 'udp';
 }
 
 /** In-order bytes delivered for one direction of a connection. */

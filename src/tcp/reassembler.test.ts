@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import type { TransportSegment } from '../net/types.js';
+import { TcpReassembler } from './reassembler.js';
+import type { StreamEvent } from './types.js';
+
+const FIN = 0x01;
+const SYN = 0x02;
+const RST = 0x04;
+const ACK = 0x10;
+
+const C = { ip: '10.0.0.1', port: 731 };
+const S = { ip: '10.0.0.2', port: 2049 };
+
+let frameNo = 0;
+function seg(from: 'c' | 's', seq: number, data: string | Uint8Array, flags = ACK): TransportSegment {
+  const [src, dst] = from === 'c' ? [C, S] : [S, C];
+  const payload = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  frameNo++;
+  return { frame: frameNo, sec: 1000 + frameNo, nsec: 0, proto: 'tcp', srcIp: src.ip, dstIp: dst.ip, srcPort: src.port, dstPort: dst.port, seq: seq >>> 0, ack: 0, flags, payload };
+}
+
+interface Harness {
+  r: TcpReassembler;
+  events: StreamEvent[];
+  drops: Array<[string, number]>;
+  push: (s: TransportSegment) => void;
+  text: (dir: 'ab' | 'ba', connId?: number) => string;
+  kinds: () => string[];
+}
+
+function harness(opts: { maxBufferedBytesPerDirection?: number; maxConnections?: number } = {}): Harness {
+  frameNo = 0;
+  const events: StreamEvent[] = [];
+  const drops: Array<[string, number]> = [];
+  const r = new TcpReassembler({ ...opts, onDrop: (reason, frame) => drops.push([reason, frame]) });
+  const out = (e: StreamEvent) => events.push(e);
+  return {
+    r,
+    events,
+    drops,
+    push: (s) => r.push(s, out),
+    text: (dir, connId) =>
+      events
+        .filter((e) => e.kind === 'data' && e.dir === dir && (connId === undefined || e.conn.id === connId))
+        .map((e) => (e.kind === 'data' ? new TextDecoder().decode(e.bytes) : ''))
+        .join(''),
+    kinds: () => events.map((e) => (e.kind === 'gap' ? `gap(${e.missing})` : e.kind)),
+  };
+}
+
+function handshake(h: Harness, cIsn: number, sIsn: number): void {
+  h.push(seg('c', cIsn, '', SYN));
+  h.push(seg('s', sIsn, '', SYN | ACK));
+  h.push(seg('c', cIsn + 1, ''));
+}
+
+describe('TcpReassembler', () => {
+  it('delivers in order, names endpoints from the SYN, passes payloads through without copying', () => {
+    const h = harness();
+    handshake(h, 1000, 5000);
+    const s1 = seg('c', 1001, 'hello ');
+    h.push(s1);
+    h.push(seg('c', 1007, 'world'));
+    h.push(seg('s', 5001, 'reply'));
+    expect(h.text('ab')).toBe('hello world');
+    expect(h.text('ba')).toBe('reply');
+    const first = h.events[0];
+    expect(first.kind).toBe('data');
+    if (first.kind === 'data') {
+      expect(first.bytes).toBe(s1.payload);
+      expect(first.conn).toEqual({ id: 1, a: '10.0.0.1:731', b: '10.0.0.2:2049', transport: 'tcp' });
+      expect(first.frame).toBe(4);
+    }
+    expect(h.drops).toEqual([]);
+  });
+
+  it('drops a retransmission and counts it', () => {
+    const h = harness();
+    handshake(h, 1000, 5000);
+    h.push(seg('c', 1001, 'abcdef'));
+    h.push(seg('c', 1001, 'abcdef'));
+    h.push(seg('c', 1007, 'gh'));
+    expect(h.text('ab')).toBe('abcdefgh');
+    expect(h.drops).toEqual([['TCP retransmission', 5]]);
+    expect(h.r.stats.retransmissions).toBe(1);
+  });
+
+  it('reorders out-of-order segments and reports the frame that filled the hole', () => {
+    const h = harness();
+    handshake(h, 1000, 5000);
+    h.push(seg('c', 1005, 'EFGH')); // frame 4, early
+    h.push(seg('c', 1009, 'IJ')); // frame 5, early
+    expect(h.events.length).toBe(0);
+    h.push(seg('c', 1001, 'ABCD')); // frame 6 fills the hole
+    expect(h.text('ab')).toBe('ABCDEFGHIJ');
+    expect(h.events.map((e) => (e.kind === 'data' ? e.frame : -1))).toEqual([6, 6, 6]);
+    expect(h.r.stats.outOfOrder).toBe(2);
+  });
+
+  it('trims overlapping bytes, in order and among held segments', () => {
+    const h = harness();
+    handshake(h, 1000, 5000);
+    h.push(seg('c', 1001, 'ABCD'));
+    h.push(seg('c', 1003, 'CDEF')); // overlaps 2 bytes
+    h.push(seg('c', 1010, 'JKL')); // held
+    h.push(seg('c', 1008, 'HIJK')); // held, overlaps the previous held one
+    h.push(seg('c', 1007, 'G')); // fills
+    expect(h.text('ab')).toBe('ABCDEFGHIJKL');
+    expect(h.r.stats.overlapsTrimmed).toBe(2);
+    expect(h.drops).toEqual([]);
+  });
+
+  it('handles sequence number wraparound', () => {
+    const h = harness();
+    const isn = 0xfffffff8;
+    handshake(h, isn, 7);
+    h.push(seg('c', isn + 1, 'abcd')); // 0xfffffff9..0xfffffffc
+    h.push(seg('c', 0x00000001, 'ijk')); // after the wrap, early
+    h.push(seg('c', 0xfffffffd, 'efgh')); // 0xfffffffd..0x00000000
+    h.push(seg('c', 0xfffffffd, 'efgh')); // retransmitted across the wrap
+    expect(h.text('ab')).toBe('abcdefghijk');
+    expect(h.drops.map((d) => d[0])).toEqual(['TCP retransmission']);
+  });
+
+  it('starts a connection seen mid-stream with a gap of unknown size', () => {
+    const h = harness();
+    h.push(seg('s', 90000, 'tail-of-something'));
+    h.push(seg('c', 123456, 'req'));
+    expect(h.kinds()).toEqual(['gap(-1)', 'data', 'gap(-1)', 'data']);
+    const d = h.events[1];
+    if (d.kind === 'data') expect(d.conn.a).toBe('10.0.0.2:2049');
+  });
+
+  it('gives up on a hole when held bytes exceed the bound, emits a gap and continues', () => {
+    const h = harness({ maxBufferedBytesPerDirection: 10 });
+    handshake(h, 0, 0);
+    h.push(seg('c', 1, 'aaaa'));
+    // bytes 5..8 lost
+    h.push(seg('c', 9, 'cccc')); // held: 4
+    h.push(seg('c', 13, 'dddd')); // held: 8
+    expect(h.kinds()).toEqual(['data']);
+    h.push(seg('c', 17, 'eeee')); // held 12 > 10 -> give up the hole
+    expect(h.kinds()).toEqual(['data', 'gap(4)', 'data', 'data', 'data']);
+    expect(h.text('ab')).toBe('aaaaccccddddeeee');
+    expect(h.r.stats.gapBytes).toBe(4);
+    // The lost bytes arriving late are a retransmission now.
+    h.push(seg('c', 5, 'bbbb'));
+    expect(h.drops.map((x) => x[0])).toEqual(['TCP retransmission']);
+  });
+
+  it('closes after FIN both ways, then drops late data; FIN with a hole flushes with a gap on close', () => {
+    const h = harness();
+    handshake(h, 100, 200);
+    h.push(seg('c', 101, 'abc'));
+    h.push(seg('c', 104, '', FIN | ACK));
+    h.push(seg('s', 201, '', FIN | ACK));
+    expect(h.kinds()).toEqual(['data', 'closed']);
+    expect(h.r.size).toBe(1); // tombstone
+    h.push(seg('c', 101, 'abc'));
+    expect(h.drops).toEqual([['TCP data after connection closed', 7]]);
+  });
+
+  it('RST closes the connection and delivers held data after a gap', () => {
+    const h = harness();
+    handshake(h, 100, 200);
+    h.push(seg('c', 110, 'late'));
+    h.push(seg('s', 201, '', RST));
+    expect(h.kinds()).toEqual(['gap(9)', 'data', 'closed']);
+  });
+
+  it('a new SYN on the same ports after close (port reuse) starts a new connection id', () => {
+    const h = harness();
+    handshake(h, 100, 200);
+    h.push(seg('c', 101, 'one'));
+    h.push(seg('c', 104, '', FIN | ACK));
+    h.push(seg('s', 201, '', FIN | ACK));
+    handshake(h, 90000, 3);
+    h.push(seg('c', 90001, 'two'));
+    expect(h.text('ab', 1)).toBe('one');
+    expect(h.text('ab', 2)).toBe('two');
+    expect(h.r.stats.connections).toBe(2);
+  });
+
+  it('a new SYN with another ISN on a live connection closes it and starts a new one', () => {
+    const h = harness();
+    handshake(h, 100, 200);
+    h.push(seg('c', 101, 'one'));
+    h.push(seg('c', 100, '', SYN)); // SYN retransmission: same ISN, ignored
+    expect(h.r.stats.connections).toBe(1);
+    handshake(h, 777, 888);
+    h.push(seg('c', 778, 'two'));
+    expect(h.kinds()).toEqual(['data', 'closed', 'data']);
+    expect(h.text('ab', 2)).toBe('two');
+  });
+
+  it('bounds the connection table, evicting the least recently active', () => {
+    const h = harness({ maxConnections: 2 });
+    const mk = (port: number, seq: number, data: string): TransportSegment => ({ ...seg('c', seq, data), srcPort: port });
+    h.push(mk(1, 10, 'a'));
+    h.push(mk(2, 10, 'b'));
+    h.push(mk(1, 11, 'c')); // conn 1 active again
+    h.push(mk(3, 10, 'd')); // evicts conn 2 (least recent)
+    expect(h.r.size).toBe(2);
+    expect(h.r.stats.evicted).toBe(1);
+    const closed = h.events.filter((e) => e.kind === 'closed');
+    expect(closed.map((e) => e.conn.id)).toEqual([2]);
+    h.push(mk(1, 12, 'e'));
+    expect(h.text('ab', 1)).toBe('ace');
+  });
+
+  it('flush delivers held data after a gap and closes everything', () => {
+    const h = harness();
+    handshake(h, 0, 0);
+    h.push(seg('c', 5, 'xyz'));
+    const out: StreamEvent[] = [];
+    h.r.flush((e) => out.push(e));
+    expect(out.map((e) => (e.kind === 'gap' ? `gap(${e.missing})` : e.kind))).toEqual(['gap(4)', 'data', 'closed']);
+    expect(h.r.size).toBe(0);
+  });
+
+  it('UDP: one event per datagram on a udp flow', () => {
+    const h = harness();
+    const u = (from: 'c' | 's', data: string): TransportSegment => ({ ...seg(from, 0, data, 0), proto: 'udp' });
+    h.push(u('c', 'dgram1'));
+    h.push(u('s', 'dgram2'));
+    h.push(u('c', 'dgram3'));
+    const data = h.events.filter((e) => e.kind === 'data');
+    expect(data.map((e) => (e.kind === 'data' ? `${e.dir}:${new TextDecoder().decode(e.bytes)}` : ''))).toEqual(['ab:dgram1', 'ba:dgram2', 'ab:dgram3']);
+    expect(data[0].conn.transport).toBe('udp');
+  });
+});

@@ -1,0 +1,405 @@
+/**
+ * TCP stream reassembly: TransportSegment in, ordered StreamEvents out, per connection and
+ * per direction. UDP datagrams pass through the same connection table (so both kinds share
+ * ids and the LRU bound) and come out as one StreamBytes event per datagram on a
+ * ConnectionKey with transport 'udp'.
+ *
+ * Memory is bounded: out-of-order bytes per direction (maxBufferedBytesPerDirection) and the
+ * number of tracked connections (maxConnections, least recently active evicted first).
+ * In-order payloads are passed through as the same Uint8Array (no copy); only segments that
+ * must wait for a hole to fill are copied.
+ */
+import type { TransportSegment } from '../net/types.js';
+import type { ConnectionKey, StreamEvent } from './types.js';
+
+const FIN = 0x01;
+const SYN = 0x02;
+const RST = 0x04;
+const ACK = 0x10;
+
+export interface TcpReassemblerOptions {
+  /** Out-of-order bytes held per direction while waiting for a hole to fill (default 4 MiB). */
+  maxBufferedBytesPerDirection?: number;
+  /** Connections (TCP and UDP flows, including recently closed ones) tracked at once (default 65536). */
+  maxConnections?: number;
+  /** A frame's payload was not delivered (retransmission, data after close). */
+  onDrop?: (reason: string, frame: number) => void;
+}
+
+export interface TcpReassemblerStats {
+  /** Connection incarnations (TCP) and flows (UDP) created. */
+  connections: number;
+  /** Connections dropped from the table while still open because it was full. */
+  evicted: number;
+  /** Gap events emitted, and the number of missing bytes they announced (known sizes only). */
+  gaps: number;
+  gapBytes: number;
+  /** Segments entirely made of bytes already delivered. */
+  retransmissions: number;
+  /** Segments whose leading bytes were already delivered (trimmed, rest delivered). */
+  overlapsTrimmed: number;
+  /** Segments held for reordering. */
+  outOfOrder: number;
+  /** Bytes delivered in order. */
+  bytesDelivered: number;
+}
+
+/** A segment held until the bytes before it arrive (its payload copied). */
+interface HeldSegment {
+  seq: number;
+  bytes: Uint8Array;
+  frame: number;
+}
+
+/** One direction of a connection: the sender's view of sequence space. */
+class Half {
+  /** nextSeq is known (set by SYN or by the first segment seen). */
+  started = false;
+  nextSeq = 0;
+  synSeen = false;
+  isn = 0;
+  /** Capture began after this direction started: announce a gap of unknown size before its first data. */
+  gapPending = false;
+  hasFin = false;
+  finSeq = 0;
+  held: HeldSegment[] = [];
+  heldBytes = 0;
+
+  constructor(
+    readonly conn: Conn,
+    readonly dir: 'ab' | 'ba',
+    readonly mapKey: string,
+  ) {}
+
+  /** All bytes up to this direction's FIN delivered. */
+  finished(): boolean {
+    return this.hasFin && this.nextSeq === this.finSeq && this.held.length === 0;
+  }
+}
+
+class Conn {
+  readonly ab: Half;
+  readonly ba: Half;
+  /** Closed connections stay as tombstones (no buffers) so late segments are recognised. */
+  closed = false;
+  /** LRU list links (head = least recently active). */
+  prev: Conn | null = null;
+  next: Conn | null = null;
+
+  constructor(
+    readonly key: ConnectionKey,
+    readonly udp: boolean,
+    abKey: string,
+    baKey: string,
+  ) {
+    this.ab = new Half(this, 'ab', abKey);
+    this.ba = new Half(this, 'ba', baKey);
+  }
+}
+
+function endpoint(ip: string, port: number): string {
+  return ip.indexOf(':') >= 0 ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+export class TcpReassembler {
+  private readonly maxHeld: number;
+  private readonly maxConns: number;
+  private readonly onDrop: (reason: string, frame: number) => void;
+  private readonly tcp = new Map<string, Half>();
+  private readonly udp = new Map<string, Half>();
+  private lruHead: Conn | null = null;
+  private lruTail: Conn | null = null;
+  private connCount = 0;
+  private nextId = 1;
+  private lastFrame = 0;
+  private lastSec = 0;
+  private lastNsec = 0;
+
+  readonly stats: TcpReassemblerStats = {
+    connections: 0,
+    evicted: 0,
+    gaps: 0,
+    gapBytes: 0,
+    retransmissions: 0,
+    overlapsTrimmed: 0,
+    outOfOrder: 0,
+    bytesDelivered: 0,
+  };
+
+  constructor(opts: TcpReassemblerOptions = {}) {
+    this.maxHeld = opts.maxBufferedBytesPerDirection ?? 4 * 1024 * 1024;
+    this.maxConns = Math.max(1, opts.maxConnections ?? 65536);
+    this.onDrop = opts.onDrop ?? noDrop;
+  }
+
+  /** Number of connections currently tracked (open ones and tombstones). */
+  get size(): number {
+    return this.connCount;
+  }
+
+  /** Feeds one segment; events for it (and for anything it unblocks) go to `out` synchronously. */
+  push(seg: TransportSegment, out: (e: StreamEvent) => void): void {
+    this.lastFrame = seg.frame;
+    this.lastSec = seg.sec;
+    this.lastNsec = seg.nsec;
+    if (seg.proto === 'udp') {
+      this.pushUdp(seg, out);
+      return;
+    }
+    const flags = seg.flags;
+    const payload = seg.payload;
+    const key = seg.srcIp + ',' + seg.srcPort + ',' + seg.dstIp + ',' + seg.dstPort;
+    let half = this.tcp.get(key);
+    if (half === undefined) {
+      // A lone ACK or RST for a connection we never saw carries nothing to reassemble.
+      if ((flags & (SYN | FIN)) === 0 && payload.length === 0) return;
+      half = this.open(seg, key, out);
+    } else if (half.conn.closed) {
+      if ((flags & SYN) !== 0) {
+        this.forget(half.conn);
+        half = this.open(seg, key, out);
+      } else {
+        if (payload.length > 0) this.onDrop('TCP data after connection closed', seg.frame);
+        return;
+      }
+    } else if ((flags & SYN) !== 0 && half.started && !(half.synSeen && half.isn === seg.seq)) {
+      // A new SYN with another ISN on a live 4-tuple: the ports were reused.
+      this.close(half.conn, out, seg.frame, seg.sec, seg.nsec);
+      this.forget(half.conn);
+      half = this.open(seg, key, out);
+    }
+    const conn = half.conn;
+    if (conn !== this.lruTail) this.touch(conn);
+
+    if ((flags & RST) !== 0) {
+      this.close(conn, out, seg.frame, seg.sec, seg.nsec);
+      return;
+    }
+    let dataSeq = seg.seq;
+    if ((flags & SYN) !== 0) {
+      dataSeq = (dataSeq + 1) >>> 0;
+      if (!half.synSeen) {
+        half.synSeen = true;
+        half.isn = seg.seq;
+      }
+      if (!half.started) {
+        half.started = true;
+        half.nextSeq = dataSeq;
+      }
+    } else if (!half.started) {
+      half.started = true;
+      half.nextSeq = dataSeq;
+      half.gapPending = true;
+    }
+    if ((flags & FIN) !== 0 && !half.hasFin) {
+      half.hasFin = true;
+      half.finSeq = (dataSeq + payload.length) >>> 0;
+    }
+    if (payload.length > 0) this.data(half, dataSeq, payload, seg, out);
+    if (conn.ab.finished() && conn.ba.finished()) this.close(conn, out, seg.frame, seg.sec, seg.nsec);
+  }
+
+  /**
+   * End of input: bytes still waiting behind holes are delivered after gap events, and every
+   * tracked connection is reported closed. The reassembler is empty afterwards.
+   */
+  flush(out: (e: StreamEvent) => void): void {
+    for (let c = this.lruHead; c !== null; c = c.next) {
+      if (!c.closed) this.close(c, out, this.lastFrame, this.lastSec, this.lastNsec);
+    }
+    this.tcp.clear();
+    this.udp.clear();
+    this.lruHead = this.lruTail = null;
+    this.connCount = 0;
+  }
+
+  private pushUdp(seg: TransportSegment, out: (e: StreamEvent) => void): void {
+    const key = seg.srcIp + ',' + seg.srcPort + ',' + seg.dstIp + ',' + seg.dstPort;
+    let half = this.udp.get(key);
+    if (half === undefined) {
+      const rkey = seg.dstIp + ',' + seg.dstPort + ',' + seg.srcIp + ',' + seg.srcPort;
+      const conn = this.create(endpoint(seg.srcIp, seg.srcPort), endpoint(seg.dstIp, seg.dstPort), true, key, rkey);
+      this.udp.set(key, conn.ab);
+      this.udp.set(rkey, conn.ba);
+      half = conn.ab;
+      this.evictIfFull(out, seg.frame);
+    } else if (half.conn !== this.lruTail) {
+      this.touch(half.conn);
+    }
+    if (seg.payload.length === 0) {
+      this.onDrop('UDP datagram without payload', seg.frame);
+      return;
+    }
+    this.stats.bytesDelivered += seg.payload.length;
+    out({ kind: 'data', conn: half.conn.key, dir: half.dir, bytes: seg.payload, frame: seg.frame, sec: seg.sec, nsec: seg.nsec });
+  }
+
+  /** Creates a connection for a segment with no live state; returns the sender's half. */
+  private open(seg: TransportSegment, key: string, out: (e: StreamEvent) => void): Half {
+    const rkey = seg.dstIp + ',' + seg.dstPort + ',' + seg.srcIp + ',' + seg.srcPort;
+    const src = endpoint(seg.srcIp, seg.srcPort);
+    const dst = endpoint(seg.dstIp, seg.dstPort);
+    // The SYN sender is 'a'; a SYN+ACK comes from 'b'; otherwise the first sender is 'a'.
+    const fromB = (seg.flags & (SYN | ACK)) === (SYN | ACK);
+    const conn = fromB ? this.create(dst, src, false, rkey, key) : this.create(src, dst, false, key, rkey);
+    this.tcp.set(conn.ab.mapKey, conn.ab);
+    this.tcp.set(conn.ba.mapKey, conn.ba);
+    this.evictIfFull(out, seg.frame);
+    return fromB ? conn.ba : conn.ab;
+  }
+
+  private create(a: string, b: string, udp: boolean, abKey: string, baKey: string): Conn {
+    const key: ConnectionKey = { id: this.nextId++, a, b, transport: udp ? 'udp' : 'tcp' };
+    const conn = new Conn(key, udp, abKey, baKey);
+    this.stats.connections++;
+    this.connCount++;
+    this.append(conn);
+    return conn;
+  }
+
+  private data(half: Half, seq: number, payload: Uint8Array, seg: TransportSegment, out: (e: StreamEvent) => void): void {
+    const diff = (seq - half.nextSeq) | 0;
+    const len = payload.length;
+    if (diff > 0) {
+      if (half.hasFin && ((seq - half.finSeq) | 0) >= 0) {
+        this.onDrop('TCP data after FIN', seg.frame);
+        return;
+      }
+      this.hold(half, seq, payload, seg, out);
+      return;
+    }
+    if (diff + len <= 0) {
+      this.stats.retransmissions++;
+      this.onDrop('TCP retransmission', seg.frame);
+      return;
+    }
+    let bytes = payload;
+    if (diff < 0) {
+      this.stats.overlapsTrimmed++;
+      bytes = payload.subarray(-diff);
+    }
+    this.deliver(half, bytes, seg.frame, seg.sec, seg.nsec, out);
+    if (half.held.length > 0) this.drain(half, seg.frame, seg.sec, seg.nsec, out);
+  }
+
+  private deliver(half: Half, bytes: Uint8Array, frame: number, sec: number, nsec: number, out: (e: StreamEvent) => void): void {
+    if (half.gapPending) {
+      half.gapPending = false;
+      this.stats.gaps++;
+      out({ kind: 'gap', conn: half.conn.key, dir: half.dir, missing: -1, frame, sec, nsec });
+    }
+    half.nextSeq = (half.nextSeq + bytes.length) >>> 0;
+    this.stats.bytesDelivered += bytes.length;
+    out({ kind: 'data', conn: half.conn.key, dir: half.dir, bytes, frame, sec, nsec });
+  }
+
+  /** Keeps an out-of-order segment (copied), then enforces the per-direction bound. */
+  private hold(half: Half, seq: number, payload: Uint8Array, seg: TransportSegment, out: (e: StreamEvent) => void): void {
+    const held = half.held;
+    const d = (seq - half.nextSeq) | 0;
+    let i = held.length;
+    while (i > 0 && ((held[i - 1].seq - half.nextSeq) | 0) > d) i--;
+    const before = held[i - 1];
+    if (before !== undefined && before.seq === seq && before.bytes.length >= payload.length) {
+      this.stats.retransmissions++;
+      this.onDrop('TCP retransmission', seg.frame);
+      return;
+    }
+    held.splice(i, 0, { seq, bytes: payload.slice(), frame: seg.frame });
+    half.heldBytes += payload.length;
+    this.stats.outOfOrder++;
+    while (half.heldBytes > this.maxHeld && held.length > 0) {
+      // The hole is not going to be filled within the bound: announce it and move on.
+      this.skipHole(half, seg.frame, seg.sec, seg.nsec, out);
+      this.drain(half, seg.frame, seg.sec, seg.nsec, out);
+    }
+  }
+
+  private skipHole(half: Half, frame: number, sec: number, nsec: number, out: (e: StreamEvent) => void): void {
+    const first = half.held[0];
+    const missing = (first.seq - half.nextSeq) | 0;
+    if (missing <= 0) return;
+    half.gapPending = false;
+    this.stats.gaps++;
+    this.stats.gapBytes += missing;
+    out({ kind: 'gap', conn: half.conn.key, dir: half.dir, missing, frame, sec, nsec });
+    half.nextSeq = first.seq;
+  }
+
+  /** Delivers held segments that are now contiguous (trimming overlaps, dropping duplicates). */
+  private drain(half: Half, frame: number, sec: number, nsec: number, out: (e: StreamEvent) => void): void {
+    const held = half.held;
+    while (held.length > 0) {
+      const s = held[0];
+      const diff = (s.seq - half.nextSeq) | 0;
+      if (diff > 0) break;
+      held.shift();
+      half.heldBytes -= s.bytes.length;
+      if (diff + s.bytes.length <= 0) {
+        this.stats.retransmissions++;
+        this.onDrop('TCP retransmission', s.frame);
+        continue;
+      }
+      if (diff < 0) this.stats.overlapsTrimmed++;
+      // Bytes become available in order at the frame that filled the hole: report that frame.
+      this.deliver(half, diff < 0 ? s.bytes.subarray(-diff) : s.bytes, frame, sec, nsec, out);
+    }
+  }
+
+  /** Delivers whatever is held (with gaps), emits 'closed' and frees the buffers. */
+  private close(conn: Conn, out: (e: StreamEvent) => void, frame: number, sec: number, nsec: number): void {
+    if (conn.closed) return;
+    for (const half of [conn.ab, conn.ba]) {
+      while (half.held.length > 0) {
+        this.skipHole(half, frame, sec, nsec, out);
+        this.drain(half, frame, sec, nsec, out);
+      }
+      half.heldBytes = 0;
+    }
+    conn.closed = true;
+    out({ kind: 'closed', conn: conn.key, frame });
+  }
+
+  private evictIfFull(out: (e: StreamEvent) => void, frame: number): void {
+    while (this.connCount > this.maxConns && this.lruHead !== null) {
+      const victim = this.lruHead;
+      if (!victim.closed) {
+        this.stats.evicted++;
+        this.close(victim, out, frame, this.lastSec, this.lastNsec);
+      }
+      this.forget(victim);
+    }
+  }
+
+  /** Removes a connection from the table and the LRU list. */
+  private forget(conn: Conn): void {
+    const map = conn.udp ? this.udp : this.tcp;
+    if (map.get(conn.ab.mapKey) === conn.ab) map.delete(conn.ab.mapKey);
+    if (map.get(conn.ba.mapKey) === conn.ba) map.delete(conn.ba.mapKey);
+    this.unlink(conn);
+    this.connCount--;
+  }
+
+  private append(c: Conn): void {
+    c.prev = this.lruTail;
+    c.next = null;
+    if (this.lruTail !== null) this.lruTail.next = c;
+    else this.lruHead = c;
+    this.lruTail = c;
+  }
+
+  private unlink(c: Conn): void {
+    if (c.prev !== null) c.prev.next = c.next;
+    else this.lruHead = c.next;
+    if (c.next !== null) c.next.prev = c.prev;
+    else this.lruTail = c.prev;
+    c.prev = c.next = null;
+  }
+
+  private touch(c: Conn): void {
+    this.unlink(c);
+    this.append(c);
+  }
+}
+
+function noDrop(): void {}
