@@ -56,4 +56,6 @@ export interface NfsCompound {
   ops: NfsOp[];
   /** Set when the body (outside a single op) could not be decoded. */
   malformed?: Malformed;
+  /** Byte spans of the header fields (tag, minorversion, ..., op count); only when traced. */
+  spans?: Span[];
 }

@@ -1,0 +1,326 @@
+/**
+ * NFSv4 COMPOUND / CB_COMPOUND (and NULL) bodies: the header, then one operation at a time
+ * with the generated per-operation codecs, so that a failing op is marked malformed (offset,
+ * reason) and the ops before it are kept. The op count is never trusted: it is checked
+ * against the bytes left (every op takes at least its 4-byte opnum) and nothing is
+ * allocated from it.
+ */
+import * as gen from '../xdr/generated/nfs4.js';
+import { XdrError, XdrReader, XdrTracer, XdrWriter } from '../xdr/runtime.js';
+import { resetHookFailure, setDeviceNotifyContext, takeHookFailure } from './hooks.js';
+import { cbOpName, nfsOpName, nfsStatName } from './names.js';
+import type { Malformed, NfsCompound, NfsOp, Span } from './types.js';
+
+export type NfsProgramName = 'NFS' | 'NFS_CB';
+
+export interface DecodeOptions {
+  /** Record byte spans of every field (for -V trees and byte highlighting). */
+  trace?: boolean;
+}
+
+type DecodeFn = (r: XdrReader) => unknown;
+type EncodeFn = (w: XdrWriter, v: never) => void;
+
+/** Codecs of one operation's arguments and result. */
+interface OpCodec {
+  name: string;
+  /** Arguments type name, or null for ops with void arguments. */
+  argsType: string | null;
+  decodeArgs: DecodeFn | null;
+  encodeArgs: EncodeFn | null;
+  resType: string;
+  decodeRes: DecodeFn;
+  encodeRes: EncodeFn;
+}
+
+const GEN = gen as unknown as Record<string, unknown>;
+
+/** Ops whose nfs_argop4 / nfs_cb_argop4 arm is void. */
+const VOID_ARGS = new Set(['GETFH', 'LOOKUPP', 'PUTPUBFH', 'PUTROOTFH', 'READLINK', 'RESTOREFH', 'SAVEFH', 'ILLEGAL', 'CB_ILLEGAL']);
+
+/**
+ * Op codecs by op number, found by the RFCs' naming rule (OP_X: X4args / X4res).
+ * An op number in the name table without generated codecs is left out (decoded as unknown).
+ */
+function buildTable(names: Record<number, string>): OpCodec[] {
+  const table: OpCodec[] = [];
+  for (const key of Object.keys(names)) {
+    const n = Number(key);
+    const name = names[n];
+    const decodeRes = GEN[`decode_${name}4res`];
+    const encodeRes = GEN[`encode_${name}4res`];
+    if (typeof decodeRes !== 'function' || typeof encodeRes !== 'function') continue;
+    let decodeArgs: unknown = null;
+    let encodeArgs: unknown = null;
+    if (!VOID_ARGS.has(name)) {
+      decodeArgs = GEN[`decode_${name}4args`];
+      encodeArgs = GEN[`encode_${name}4args`];
+      if (typeof decodeArgs !== 'function' || typeof encodeArgs !== 'function') continue;
+    }
+    table[n] = {
+      name,
+      argsType: decodeArgs === null ? null : `${name}4args`,
+      decodeArgs: decodeArgs as DecodeFn | null,
+      encodeArgs: encodeArgs as EncodeFn | null,
+      resType: `${name}4res`,
+      decodeRes: decodeRes as DecodeFn,
+      encodeRes: encodeRes as EncodeFn,
+    };
+  }
+  return table;
+}
+
+function opNumberNames(enumNames: unknown, strip: string): Record<number, string> {
+  const out: Record<number, string> = {};
+  if (typeof enumNames !== 'object' || enumNames === null) return out;
+  for (const [k, v] of Object.entries(enumNames as Record<string, unknown>)) {
+    if (typeof v === 'string') out[Number(k)] = v.startsWith(strip) ? v.slice(strip.length) : v;
+  }
+  return out;
+}
+
+/** Forward and callback op codecs, from the generated nfs_opnum4 / nfs_cb_opnum4 enums. */
+const NFS_TABLE = buildTable(opNumberNames(GEN.nfs_opnum4_names, 'OP_'));
+const CB_TABLE = buildTable(opNumberNames(GEN.nfs_cb_opnum4_names, 'OP_'));
+
+/** The op numbers this module can decode, for tests and diagnostics. */
+export function decodableOps(program: NfsProgramName): number[] {
+  const t = program === 'NFS' ? NFS_TABLE : CB_TABLE;
+  const out: number[] = [];
+  t.forEach((c, n) => { if (c !== undefined) out.push(n); });
+  return out;
+}
+
+function procName(program: NfsProgramName, procedure: number): string {
+  if (procedure === 0) return program === 'NFS' ? 'NULL' : 'CB_NULL';
+  if (procedure === 1) return program === 'NFS' ? 'COMPOUND' : 'CB_COMPOUND';
+  return `PROC_${procedure}`;
+}
+
+function failure(e: unknown, fallbackOffset: number): Malformed {
+  if (e instanceof XdrError) return { reason: e.reason, offset: e.offset };
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return { reason: 'nesting too deep (stack exhausted)', offset: fallbackOffset };
+  }
+  // A bug in a codec must not take the whole pipeline down on hostile input.
+  const msg = e instanceof Error ? e.message : String(e);
+  return { reason: `internal decoder error: ${msg}`, offset: fallbackOffset };
+}
+
+/** Checks program, version, procedure and offset; returns the compound shell or a failure. */
+function start(
+  record: Uint8Array, bodyOffset: number, program: NfsProgramName, version: number, procedure: number,
+  type: 'call' | 'reply',
+): NfsCompound {
+  const c: NfsCompound = { program, type, procedure, procName: procName(program, procedure), ops: [] };
+  const wantVersion = program === 'NFS' ? 4 : 1;
+  if (version !== wantVersion) {
+    c.malformed = { reason: `${program} version ${version} is not decoded (only ${wantVersion})`, offset: bodyOffset };
+  } else if (procedure !== 0 && procedure !== 1) {
+    c.malformed = { reason: `unknown procedure ${procedure}`, offset: bodyOffset };
+  } else if (!Number.isInteger(bodyOffset) || bodyOffset < 0 || bodyOffset > record.length) {
+    c.malformed = { reason: `body offset ${bodyOffset} outside the record (${record.length} bytes)`, offset: 0 };
+  }
+  return c;
+}
+
+function traced(r: XdrReader, name: string, type: string, at: number): void {
+  if (r.tracer !== null) {
+    r.tracer.begin(name, type, at);
+    r.tracer.end(r.pos);
+  }
+}
+
+/**
+ * Decodes the arguments of an NFS COMPOUND / CB_COMPOUND call (or NULL) starting at
+ * bodyOffset of the RPC record. Never throws for bad input: failures are `malformed`.
+ */
+export function decodeNfsCall(
+  record: Uint8Array, bodyOffset: number, program: NfsProgramName, version: number, procedure: number,
+  opts?: DecodeOptions,
+): NfsCompound {
+  const c = start(record, bodyOffset, program, version, procedure, 'call');
+  if (c.malformed !== undefined || procedure === 0) return c;
+  const trace = opts?.trace === true;
+  const r = new XdrReader(record, bodyOffset, record.length, trace ? new XdrTracer() : null);
+  let count: number;
+  try {
+    let at = r.pos;
+    c.tag = r.string();
+    traced(r, 'tag', 'utf8str_cs', at);
+    at = r.pos;
+    c.minorversion = r.u32();
+    traced(r, 'minorversion', 'uint32_t', at);
+    if (program === 'NFS_CB') {
+      at = r.pos;
+      c.callbackIdent = r.u32();
+      traced(r, 'callback_ident', 'uint32_t', at);
+    }
+    at = r.pos;
+    // Not trusted and never used to allocate: walkOps stops when the bytes end.
+    count = r.u32();
+    traced(r, 'argarray', 'count', at);
+  } catch (e) {
+    c.malformed = failure(e, r.pos);
+    if (r.tracer !== null) c.spans = r.tracer.spans;
+    return c;
+  }
+  if (r.tracer !== null) c.spans = r.tracer.spans;
+  walkOps(r, c, count, program === 'NFS' ? NFS_TABLE : CB_TABLE, program, true);
+  return c;
+}
+
+/**
+ * Decodes the results of an NFS COMPOUND / CB_COMPOUND reply (or NULL) starting at
+ * bodyOffset (after accept_stat SUCCESS). Never throws for bad input.
+ */
+export function decodeNfsReply(
+  record: Uint8Array, bodyOffset: number, program: NfsProgramName, version: number, procedure: number,
+  opts?: DecodeOptions,
+): NfsCompound {
+  const c = start(record, bodyOffset, program, version, procedure, 'reply');
+  if (c.malformed !== undefined || procedure === 0) return c;
+  const trace = opts?.trace === true;
+  const r = new XdrReader(record, bodyOffset, record.length, trace ? new XdrTracer() : null);
+  let count: number;
+  try {
+    let at = r.pos;
+    c.status = nfsStatName(r.u32());
+    traced(r, 'status', 'nfsstat4', at);
+    at = r.pos;
+    c.tag = r.string();
+    traced(r, 'tag', 'utf8str_cs', at);
+    at = r.pos;
+    count = r.u32();
+    traced(r, 'resarray', 'count', at);
+  } catch (e) {
+    c.malformed = failure(e, r.pos);
+    if (r.tracer !== null) c.spans = r.tracer.spans;
+    return c;
+  }
+  if (r.tracer !== null) c.spans = r.tracer.spans;
+  walkOps(r, c, count, program === 'NFS' ? NFS_TABLE : CB_TABLE, program, false);
+  return c;
+}
+
+function walkOps(
+  r: XdrReader, c: NfsCompound, count: number, table: OpCodec[], program: NfsProgramName, isCall: boolean,
+): void {
+  const ops = c.ops;
+  const isCb = program === 'NFS_CB';
+  const trace = r.tracer !== null;
+  for (let i = 0; i < count; i++) {
+    const at = r.pos;
+    if (r.end - at < 4) {
+      c.malformed = { reason: `${isCall ? 'argarray' : 'resarray'} claims ${count} ops, bytes end after ${i}`, offset: at };
+      return;
+    }
+    const tracer = trace ? new XdrTracer() : null;
+    r.tracer = tracer;
+    const opnum = r.u32();
+    if (tracer !== null) {
+      tracer.begin(isCall ? 'argop' : 'resop', isCb ? 'nfs_cb_opnum4' : 'nfs_opnum4', at);
+      tracer.end(r.pos);
+    }
+    const codec = table[opnum];
+    const op: NfsOp = { opnum, op: codec !== undefined ? codec.name : isCb ? cbOpName(opnum) : nfsOpName(opnum), offset: at, length: 4 };
+    ops.push(op);
+    if (codec === undefined) {
+      op.malformed = { reason: 'unknown operation', offset: at };
+      op.length = r.end - at;
+      if (tracer !== null) op.spans = tracer.spans;
+      return;
+    }
+    if (!isCall && r.end - r.pos >= 4) {
+      const b = r.buf;
+      const p = r.pos;
+      op.status = nfsStatName(((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0);
+    }
+    const device = isCb && opnum === 14;
+    if (device) setDeviceNotifyContext(true);
+    resetHookFailure();
+    const valueAt = r.pos;
+    let failed: Malformed | null = null;
+    try {
+      if (isCall) {
+        if (codec.decodeArgs !== null) {
+          if (tracer !== null) tracer.begin('args', codec.argsType!, valueAt);
+          op.args = codec.decodeArgs(r);
+        }
+      } else {
+        if (tracer !== null) tracer.begin('res', codec.resType, valueAt);
+        op.res = codec.decodeRes(r);
+      }
+      if (tracer !== null) tracer.closeAll(r.pos);
+      failed = takeHookFailure();
+    } catch (e) {
+      failed = failure(e, r.pos);
+      if (tracer !== null) tracer.closeAll(failed.offset);
+      r.depth = 0;
+    }
+    if (device) setDeviceNotifyContext(false);
+    if (tracer !== null) op.spans = tracer.spans;
+    if (failed !== null) {
+      op.malformed = failed;
+      op.length = r.end - at;
+      return;
+    }
+    op.length = r.pos - at;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding (round trip, synthetic captures): the body bytes for decoded values.
+
+function encodeOps(w: XdrWriter, ops: readonly NfsOp[], table: OpCodec[], isCall: boolean): void {
+  w.arrayCount(ops.length);
+  for (const op of ops) {
+    const codec = table[op.opnum];
+    if (codec === undefined) throw new RangeError(`no codec for op ${op.opnum} (${op.op})`);
+    w.u32(op.opnum);
+    const device = codec.name === 'CB_NOTIFY_DEVICEID';
+    if (device) setDeviceNotifyContext(true);
+    try {
+      if (isCall) {
+        if (codec.encodeArgs !== null) codec.encodeArgs(w, op.args as never);
+      } else {
+        codec.encodeRes(w, op.res as never);
+      }
+    } finally {
+      if (device) setDeviceNotifyContext(false);
+    }
+  }
+}
+
+function statusNumber(name: string | undefined): number {
+  if (name === undefined) throw new RangeError('reply compound without status');
+  const v = (GEN.nfsstat4_values as Record<string, number> | undefined)?.[name];
+  if (v !== undefined) return v;
+  const n = Number(name);
+  if (Number.isInteger(n) && n >= 0) return n;
+  throw new RangeError(`unknown nfsstat4 ${name}`);
+}
+
+/**
+ * Encodes a compound's body (what follows the RPC header) with the generated encoders.
+ * Throws RangeError/TypeError for values that cannot be encoded (programmer input).
+ */
+export function encodeNfsCompound(c: NfsCompound): Uint8Array {
+  const w = new XdrWriter(512);
+  if (c.procedure === 0) return w.finish();
+  const table = c.program === 'NFS' ? NFS_TABLE : CB_TABLE;
+  if (c.type === 'call') {
+    w.string((c.tag ?? '') as string);
+    w.u32(c.minorversion ?? 0);
+    if (c.program === 'NFS_CB') w.u32(c.callbackIdent ?? 0);
+    encodeOps(w, c.ops, table, true);
+  } else {
+    w.u32(statusNumber(c.status));
+    w.string((c.tag ?? '') as string);
+    encodeOps(w, c.ops, table, false);
+  }
+  return w.finish();
+}
+
+/** The Span type of this module (same shape as the runtime's). */
+export type { Span };

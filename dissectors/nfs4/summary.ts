@@ -1,0 +1,102 @@
+/** One-line descriptions of operations for summary lines and the TUI's packet list. */
+import { displayName } from './json.js';
+import type { NfsOp } from './types.js';
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown): Obj | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) ? (v as Obj) : undefined;
+}
+
+/** ne_file of a notify_entry4. */
+function entryName(entry: unknown): string {
+  return displayName(obj(entry)?.ne_file);
+}
+
+const NOTIFY_SHORT: Record<string, string> = {
+  NOTIFY4_CHANGE_CHILD_ATTRS: 'ATTRS',
+  NOTIFY4_CHANGE_DIR_ATTRS: 'DIR_ATTRS',
+  NOTIFY4_REMOVE_ENTRY: 'REMOVE',
+  NOTIFY4_ADD_ENTRY: 'ADD',
+  NOTIFY4_RENAME_ENTRY: 'RENAME',
+  NOTIFY4_CHANGE_COOKIE_VERIFIER: 'VERIFIER',
+};
+
+/** "ADD \"x\"" etc. for one decoded notify4 value; undefined for bodiless flag bits. */
+function notifyEntrySummary(e: unknown): string | undefined {
+  const entry = obj(e);
+  if (entry === undefined || typeof entry.type !== 'string') return undefined;
+  const short = NOTIFY_SHORT[entry.type];
+  if (short === undefined) return entry.type.startsWith('NOTIFY_DEVICEID4_') ? entry.type.slice(17) : undefined;
+  if (entry.undecoded !== undefined) return `${short} <undecoded>`;
+  const v = obj(entry.value);
+  if (v === undefined) return short;
+  switch (entry.type) {
+    case 'NOTIFY4_CHANGE_CHILD_ATTRS':
+      return `${short} ${entryName(v.na_changed_entry)}`;
+    case 'NOTIFY4_REMOVE_ENTRY':
+      return `${short} ${entryName(v.nrm_old_entry)}`;
+    case 'NOTIFY4_ADD_ENTRY':
+      return `${short} ${entryName(v.nad_new_entry)}`;
+    case 'NOTIFY4_RENAME_ENTRY':
+      return `${short} ${entryName(obj(v.nrn_old_entry)?.nrm_old_entry)}->${entryName(obj(v.nrn_new_entry)?.nad_new_entry)}`;
+    default:
+      return short;
+  }
+}
+
+function cbNotifySummary(args: Obj | undefined): string {
+  const parts: string[] = [];
+  const changes = args?.cna_changes;
+  if (Array.isArray(changes)) {
+    for (const ch of changes) {
+      const values = obj(ch)?.values;
+      if (!Array.isArray(values)) continue;
+      for (const v of values) {
+        const s = notifyEntrySummary(v);
+        if (s !== undefined) parts.push(s);
+      }
+    }
+  }
+  return parts.length === 0 ? 'CB_NOTIFY' : `CB_NOTIFY(${parts.join(', ')})`;
+}
+
+/** The file name an OPEN claims, when it names one. */
+function openClaimName(claim: Obj | undefined): unknown {
+  if (claim === undefined) return undefined;
+  if (claim.file !== undefined) return claim.file;
+  if (claim.file_delegate_prev !== undefined) return claim.file_delegate_prev;
+  return obj(claim.delegate_cur_info)?.file;
+}
+
+/**
+ * Summary text of an op: its name, plus the name for LOOKUP/OPEN/CREATE/REMOVE/LINK/RENAME
+ * calls, the entries of a CB_NOTIFY call, and (UNAVAIL) for a GET_DIR_DELEGATION reply that
+ * was answered GDD4_UNAVAIL. Names are quoted and escaped for terminals.
+ */
+export function opSummary(op: NfsOp): string {
+  const args = obj(op.args);
+  switch (op.op) {
+    case 'LOOKUP':
+    case 'CREATE':
+      return args?.objname !== undefined ? `${op.op} ${displayName(args.objname)}` : op.op;
+    case 'REMOVE':
+      return args?.target !== undefined ? `${op.op} ${displayName(args.target)}` : op.op;
+    case 'LINK':
+      return args?.newname !== undefined ? `${op.op} ${displayName(args.newname)}` : op.op;
+    case 'RENAME':
+      return args?.oldname !== undefined ? `${op.op} ${displayName(args.oldname)}->${displayName(args.newname)}` : op.op;
+    case 'OPEN': {
+      const name = openClaimName(obj(args?.claim));
+      return name !== undefined ? `${op.op} ${displayName(name)}` : op.op;
+    }
+    case 'CB_NOTIFY':
+      return op.args !== undefined ? cbNotifySummary(args) : op.op;
+    case 'GET_DIR_DELEGATION': {
+      const nonFatal = obj(obj(op.res)?.gddr_res_non_fatal4);
+      return nonFatal?.gddrnf_status === 'GDD4_UNAVAIL' ? 'GET_DIR_DELEGATION(UNAVAIL)' : op.op;
+    }
+    default:
+      return op.op;
+  }
+}
