@@ -1,0 +1,603 @@
+/**
+ * XDR (RFC 4506) runtime used by the generated codecs in dissectors/xdr/generated/.
+ *
+ * Decoding: `XdrReader` reads big-endian words at offsets of one record (`pos`..`end`);
+ * every read is bounds-checked against `end` and failures throw `XdrError {reason, offset}`.
+ * XdrError deliberately does not extend Error: hostile captures can make every record fail,
+ * and capturing a stack trace per failure would dominate the cost. The public boundary is
+ * `xdrDecode(fn, bytes, offset?, opts?)`, which never throws for bad input and returns
+ * `{ok:true, value, end} | {ok:false, reason, offset}`.
+ *
+ * Values follow the team's "XDR decoded-value conventions": hyper -> number when it is a safe
+ * integer, else bigint; opaque -> Uint8Array subarray (no copy); string -> JS string when the
+ * bytes are strict UTF-8, else `InvalidUtf8`.
+ *
+ * Tracing: when `r.tracer` is set, generated decoders call `tracer.begin(name, type, offset)`
+ * before each struct field / union discriminant / union arm / array element and
+ * `tracer.end(offset)` after it, building a `Span` tree. Without a tracer the cost is one
+ * null check per field.
+ *
+ * Hooks (post-decode / pre-encode logic for named types, e.g. fattr4 and notify4):
+ *   - The generator is told which types are hooked, by a `// @hook <type>` comment in the .x
+ *     file or by the `hooks` option of the compiler (gen.ts lists fattr4 and notify4 for
+ *     nfs4.x). For a hooked type T it emits `decode_T_plain` / `encode_T_plain` (the pure XDR
+ *     codec) and `decode_T` / `encode_T` that route through the hook slot:
+ *         const T_hook = hookSlot('T');
+ *         decode_T(r) { const start = r.pos; const v = decode_T_plain(r);
+ *                       return T_hook.afterDecode === null ? v : T_hook.afterDecode(v, r, start); }
+ *         encode_T(w, v) { encode_T_plain(w, T_hook.beforeEncode === null ? v : T_hook.beforeEncode(v, w)); }
+ *   - The NFSv4 layer registers at run time: `registerHook('fattr4', {afterDecode, beforeEncode})`.
+ *     Slots are created on first use by either side, so registration order does not matter and
+ *     generated code never imports the hook module (no import cycle).
+ *   - afterDecode may throw XdrError to mark the value malformed; it may return the same object
+ *     with extra keys (e.g. fattr4.attrs). beforeEncode returns the plain value to encode.
+ *   - Extra keys a hook adds can be typed by augmenting `XdrHookExtras` (declaration merging):
+ *         declare module '../xdr/runtime.js' { interface XdrHookExtras { fattr4: { attrs?: ... } } }
+ *     The generated type of a hooked type T is `T_plain & HookExtra<'T'>`.
+ */
+
+/** A subtree of decoded bytes (same shape as dissectors/nfs4/types.ts Span). */
+export interface Span {
+  name: string;
+  type: string;
+  /** Offset within the buffer given to the reader (the RPC record), and length in bytes. */
+  offset: number;
+  length: number;
+  children?: Span[];
+}
+
+/** Decoded value of hyper / unsigned hyper: a number when it is a safe integer, else bigint. */
+export type XdrHyper = number | bigint;
+
+/** A decode failure: why and at which byte offset. Thrown inside decoders, returned by xdrDecode. */
+export class XdrError {
+  readonly name = 'XdrError';
+  constructor(
+    readonly reason: string,
+    readonly offset: number,
+  ) {}
+  get message(): string {
+    return `${this.reason} at offset ${this.offset}`;
+  }
+  toString(): string {
+    return `XdrError: ${this.message}`;
+  }
+}
+
+/** The bytes of an XDR string that are not valid UTF-8. JSON form: {hex: "..."}. */
+export class InvalidUtf8 {
+  constructor(readonly bytes: Uint8Array) {}
+  toJSON(): { hex: string } {
+    return { hex: toHex(this.bytes) };
+  }
+  toString(): string {
+    return `<invalid utf-8 ${toHex(this.bytes)}>`;
+  }
+}
+
+const HEX_DIGITS = '0123456789abcdef';
+
+/** Lowercase hex of the bytes. */
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    out += HEX_DIGITS[b >> 4] + HEX_DIGITS[b & 15];
+  }
+  return out;
+}
+
+/** Bytes from hex (whitespace and ':' separators allowed). Throws on malformed hex (programmer input). */
+export function fromHex(hex: string): Uint8Array {
+  const clean = hex.replace(/[\s:]/g, '');
+  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) {
+    throw new Error(`fromHex: not a hex string: ${hex.slice(0, 40)}`);
+  }
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.substr(i * 2, 2), 16);
+  return out;
+}
+
+/** Collects Span trees while a reader decodes. */
+export class XdrTracer {
+  /** Top-level spans (children of the value decoded). */
+  readonly spans: Span[] = [];
+  private readonly stack: Span[] = [];
+
+  begin(name: string, type: string, offset: number): void {
+    const span: Span = { name, type, offset, length: 0 };
+    const parent = this.stack.length === 0 ? null : this.stack[this.stack.length - 1];
+    if (parent === null) this.spans.push(span);
+    else (parent.children ??= []).push(span);
+    this.stack.push(span);
+  }
+
+  end(offset: number): void {
+    const span = this.stack.pop();
+    if (span !== undefined) span.length = offset - span.offset;
+  }
+
+  /** Number of spans begun and not yet ended. */
+  get depth(): number {
+    return this.stack.length;
+  }
+
+  /** Closes every open span at `offset` (used when decoding failed part way). */
+  closeAll(offset: number): void {
+    while (this.stack.length > 0) this.end(offset);
+  }
+
+  /** Closes spans until only `depth` remain open. */
+  closeTo(depth: number, offset: number): void {
+    while (this.stack.length > depth) this.end(offset);
+  }
+}
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
+const TWO_32 = 4294967296;
+const NO_MAX = 0xffffffff;
+/** Nesting limit for recursive types (linked lists decode iteratively and do not count). */
+export const XDR_MAX_DEPTH = 500;
+
+/** Reads XDR items from bytes[pos..end). */
+export class XdrReader {
+  readonly buf: Uint8Array;
+  private readonly view: DataView;
+  pos: number;
+  /** End of the record: reads past it fail. */
+  end: number;
+  tracer: XdrTracer | null;
+  /** Current nesting of recursive types (guards the stack against hostile input). */
+  depth = 0;
+
+  constructor(buf: Uint8Array, pos = 0, end = buf.length, tracer: XdrTracer | null = null) {
+    if (pos < 0 || end > buf.length || pos > end) {
+      throw new RangeError(`XdrReader: bad window ${pos}..${end} of ${buf.length}`);
+    }
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = pos;
+    this.end = end;
+    this.tracer = tracer;
+  }
+
+  /** Bytes left before the record end. */
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  error(reason: string, offset: number = this.pos): XdrError {
+    return new XdrError(reason, offset);
+  }
+
+  /** Fails unless n more bytes are available. */
+  need(n: number): void {
+    if (n > this.end - this.pos) {
+      throw new XdrError(`need ${n} bytes, ${this.end - this.pos} left`, this.pos);
+    }
+  }
+
+  u32(): number {
+    const p = this.pos;
+    if (p + 4 > this.end) throw this.truncated(4);
+    this.pos = p + 4;
+    return this.view.getUint32(p);
+  }
+
+  i32(): number {
+    const p = this.pos;
+    if (p + 4 > this.end) throw this.truncated(4);
+    this.pos = p + 4;
+    return this.view.getInt32(p);
+  }
+
+  /** unsigned hyper: number when <= 2^53-1, else bigint. */
+  u64(): XdrHyper {
+    const p = this.pos;
+    if (p + 8 > this.end) throw this.truncated(8);
+    this.pos = p + 8;
+    const hi = this.view.getUint32(p);
+    const lo = this.view.getUint32(p + 4);
+    if (hi < 0x200000) return hi * TWO_32 + lo;
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  /** hyper: number when |v| <= 2^53-1, else bigint. */
+  i64(): XdrHyper {
+    const p = this.pos;
+    if (p + 8 > this.end) throw this.truncated(8);
+    this.pos = p + 8;
+    const hi = this.view.getInt32(p);
+    const lo = this.view.getUint32(p + 4);
+    const v = hi * TWO_32 + lo;
+    // Out-of-range values round to magnitudes >= 2^53, so this test is exact.
+    if (Number.isSafeInteger(v)) return v;
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  f32(): number {
+    const p = this.pos;
+    if (p + 4 > this.end) throw this.truncated(4);
+    this.pos = p + 4;
+    return this.view.getFloat32(p);
+  }
+
+  f64(): number {
+    const p = this.pos;
+    if (p + 8 > this.end) throw this.truncated(8);
+    this.pos = p + 8;
+    return this.view.getFloat64(p);
+  }
+
+  bool(): boolean {
+    const p = this.pos;
+    if (p + 4 > this.end) throw this.truncated(4);
+    const v = this.view.getUint32(p);
+    if (v > 1) throw new XdrError(`bool value ${v} is not 0 or 1`, p);
+    this.pos = p + 4;
+    return v === 1;
+  }
+
+  /** opaque[n]: n bytes plus padding, as a subarray of the input. */
+  fixedOpaque(n: number): Uint8Array {
+    const p = this.pos;
+    const padded = (n + 3) & ~3;
+    if (padded > this.end - p || n < 0) {
+      throw new XdrError(`opaque[${n}] runs past the end (${this.end - p} bytes left)`, p);
+    }
+    this.pos = p + padded;
+    return this.buf.subarray(p, p + n);
+  }
+
+  /** opaque<max>: length word, bytes, padding. The length is checked before anything is sliced. */
+  varOpaque(max: number = NO_MAX): Uint8Array {
+    const start = this.pos;
+    const n = this.u32();
+    if (n > max) throw new XdrError(`opaque length ${n} exceeds maximum ${max}`, start);
+    const p = this.pos;
+    const padded = n + ((4 - (n & 3)) & 3);
+    if (padded > this.end - p) {
+      this.pos = start;
+      throw new XdrError(`opaque length ${n} exceeds remaining ${this.end - p} bytes`, start);
+    }
+    this.pos = p + padded;
+    return this.buf.subarray(p, p + n);
+  }
+
+  /** string<max>: a JS string if the bytes are strict UTF-8, else InvalidUtf8. */
+  string(max: number = NO_MAX): string | InvalidUtf8 {
+    const start = this.pos;
+    const n = this.u32();
+    if (n > max) throw new XdrError(`string length ${n} exceeds maximum ${max}`, start);
+    const p = this.pos;
+    const padded = n + ((4 - (n & 3)) & 3);
+    if (padded > this.end - p) {
+      this.pos = start;
+      throw new XdrError(`string length ${n} exceeds remaining ${this.end - p} bytes`, start);
+    }
+    this.pos = p + padded;
+    const b = this.buf;
+    // Short ASCII strings (file names, tags) are the common case: avoid TextDecoder's call cost.
+    if (n <= 64) {
+      let ascii = true;
+      for (let i = p; i < p + n; i++) {
+        if (b[i] >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        let s = '';
+        for (let i = p; i < p + n; i++) s += String.fromCharCode(b[i]);
+        return s;
+      }
+    }
+    const bytes = b.subarray(p, p + n);
+    try {
+      return utf8Strict.decode(bytes);
+    } catch {
+      return new InvalidUtf8(bytes);
+    }
+  }
+
+  /**
+   * Count word of a variable-length array. Fails when count > max or when the count could not
+   * fit in the bytes left given the minimum encoded size of one element; callers never
+   * allocate from the claimed count before this check.
+   */
+  arrayCount(max: number, minElementBytes: number): number {
+    const start = this.pos;
+    const n = this.u32();
+    if (n > max) throw new XdrError(`count ${n} exceeds maximum ${max}`, start);
+    const per = minElementBytes < 1 ? 1 : minElementBytes;
+    if (n > (this.end - this.pos) / per) {
+      throw new XdrError(`count ${n} exceeds remaining bytes (${this.end - this.pos} left)`, start);
+    }
+    return n;
+  }
+
+  /** Enter a recursive type (depth guard for hostile nesting). */
+  enter(): void {
+    if (++this.depth > XDR_MAX_DEPTH) throw new XdrError(`nesting deeper than ${XDR_MAX_DEPTH}`, this.pos);
+  }
+
+  leave(): void {
+    this.depth--;
+  }
+
+  private truncated(n: number): XdrError {
+    return new XdrError(`need ${n} bytes, ${this.end - this.pos} left`, this.pos);
+  }
+}
+
+export interface XdrDecodeOptions {
+  /** Record end (default: bytes.length). */
+  end?: number;
+  tracer?: XdrTracer | null;
+}
+
+export type XdrDecodeResult<T> =
+  | { ok: true; value: T; end: number }
+  | { ok: false; reason: string; offset: number };
+
+/**
+ * Decodes one value at `offset`; never throws for malformed input. The 4th argument is a
+ * tracer or options {end, tracer}. On failure any open spans of the tracer are closed at the
+ * failure offset, so the partial tree is still usable.
+ */
+export function xdrDecode<T>(
+  fn: (r: XdrReader) => T,
+  bytes: Uint8Array,
+  offset = 0,
+  opts?: XdrDecodeOptions | XdrTracer | null,
+): XdrDecodeResult<T> {
+  let tracer: XdrTracer | null = null;
+  let end = bytes.length;
+  if (opts instanceof XdrTracer) tracer = opts;
+  else if (opts) {
+    tracer = opts.tracer ?? null;
+    if (opts.end !== undefined) end = opts.end;
+  }
+  if (offset < 0 || offset > end || end > bytes.length) {
+    return { ok: false, reason: `offset ${offset} outside record of ${end} bytes`, offset };
+  }
+  const r = new XdrReader(bytes, offset, end, tracer);
+  try {
+    const value = fn(r);
+    return { ok: true, value, end: r.pos };
+  } catch (e) {
+    return decodeFailure(e, r);
+  }
+}
+
+/** Turns what a decoder threw into a failure value; rethrows programmer errors. */
+export function decodeFailure(e: unknown, r: XdrReader): { ok: false; reason: string; offset: number } {
+  let failure: { ok: false; reason: string; offset: number };
+  if (e instanceof XdrError) failure = { ok: false, reason: e.reason, offset: e.offset };
+  else if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    failure = { ok: false, reason: 'nesting too deep (stack exhausted)', offset: r.pos };
+  } else throw e;
+  r.tracer?.closeAll(failure.offset);
+  return failure;
+}
+
+/** Growable big-endian buffer for encoding. */
+export class XdrWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  pos = 0;
+
+  constructor(initialSize = 256) {
+    this.buf = new Uint8Array(Math.max(16, initialSize));
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u32(v: number): void {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`u32: bad value ${v}`);
+    this.reserve(4);
+    this.view.setUint32(this.pos, v);
+    this.pos += 4;
+  }
+
+  i32(v: number): void {
+    if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) throw new RangeError(`i32: bad value ${v}`);
+    this.reserve(4);
+    this.view.setInt32(this.pos, v);
+    this.pos += 4;
+  }
+
+  bool(v: boolean): void {
+    if (typeof v !== 'boolean') throw new TypeError(`bool: not a boolean: ${String(v)}`);
+    this.u32(v ? 1 : 0);
+  }
+
+  /** hyper from number | bigint. */
+  i64(v: XdrHyper): void {
+    const b = BigInt(v);
+    if (b < -(1n << 63n) || b >= 1n << 63n) throw new RangeError(`i64: out of range ${v}`);
+    this.write64(BigInt.asUintN(64, b));
+  }
+
+  /** unsigned hyper from number | bigint. */
+  u64(v: XdrHyper): void {
+    if (typeof v === 'number') {
+      if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`u64: bad value ${v}`);
+      this.reserve(8);
+      const hi = Math.floor(v / TWO_32);
+      this.view.setUint32(this.pos, hi);
+      this.view.setUint32(this.pos + 4, v - hi * TWO_32);
+      this.pos += 8;
+      return;
+    }
+    if (v < 0n || v >= 1n << 64n) throw new RangeError(`u64: out of range ${v}`);
+    this.write64(v);
+  }
+
+  private write64(u: bigint): void {
+    this.reserve(8);
+    this.view.setUint32(this.pos, Number(u >> 32n));
+    this.view.setUint32(this.pos + 4, Number(u & 0xffffffffn));
+    this.pos += 8;
+  }
+
+  f32(v: number): void {
+    this.reserve(4);
+    this.view.setFloat32(this.pos, v);
+    this.pos += 4;
+  }
+
+  f64(v: number): void {
+    this.reserve(8);
+    this.view.setFloat64(this.pos, v);
+    this.pos += 8;
+  }
+
+  /** Raw bytes plus zero padding to a multiple of 4. */
+  private bytesPadded(b: Uint8Array): void {
+    const padded = (b.length + 3) & ~3;
+    this.reserve(padded);
+    this.buf.set(b, this.pos);
+    this.buf.fill(0, this.pos + b.length, this.pos + padded);
+    this.pos += padded;
+  }
+
+  /** opaque[n]: exactly n bytes (checked), padded. */
+  fixedOpaque(b: Uint8Array, n: number): void {
+    if (b.length !== n) throw new RangeError(`opaque[${n}]: got ${b.length} bytes`);
+    this.bytesPadded(b);
+  }
+
+  /** opaque<max>: length word, bytes, padding. */
+  varOpaque(b: Uint8Array, max: number = NO_MAX): void {
+    if (b.length > max) throw new RangeError(`opaque<${max}>: got ${b.length} bytes`);
+    this.u32(b.length);
+    this.bytesPadded(b);
+  }
+
+  /** string<max>: UTF-8 of a JS string, or the raw bytes of an InvalidUtf8. */
+  string(s: string | InvalidUtf8, max: number = NO_MAX): void {
+    const b = typeof s === 'string' ? utf8Encoder.encode(s) : s.bytes;
+    if (b.length > max) throw new RangeError(`string<${max}>: got ${b.length} bytes`);
+    this.u32(b.length);
+    this.bytesPadded(b);
+  }
+
+  /** Count word of a variable-length array (checked against max). */
+  arrayCount(n: number, max: number = NO_MAX): void {
+    if (n > max) throw new RangeError(`array<${max}>: got ${n} elements`);
+    this.u32(n);
+  }
+
+  /** The encoded bytes (a copy-free view of the written part). */
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+/** Encodes one value with a fresh writer and returns its bytes. */
+export function xdrEncode<T>(fn: (w: XdrWriter, v: T) => void, value: T): Uint8Array {
+  const w = new XdrWriter();
+  fn(w, value);
+  return w.finish();
+}
+
+/** Resolves an enum value given as name or number (encoders accept both). */
+export function enumValue(values: Record<string, number>, v: string | number, enumName: string): number {
+  if (typeof v === 'number') return v;
+  const n = values[v];
+  if (n === undefined) throw new RangeError(`${enumName}: unknown name ${String(v)}`);
+  return n;
+}
+
+/** A frozen lookup table without a prototype, so names like 'constructor' are not found. */
+export function lookupTable<T>(entries: Record<string | number, T>): Record<string | number, T> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string | number, T>, entries));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hooks
+
+/** Extra keys hooks add to decoded values; augment per type name by declaration merging. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface XdrHookExtras {}
+
+/** The extra keys registered for type K (none when not augmented). */
+export type HookExtra<K extends string> = K extends keyof XdrHookExtras ? XdrHookExtras[K] : unknown;
+
+export interface XdrHook<T = unknown> {
+  /** Called with the plain decoded value, the reader (positioned after the value) and the value's start offset. */
+  afterDecode?: (value: T, r: XdrReader, start: number) => T;
+  /** Called before encoding; returns the plain value to encode. */
+  beforeEncode?: (value: T, w: XdrWriter) => T;
+}
+
+/** The mutable slot generated code reads on every call. */
+export interface XdrHookSlot<T = unknown> {
+  afterDecode: ((value: T, r: XdrReader, start: number) => T) | null;
+  beforeEncode: ((value: T, w: XdrWriter) => T) | null;
+}
+
+const hookSlots = new Map<string, XdrHookSlot>();
+
+/** The slot for a type name, created on first use (by the generated module or by registerHook). */
+export function hookSlot<T>(typeName: string): XdrHookSlot<T> {
+  let slot = hookSlots.get(typeName);
+  if (slot === undefined) {
+    slot = { afterDecode: null, beforeEncode: null };
+    hookSlots.set(typeName, slot);
+  }
+  return slot as XdrHookSlot<T>;
+}
+
+/** Attaches post-decode / pre-encode logic to a hooked type; replaces any earlier hook. */
+export function registerHook<T>(typeName: string, hook: XdrHook<T>): void {
+  const slot = hookSlot<T>(typeName);
+  slot.afterDecode = hook.afterDecode ?? null;
+  slot.beforeEncode = hook.beforeEncode ?? null;
+}
+
+/** Removes the hook of a type (the plain codec is used again). */
+export function unregisterHook(typeName: string): void {
+  const slot = hookSlots.get(typeName);
+  if (slot !== undefined) {
+    slot.afterDecode = null;
+    slot.beforeEncode = null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Program tables (RFC 5531 program/version/procedure blocks), exported by generated modules.
+
+export interface XdrProcedure {
+  name: string;
+  number: number;
+  /** Argument type names as written in the spec (empty for void). */
+  args: readonly string[];
+  /** Result type name, null for void. */
+  result: string | null;
+  decodeArgs: readonly ((r: XdrReader) => unknown)[];
+  decodeResult: ((r: XdrReader) => unknown) | null;
+}
+
+export interface XdrVersion {
+  name: string;
+  number: number;
+  procedures: readonly XdrProcedure[];
+}
+
+export interface XdrProgram {
+  name: string;
+  number: number;
+  versions: readonly XdrVersion[];
+}
