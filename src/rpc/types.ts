@@ -1,4 +1,4 @@
-import type { RpcHeader } from '../../dissectors/rpc/types.js';
+import type { RpcBodyWrap, RpcHeader } from '../../dissectors/rpc/types.js';
 import type { ConnectionKey } from '../tcp/types.js';
 
 /** One complete ONC RPC record taken out of a byte stream (fragments joined). */
@@ -38,4 +38,9 @@ export interface RpcMessage {
   duplicate?: boolean;
   /** Reply with no call seen (orphan). */
   orphan?: boolean;
+  /**
+   * The body after the header is not plain XDR (RPCSEC_GSS integrity/privacy/control); for a
+   * reply taken from the matched call.
+   */
+  bodyWrap?: RpcBodyWrap;
 }
