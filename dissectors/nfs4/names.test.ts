@@ -57,7 +57,10 @@ describe('attribute and notification names', () => {
     expect(attrName(55)).toBe('mounted_on_fileid');
     expect(attrName(80)).toBe('sec_label');
     expect(attrName(85)).toBe('time_deleg_modify');
-    expect(attrName(86)).toBe('attr_86');
+    expect(attrName(86)).toBe('open_arguments');
+    expect(attrName(87)).toBe('attr_87');
+    expect(attrName(92)).toBe('posix_access_acl');
+    expect(attrName(93)).toBe('attr_93');
   });
   it('decodes bitmap4 words into bits and names', () => {
     // The truth file's child attribute bitmap: type, size, fileid | mode, time_modify.

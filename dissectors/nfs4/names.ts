@@ -89,7 +89,8 @@ const NFS_STATS: Record<number, string> = {
 /**
  * Attribute names by bit number (fattr4 attrmask), without the FATTR4_ prefix, lower case
  * as in the spec's fattr4_<name> typedefs. 0..80 RFC 7862; 81 RFC 8275; 82 RFC 8276;
- * 83 offline, 84/85 delegated timestamps (RFC 9754).
+ * 83..86 RFC 9754 (offline, delegated timestamps, open_arguments); 89..92 the POSIX-ACL
+ * draft as Linux has it. '' = unassigned.
  */
 export const ATTR_NAMES: readonly string[] = [
   'supported_attrs', 'type', 'fh_expire_type', 'change', 'size', 'link_support',
@@ -107,7 +108,8 @@ export const ATTR_NAMES: readonly string[] = [
   'retention_set', 'retentevt_get', 'retentevt_set', 'retention_hold', 'mode_set_masked',
   'suppattr_exclcreat', 'fs_charset_cap', 'clone_blksize', 'space_freed', 'change_attr_type',
   'sec_label', 'mode_umask', 'xattr_support', 'offline', 'time_deleg_access',
-  'time_deleg_modify',
+  'time_deleg_modify', 'open_arguments', '', '', 'acl_trueform', 'acl_trueform_scope',
+  'posix_default_acl', 'posix_access_acl',
 ];
 
 /** notify_type4 by bit number (RFC 8881; 6.. are the RFC8881bis flag bits Linux uses). */
@@ -141,7 +143,7 @@ export function nfsStatName(n: number): string {
 
 /** Attribute name by bit ('size' for 4); unknown -> 'attr_<n>'. */
 export function attrName(bit: number): string {
-  return ATTR_NAMES[bit] ?? `attr_${bit}`;
+  return ATTR_NAMES[bit] || `attr_${bit}`;
 }
 
 /** notify_type4 name by bit ('NOTIFY4_ADD_ENTRY' for 3); unknown -> 'NOTIFY4_<n>'. */

@@ -167,7 +167,7 @@ function deliver(h: Half, data: Uint8Array, frame: number, conn: string, dir: 'a
     h.fragments.push(h.buf.slice(4, 4 + len));
     h.buf = h.buf.slice(4 + len);
     if (mark & 0x80000000) {
-      let rec = new Uint8Array(0);
+      let rec: Uint8Array = new Uint8Array(0);
       for (const f of h.fragments) rec = concat(rec, f);
       h.fragments = [];
       if (rec.length >= 8) {
