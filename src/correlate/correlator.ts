@@ -1,0 +1,1874 @@
+/**
+ * The correlation engine: learns clients, sessions, filehandle names and delegations from
+ * NFSv4 traffic, one RPC message at a time in capture order, and builds each delegation's
+ * life (grant, notifications, recall with its cause, return, revocation), notification
+ * completeness per directory delegation, and response-time statistics.
+ *
+ * Incremental and bounded: every table is capped (LRU or ring), finished delegations are
+ * retired after `retireAfter` seconds of capture time and only the newest
+ * `maxRetainedDelegations` are kept (`onRetire` streams every one out).
+ */
+import type { RpcMessage } from '../rpc/types.js';
+import type { NfsCompound, NfsOp } from '../../dissectors/nfs4/types.js';
+import { bytesToHex } from '../../dissectors/nfs4/hash.js';
+import { attrMaskNames, bitmapBits } from '../../dissectors/nfs4/names.js';
+import { DropCounter } from '../stats.js';
+import { Histogram, OpStatsTable, type OpStats } from './histogram.js';
+import { LruMap } from './lru.js';
+import type {
+  CallRef, ClientRecord, ClientStats, DelegationEvent, DelegationKind, DelegationRecord, NotifyEntry,
+  OpStatRow, Problem, ProblemKind, RecallCause, ReplyRef, SessionRecord, StatsReport,
+} from './types.js';
+import { walkCompound, openClaimName, type WalkStep } from './walk.js';
+import {
+  asObj, bitmapField, boolField, bytesField, enumField, field, findStateids, maskHasBit, nameOf, notifyMaskNames,
+  numField, path, stateidField, stateidKey, u64Hex, u64Number,
+  NOTIFY4_ADD_ENTRY, NOTIFY4_CHANGE_CHILD_ATTRS, NOTIFY4_CHANGE_DIR_ATTRS, NOTIFY4_REMOVE_ENTRY, NOTIFY4_RENAME_ENTRY,
+  SEQ4_STATUS_RECALLABLE_STATE_REVOKED, type StateidValue,
+} from './wire-views.js';
+
+export interface CorrelatorOptions {
+  /** Delegations tracked at once (oldest evicted beyond it, with a problem recorded). Default 100000. */
+  maxActiveDelegations?: number;
+  /** Finished delegations kept for delegations() (newest). Default 10000. */
+  maxRetainedDelegations?: number;
+  /** Seconds of capture time a returned/revoked/freed delegation stays tracked (late events). Default 60. */
+  retireAfter?: number;
+  /** Events kept per delegation. Default 2000. */
+  maxEventsPerDelegation?: number;
+  /** A recall without DELEGRETURN after this many seconds is flagged. Default 60. */
+  recallTimeout?: number;
+  /** Completed calls this many seconds before a recall are cause candidates. Default 2. */
+  conflictWindow?: number;
+  /** Window (s) and minimum count of notify entries before a recall for cause 'overflow'. Defaults 2 and 3. */
+  overflowWindow?: number;
+  overflowMinEntries?: number;
+  /** Seconds after a recall during which the conflicting client's DELAY replies and retry are collected. Default 30. */
+  causeTrackWindow?: number;
+  /** A change to a delegated directory not notified within this many seconds is reported missed. Default 30. */
+  notifyTimeout?: number;
+  maxPendingCalls?: number;
+  maxRecentCalls?: number;
+  maxNames?: number;
+  maxClients?: number;
+  /** Called once per delegation when it leaves memory (retired, evicted, or at finish()). */
+  onRetire?: (d: DelegationRecord) => void;
+}
+
+/** The call side of a reply, when the caller has it (an alternative to the internal table). */
+export interface CallContext {
+  msg: RpcMessage;
+  nfs?: NfsCompound;
+}
+
+type MutationKind = 'create' | 'open-create' | 'remove' | 'rename' | 'link' | 'setattr' | 'write' | 'open-write';
+
+interface Mutation {
+  kind: MutationKind;
+  op: string;
+  opIndex: number;
+  dir?: string;
+  name?: string;
+  toDir?: string;
+  newName?: string;
+  obj?: string;
+}
+
+/** A fore-channel call remembered for cause finding and notification matching. */
+interface ForeCall {
+  key: string;
+  xid: number;
+  client: string;
+  op: string;
+  callFrame: number;
+  callTime: number;
+  replyFrame?: number;
+  replyTime?: number;
+  status?: string;
+  touched: Set<string>;
+  mutations: Mutation[];
+  expectations: Array<{ deleg: Deleg; exp: Expectation }>;
+}
+
+type ExpType = 'add' | 'remove' | 'rename' | 'child-attrs' | 'dir-attrs';
+
+interface Expectation {
+  call: ForeCall;
+  mutation: Mutation;
+  type: ExpType;
+  name?: string;
+  newName?: string;
+  addDone: boolean;
+  removeDone: boolean;
+  confirmed: boolean;
+  /** The notify entries matched to this expectation, to fill in the latency since the reply later. */
+  matched: NotifyEntry[];
+}
+
+interface CauseTracker {
+  deleg: Deleg;
+  cause: Extract<RecallCause, { kind: 'conflict' }>;
+  client: string;
+  objects: Set<string>;
+  originalKey: string;
+  until: number;
+}
+
+interface PendingEvent {
+  opIndex: number;
+  deleg: Deleg;
+  event: DelegationEvent;
+}
+
+interface Pending {
+  key: string;
+  msg: RpcMessage;
+  nfs?: NfsCompound;
+  time: number;
+  frame: number;
+  fore?: ForeCall;
+  client?: string;
+  statsOps: string[];
+  procName: string;
+  events: PendingEvent[];
+}
+
+interface NameEntry {
+  name: string;
+  parent?: string;
+}
+
+interface ClientState {
+  rec: ClientRecord;
+  revokedFlag: boolean;
+  stats: OpStatsTable;
+  calls: number;
+  granted: number;
+  recalls: number;
+  returns: number;
+  notifications: number;
+}
+
+interface DirView {
+  names: Map<string, number | string | undefined>;
+  complete: boolean;
+  truncated: boolean;
+  cookieverf?: string;
+}
+
+class Deleg {
+  notifyMask?: number[];
+  recallAt?: number;
+  recallFlagged = false;
+  returnCallAt?: number;
+  returnedAt?: number;
+  terminalAt?: number;
+  notifyCalls = 0;
+  recentNotifies: Array<{ frame: number; time: number; entries: number }> = [];
+  expectations: Expectation[] = [];
+  view?: DirView;
+  retired = false;
+  constructor(readonly key: string, readonly rec: DelegationRecord) {}
+}
+
+const REVOCATION_STATUSES = new Set(['NFS4ERR_DELEG_REVOKED', 'NFS4ERR_BAD_STATEID', 'NFS4ERR_ADMIN_REVOKED', 'NFS4ERR_EXPIRED']);
+const MAX_EXPECTATIONS = 256;
+const MAX_VIEW_NAMES = 4096;
+const MAX_RECENT_NOTIFIES = 32;
+
+function timeOf(msg: RpcMessage): number {
+  return msg.record.sec + msg.record.nsec / 1e9;
+}
+
+function ipOf(addr: string): string {
+  if (addr.startsWith('[')) {
+    const end = addr.indexOf(']');
+    return end > 0 ? addr.slice(1, end) : addr;
+  }
+  const c = addr.lastIndexOf(':');
+  return c > 0 && addr.indexOf(':') === c ? addr.slice(0, c) : addr;
+}
+
+function otherDir(d: 'ab' | 'ba'): 'ab' | 'ba' {
+  return d === 'ab' ? 'ba' : 'ab';
+}
+
+function cookieValue(v: unknown): number | string | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return v.toString();
+  return undefined;
+}
+
+/** optional-array fields (nad_new_entry_cookie<1>, nad_old_entry<1>): first element. */
+function first(v: unknown): unknown {
+  return Array.isArray(v) ? v[0] : v ?? undefined;
+}
+
+export class Correlator {
+  private readonly opt: Required<Omit<CorrelatorOptions, 'onRetire'>> & Pick<CorrelatorOptions, 'onRetire'>;
+  private readonly drops = new DropCounter();
+  private readonly pending: LruMap<string, Pending>;
+  private readonly inFlight = new Set<ForeCall>();
+  private readonly recent: ForeCall[] = [];
+  private recentHead = 0;
+  private readonly referring: LruMap<string, ForeCall>;
+  private readonly names: LruMap<string, NameEntry>;
+  private readonly children: LruMap<string, string>;
+  private readonly sessions: LruMap<string, SessionRecord>;
+  private readonly clients: LruMap<string, ClientState>;
+  private readonly connClient: LruMap<string, string>;
+  private readonly cbIdentClient: LruMap<string, string>;
+  private readonly setclientidPending = new LruMap<string, string>(1024);
+  private readonly delegs = new Map<string, Deleg>();
+  private readonly byFh = new Map<string, Set<Deleg>>();
+  private readonly byClient = new Map<string, Set<Deleg>>();
+  private readonly recalled = new Set<Deleg>();
+  private readonly withExpectations = new Set<Deleg>();
+  private terminalQueue: Deleg[] = [];
+  private readonly retained: DelegationRecord[] = [];
+  private retainedHead = 0;
+  private trackers: CauseTracker[] = [];
+  private nextId = 1;
+  private nextSweep = -Infinity;
+  private firstTime: number | undefined;
+  private lastTime: number | undefined;
+  private messages = 0;
+  private finished = false;
+  // statistics
+  private readonly opStats = new OpStatsTable();
+  private readonly cbOpStats = new OpStatsTable();
+  private readonly procStats = new OpStatsTable();
+  private readonly lifetime = new Histogram();
+  private readonly notifiesPerDeleg = new Histogram();
+  private readonly recallToReturn = new Histogram();
+  private readonly notifyLatency = new Histogram();
+  private readonly counts = { seen: 0, granted: 0, recalled: 0, returned: 0, revoked: 0, unavailable: 0, evicted: 0 };
+  private readonly byKind: Record<string, number> = {};
+  private readonly causeCounts: Record<string, number> = {};
+  private readonly problemCounts: Record<string, number> = {};
+
+  constructor(options: CorrelatorOptions = {}) {
+    this.opt = {
+      maxActiveDelegations: options.maxActiveDelegations ?? 100_000,
+      maxRetainedDelegations: options.maxRetainedDelegations ?? 10_000,
+      retireAfter: options.retireAfter ?? 60,
+      maxEventsPerDelegation: options.maxEventsPerDelegation ?? 2000,
+      recallTimeout: options.recallTimeout ?? 60,
+      conflictWindow: options.conflictWindow ?? 2,
+      overflowWindow: options.overflowWindow ?? 2,
+      overflowMinEntries: options.overflowMinEntries ?? 3,
+      causeTrackWindow: options.causeTrackWindow ?? 30,
+      notifyTimeout: options.notifyTimeout ?? 30,
+      maxPendingCalls: options.maxPendingCalls ?? 65_536,
+      maxRecentCalls: options.maxRecentCalls ?? 4096,
+      maxNames: options.maxNames ?? 200_000,
+      maxClients: options.maxClients ?? 10_000,
+      onRetire: options.onRetire,
+    };
+    this.pending = new LruMap(this.opt.maxPendingCalls, (_k, p) => this.dropPending(p, 'pending call evicted (table full)'));
+    this.referring = new LruMap(this.opt.maxRecentCalls);
+    this.names = new LruMap(this.opt.maxNames);
+    this.children = new LruMap(this.opt.maxNames);
+    this.sessions = new LruMap(this.opt.maxClients * 4);
+    this.clients = new LruMap(this.opt.maxClients);
+    this.connClient = new LruMap(this.opt.maxClients * 4);
+    this.cbIdentClient = new LruMap(this.opt.maxClients * 4);
+  }
+
+  // ------------------------------------------------------------------------------ input
+
+  /**
+   * Feeds one RPC message (call or reply) in capture order. `nfs` is its decoded NFSv4 body
+   * (undefined when not NFS or not decodable). For a reply, `call` may carry the matched call
+   * when the caller has it; otherwise the correlator uses the call it saw itself, keyed by
+   * (connection, call direction, xid).
+   */
+  onMessage(msg: RpcMessage, nfs: NfsCompound | undefined, call?: CallContext): void {
+    const t = timeOf(msg);
+    this.messages++;
+    if (this.firstTime === undefined) this.firstTime = t;
+    if (this.lastTime === undefined || t > this.lastTime) this.lastTime = t;
+    if (t >= this.nextSweep) {
+      this.sweep(t);
+      this.nextSweep = t + 1;
+    }
+    try {
+      if (msg.type === 'call') this.onCall(msg, nfs, t);
+      else this.onReply(msg, nfs, t, call);
+    } catch (e) {
+      // A decoded value of an unexpected shape must not stop the analysis of a capture.
+      this.drops.add(`correlator error: ${(e as Error).message ?? String(e)}`);
+    }
+  }
+
+  /** End of input: flags recalls never answered, notifications missed, calls never answered. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const p of this.pending.values()) this.dropPending(p, undefined);
+    for (const d of this.delegs.values()) this.finalize(d, true);
+  }
+
+  // ------------------------------------------------------------------------------ output
+
+  /** Delegations seen (retained finished ones, then the ones still tracked), in first-seen order. */
+  delegations(): DelegationRecord[] {
+    const out: DelegationRecord[] = [];
+    const n = this.retained.length;
+    for (let i = 0; i < n; i++) out.push(this.retained[(this.retainedHead + i) % n]);
+    for (const d of this.delegs.values()) out.push(d.rec);
+    out.sort((a, b) => a.id - b.id);
+    return out;
+  }
+
+  clientList(): ClientRecord[] {
+    return [...this.clients.values()].map((c) => c.rec);
+  }
+
+  sessionList(): SessionRecord[] {
+    return [...this.sessions.values()];
+  }
+
+  stats(): StatsReport {
+    const clients: ClientStats[] = [];
+    for (const c of this.clients.values()) {
+      clients.push({
+        client: c.rec.key, calls: c.calls, ops: rows(c.stats), delegationsGranted: c.granted,
+        recalls: c.recalls, returns: c.returns, notifications: c.notifications,
+      });
+    }
+    const drops = new DropCounter();
+    for (const [r, n] of this.drops.entries()) drops.add(r, n);
+    if (this.names.evicted > 0) drops.add('filehandle names evicted (LRU)', this.names.evicted);
+    if (this.referring.evicted > 0) drops.add('referring-call index entries evicted', this.referring.evicted);
+    return {
+      firstTime: this.firstTime,
+      lastTime: this.lastTime,
+      messages: this.messages,
+      ops: rows(this.opStats),
+      cbOps: rows(this.cbOpStats),
+      procedures: rows(this.procStats),
+      delegations: {
+        seen: this.counts.seen, byKind: { ...this.byKind }, granted: this.counts.granted,
+        recalled: this.counts.recalled, returned: this.counts.returned, revoked: this.counts.revoked,
+        unavailable: this.counts.unavailable,
+        lifetime: this.lifetime.summary(), notificationsPerDelegation: this.notifiesPerDeleg.summary(),
+        recallToReturn: this.recallToReturn.summary(), notifyLatency: this.notifyLatency.summary(),
+        recallCauses: { ...this.causeCounts }, problems: { ...this.problemCounts }, evicted: this.counts.evicted,
+      },
+      clients,
+      drops: drops.entries(),
+    };
+  }
+
+  // ------------------------------------------------------------------------------ calls
+
+  private callKey(msg: RpcMessage, callDir: 'ab' | 'ba'): string {
+    return `${msg.record.conn.id}:${callDir}:${msg.xid}`;
+  }
+
+  private onCall(msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
+    const key = this.callKey(msg, msg.record.dir);
+    if (msg.duplicate === true && this.pending.has(key)) {
+      this.drops.add('retransmitted call (not re-analysed)');
+      return;
+    }
+    const procName = procedureName(msg, nfs);
+    const p: Pending = { key, msg, nfs, time: t, frame: msg.record.frame, statsOps: [], procName, events: [] };
+    this.procStats.get(procName).calls++;
+    if (nfs !== undefined && nfs.type === 'call' && nfs.procName === 'COMPOUND' && nfs.program === 'NFS') {
+      this.onForeCall(p, msg, nfs, t);
+    } else if (nfs !== undefined && nfs.type === 'call' && nfs.program === 'NFS_CB' && nfs.procName === 'CB_COMPOUND') {
+      this.onCbCall(p, msg, nfs, t);
+    }
+    this.pending.set(key, p);
+  }
+
+  private onReply(msg: RpcMessage, nfs: NfsCompound | undefined, t: number, call?: CallContext): void {
+    const key = this.callKey(msg, otherDir(msg.record.dir));
+    let p = this.pending.get(key);
+    if (p === undefined && call !== undefined && call.msg.xid === msg.xid) {
+      this.onCall(call.msg, call.nfs, timeOf(call.msg));
+      p = this.pending.get(key);
+    }
+    if (p === undefined) {
+      if (msg.duplicate === true) return;
+      this.drops.add('reply without a call (orphan)');
+      // A reply alone still shows grants (stateid, no filehandle) and session results.
+      if (nfs !== undefined && nfs.program === 'NFS' && nfs.type === 'reply') {
+        this.onForeReply(undefined, msg, nfs, t);
+      }
+      return;
+    }
+    this.pending.delete(key);
+    const srt = msg.responseTime ?? t - p.time;
+    const proc = this.procStats.get(p.procName);
+    proc.answered++;
+    proc.hist.add(srt);
+    if (nfs?.status !== undefined && nfs.status !== 'NFS4_OK') proc.errors++;
+    if (p.statsOps.length > 0) {
+      const table = p.nfs?.program === 'NFS_CB' ? this.cbOpStats : this.opStats;
+      const client = p.client !== undefined ? this.clients.get(p.client) : undefined;
+      for (let i = 0; i < p.statsOps.length; i++) {
+        const name = p.statsOps[i];
+        const status = nfs?.ops[i]?.status;
+        addAnswer(table.get(name), srt, status);
+        if (client !== undefined && p.nfs?.program === 'NFS') addAnswer(client.stats.get(name), srt, status);
+      }
+    }
+    if (p.fore !== undefined || (p.nfs?.program === 'NFS' && nfs?.program === 'NFS')) {
+      this.onForeReply(p, msg, nfs, t);
+    } else if (p.nfs?.program === 'NFS_CB') {
+      this.onCbReply(p, msg, nfs, t);
+    }
+  }
+
+  /** A call that will never see its reply (evicted or capture ended). */
+  private dropPending(p: Pending, reason: string | undefined): void {
+    if (reason !== undefined) this.drops.add(reason);
+    if (p.fore !== undefined) this.inFlight.delete(p.fore);
+    for (const pe of p.events) {
+      if (pe.event.kind === 'notified' && pe.event.reply === undefined) {
+        this.problem(pe.deleg, 'notify-unanswered', `CB_NOTIFY (frame ${pe.event.frame}) never answered`, pe.event.frame);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ entities
+
+  private client(key: string, frame: number, address?: string): ClientState {
+    let c = this.clients.touch(key);
+    if (c === undefined) {
+      c = {
+        rec: { key, addresses: [], sessions: [], firstFrame: frame, events: [] },
+        revokedFlag: false, stats: new OpStatsTable(), calls: 0, granted: 0, recalls: 0, returns: 0, notifications: 0,
+      };
+      if (key.startsWith('0x')) c.rec.clientid = key;
+      this.clients.set(key, c);
+    }
+    if (address !== undefined && !c.rec.addresses.includes(address) && c.rec.addresses.length < 16) c.rec.addresses.push(address);
+    return c;
+  }
+
+  private clientEvent(key: string | undefined, frame: number, time: number, kind: string, detail?: string): void {
+    if (key === undefined) return;
+    const c = this.client(key, frame);
+    if (c.rec.events.length < 1000) c.rec.events.push({ kind, frame, time, detail });
+  }
+
+  private session(hex: string, frame: number): SessionRecord {
+    let s = this.sessions.touch(hex);
+    if (s === undefined) {
+      s = { sessionid: hex, connections: [], firstFrame: frame };
+      this.sessions.set(hex, s);
+    }
+    return s;
+  }
+
+  private bindConn(s: SessionRecord, conn: number, dir: string): void {
+    const c = s.connections.find((x) => x.conn === conn);
+    if (c === undefined) {
+      if (s.connections.length < 64) s.connections.push({ conn, dir });
+    } else if (c.dir !== dir && c.dir !== 'both') {
+      c.dir = 'both';
+    }
+  }
+
+  /** Identifies the client making a fore-channel call. */
+  private foreClient(msg: RpcMessage, ops: readonly NfsOp[]): string {
+    const conn = `${msg.record.conn.id}:${msg.src}`;
+    for (const op of ops) {
+      switch (op.op) {
+        case 'SEQUENCE': {
+          const sid = bytesField(op.args, 'sa_sessionid');
+          if (sid !== undefined) {
+            const s = this.session(bytesToHex(sid), msg.record.frame);
+            this.bindConn(s, msg.record.conn.id, 'fore');
+            return s.client ?? `session:${s.sessionid}`;
+          }
+          break;
+        }
+        case 'SETCLIENTID_CONFIRM':
+        case 'RENEW': {
+          const id = u64Hex(field(op.args, 'clientid'));
+          if (id !== undefined) {
+            this.connClient.set(conn, id);
+            return id;
+          }
+          break;
+        }
+        case 'OPEN': {
+          const id = u64Hex(path(op.args, 'owner', 'clientid'));
+          if (id !== undefined) {
+            this.connClient.set(conn, id);
+            return id;
+          }
+          break;
+        }
+        case 'CREATE_SESSION': {
+          const id = u64Hex(field(op.args, 'csa_clientid'));
+          if (id !== undefined) return id;
+          break;
+        }
+        case 'DESTROY_CLIENTID': {
+          const id = u64Hex(field(op.args, 'dca_clientid'));
+          if (id !== undefined) return id;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    return this.connClient.get(conn) ?? `addr:${msg.src}`;
+  }
+
+  private resolveChild = (parent: string | undefined, name: string): string | undefined => {
+    return parent === undefined ? undefined : this.children.get(`${parent}/${name}`);
+  };
+
+  private parentOf(fh: string | undefined): string | undefined {
+    return fh === undefined ? undefined : this.names.get(fh)?.parent;
+  }
+
+  private learnName(fh: string, name: string, parent: string | undefined): void {
+    const old = this.names.get(fh);
+    if (old !== undefined && old.parent !== undefined && (old.parent !== parent || old.name !== name)) {
+      this.children.delete(`${old.parent}/${old.name}`);
+    }
+    this.names.set(fh, { name, parent });
+    if (parent !== undefined) this.children.set(`${parent}/${name}`, fh);
+  }
+
+  /** Name of a filehandle as a path when its parents are known ("/dir/file"), else its own name. */
+  pathOf(fh: string | undefined): string | undefined {
+    if (fh === undefined) return undefined;
+    const parts: string[] = [];
+    let cur: string | undefined = fh;
+    let rooted = false;
+    for (let depth = 0; cur !== undefined && depth < 32; depth++) {
+      const e = this.names.get(cur);
+      if (e === undefined) break;
+      if (e.name === '') {
+        rooted = true;
+        break;
+      }
+      parts.push(e.name);
+      cur = e.parent;
+    }
+    if (parts.length === 0) return rooted ? '/' : undefined;
+    parts.reverse();
+    return (rooted ? '/' : '') + parts.join('/');
+  }
+
+  private learnFromSlots(steps: readonly WalkStep[]): void {
+    for (const s of steps) {
+      const a = s.after;
+      if (a === undefined || a.hex === undefined) continue;
+      if (a.root === true && !this.names.has(a.hex)) this.names.set(a.hex, { name: '' });
+      else if (a.name !== undefined && a.parent?.hex !== undefined && (s.status === undefined || s.status === 'NFS4_OK')) {
+        this.learnName(a.hex, a.name, a.parent.hex);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ delegations
+
+  private delegKey(server: string, other: string): string {
+    return `${server}|${other}`;
+  }
+
+  private newDeleg(key: string, stateid: StateidValue | undefined, kind: DelegationKind, frame: number, time: number,
+    firstSeenAs: DelegationEvent['kind'], holder: string | undefined, fh: string | undefined): Deleg {
+    if (this.delegs.size >= this.opt.maxActiveDelegations) this.evictOldest();
+    const rec: DelegationRecord = {
+      id: this.nextId++,
+      stateid: stateid === undefined ? undefined : { seqid: stateid.seqid, other: bytesToHex(stateid.other) },
+      kind, state: kind === 'directory' && stateid === undefined ? 'unavailable' : 'active',
+      fh, name: this.pathOf(fh), holder, firstFrame: frame, firstTime: time, lastTime: time, firstSeenAs,
+      events: [], problems: [], eventsDropped: 0,
+    };
+    const d = new Deleg(key, rec);
+    this.delegs.set(key, d);
+    if (fh !== undefined) this.indexFh(d, fh);
+    if (holder !== undefined) this.indexClient(d, holder);
+    this.counts.seen++;
+    this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
+    return d;
+  }
+
+  private indexFh(d: Deleg, fh: string): void {
+    let s = this.byFh.get(fh);
+    if (s === undefined) {
+      s = new Set();
+      this.byFh.set(fh, s);
+    }
+    s.add(d);
+  }
+
+  private indexClient(d: Deleg, client: string): void {
+    let s = this.byClient.get(client);
+    if (s === undefined) {
+      s = new Set();
+      this.byClient.set(client, s);
+    }
+    s.add(d);
+  }
+
+  private setFh(d: Deleg, fh: string | undefined): void {
+    if (fh === undefined) return;
+    if (d.rec.fh === undefined) {
+      d.rec.fh = fh;
+      this.indexFh(d, fh);
+    }
+    if (d.rec.name === undefined) d.rec.name = this.pathOf(fh);
+  }
+
+  private setHolder(d: Deleg, holder: string | undefined, address?: string): void {
+    if (holder === undefined) return;
+    if (d.rec.holder === undefined) {
+      d.rec.holder = holder;
+      this.indexClient(d, holder);
+    }
+    if (address !== undefined && d.rec.holderAddress === undefined) d.rec.holderAddress = address;
+  }
+
+  private addEvent(d: Deleg, e: DelegationEvent): void {
+    d.rec.lastTime = Math.max(d.rec.lastTime, e.time);
+    if (d.rec.events.length >= this.opt.maxEventsPerDelegation) {
+      if (d.rec.eventsDropped === 0) this.problem(d, 'events-truncated', `more than ${this.opt.maxEventsPerDelegation} events: later ones counted, not kept`);
+      d.rec.eventsDropped++;
+      return;
+    }
+    d.rec.events.push(e);
+  }
+
+  private problem(d: Deleg, kind: ProblemKind, message: string, frame?: number): void {
+    this.problemCounts[kind] = (this.problemCounts[kind] ?? 0) + 1;
+    if (d.rec.problems.length < 200) d.rec.problems.push(frame === undefined ? { kind, message } : { kind, frame, message });
+  }
+
+  private findDeleg(server: string, s: StateidValue | undefined): Deleg | undefined {
+    if (s === undefined) return undefined;
+    const other = stateidKey(s);
+    return other === undefined ? undefined : this.delegs.get(this.delegKey(server, other));
+  }
+
+  /** Finds or creates the delegation for a stateid seen somewhere other than its grant. */
+  private sightDeleg(server: string, s: StateidValue, kind: DelegationKind, frame: number, time: number,
+    as: DelegationEvent['kind'], holder: string | undefined, fh: string | undefined): Deleg | undefined {
+    const other = stateidKey(s);
+    if (other === undefined) return undefined;
+    const key = this.delegKey(server, other);
+    let d = this.delegs.get(key);
+    if (d === undefined) {
+      d = this.newDeleg(key, s, kind, frame, time, as, holder, fh);
+      if (as === 'returned') {
+        this.problem(d, 'return-of-unknown', 'first seen at return: no grant in the capture (it may start after the grant)', frame);
+      } else {
+        this.problem(d, 'first-seen-late', `first seen at ${as}: no grant in the capture (it may start after the grant)`, frame);
+      }
+    } else {
+      this.setFh(d, fh);
+      this.setHolder(d, holder);
+      if (d.rec.kind === 'unknown' && kind !== 'unknown') d.rec.kind = kind;
+    }
+    return d;
+  }
+
+  private setTerminal(d: Deleg, state: 'returned' | 'revoked' | 'freed', t: number): void {
+    const wasTerminal = d.terminalAt !== undefined;
+    d.rec.state = state;
+    this.recalled.delete(d);
+    if (!wasTerminal) {
+      d.terminalAt = t;
+      this.terminalQueue.push(d);
+    }
+  }
+
+  private evictOldest(): void {
+    let oldest: Deleg | undefined;
+    for (const d of this.delegs.values()) {
+      if (oldest === undefined || d.rec.lastTime < oldest.rec.lastTime) oldest = d;
+      if (d.terminalAt !== undefined) {
+        oldest = d;
+        break;
+      }
+    }
+    if (oldest === undefined) return;
+    if (oldest.terminalAt === undefined) {
+      this.problem(oldest, 'tracking-evicted', `no longer tracked: more than ${this.opt.maxActiveDelegations} delegations at once`);
+    }
+    this.retire(oldest, false);
+  }
+
+  private retire(d: Deleg, atFinish: boolean): void {
+    if (d.retired) return;
+    this.finalize(d, atFinish);
+    d.retired = true;
+    this.delegs.delete(d.key);
+    if (d.rec.fh !== undefined) {
+      const s = this.byFh.get(d.rec.fh);
+      s?.delete(d);
+      if (s !== undefined && s.size === 0) this.byFh.delete(d.rec.fh);
+    }
+    if (d.rec.holder !== undefined) {
+      const s = this.byClient.get(d.rec.holder);
+      s?.delete(d);
+      if (s !== undefined && s.size === 0) this.byClient.delete(d.rec.holder);
+    }
+    this.recalled.delete(d);
+    this.withExpectations.delete(d);
+    const cap = this.opt.maxRetainedDelegations;
+    if (cap > 0) {
+      if (this.retained.length < cap) this.retained.push(d.rec);
+      else {
+        this.retained[this.retainedHead] = d.rec;
+        this.retainedHead = (this.retainedHead + 1) % cap;
+        this.counts.evicted++;
+      }
+    } else {
+      this.counts.evicted++;
+    }
+    this.opt.onRetire?.(d.rec);
+  }
+
+  private finalizedSet = new WeakSet<Deleg>();
+
+  /** Problems that can only be judged once a delegation's life is over (or the capture ends). */
+  private finalize(d: Deleg, atEnd: boolean): void {
+    if (this.finalizedSet.has(d)) return;
+    this.finalizedSet.add(d);
+    if (d.recallAt !== undefined && d.returnCallAt === undefined && d.terminalAt === undefined && !d.recallFlagged) {
+      d.recallFlagged = true;
+      this.problem(d, 'recall-unanswered', atEnd ? 'recalled, never returned before the capture ended' : 'recalled, never returned');
+    }
+    for (const exp of d.expectations) this.judgeExpectation(d, exp);
+    d.expectations = [];
+    this.withExpectations.delete(d);
+    if (d.rec.stateid !== undefined) {
+      if (d.returnedAt !== undefined && d.rec.firstSeenAs === 'granted') this.lifetime.add(d.returnedAt - d.rec.firstTime);
+      if (d.rec.kind === 'directory') this.notifiesPerDeleg.add(d.notifyCalls);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ fore channel
+
+  private onForeCall(p: Pending, msg: RpcMessage, nfs: NfsCompound, t: number): void {
+    const client = this.foreClient(msg, nfs.ops);
+    p.client = client;
+    const cs = this.client(client, msg.record.frame, client.startsWith('0x') ? msg.src : undefined);
+    cs.calls++;
+    const server = ipOf(msg.dst);
+    for (const op of nfs.ops) {
+      p.statsOps.push(op.op);
+      this.opStats.get(op.op).calls++;
+      cs.stats.get(op.op).calls++;
+    }
+    const steps = walkCompound(nfs.ops, undefined, this.resolveChild);
+    const fore: ForeCall = {
+      key: p.key, xid: msg.xid, client, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
+      touched: new Set(), mutations: [], expectations: [],
+    };
+    let mainOp: string | undefined;
+    for (const s of steps) {
+      const cfh = s.cfh?.hex;
+      switch (s.op) {
+        case 'SEQUENCE': {
+          const sid = bytesField(s.args, 'sa_sessionid');
+          const seq = numField(s.args, 'sa_sequenceid');
+          const slot = numField(s.args, 'sa_slotid');
+          if (sid !== undefined && seq !== undefined && slot !== undefined) {
+            this.referring.set(`${bytesToHex(sid)}:${slot}:${seq}`, fore);
+          }
+          break;
+        }
+        case 'PUTFH':
+          if (s.after?.hex !== undefined) fore.touched.add(s.after.hex);
+          break;
+        case 'OPEN': {
+          mainOp = 'OPEN';
+          const name = openClaimName(s.args);
+          const target = s.after?.hex;
+          if (target !== undefined) fore.touched.add(target);
+          const create = path(s.args, 'openhow', 'opentype') === 'OPEN4_CREATE' || path(s.args, 'openhow', 'opentype') === 1;
+          if (create && name !== undefined) fore.mutations.push({ kind: 'open-create', op: 'OPEN', opIndex: s.index, dir: cfh, name, obj: target });
+          const access = numField(s.args, 'share_access') ?? 0;
+          if ((access & 2) !== 0) fore.mutations.push({ kind: 'open-write', op: 'OPEN', opIndex: s.index, obj: target, dir: name !== undefined ? cfh : this.parentOf(target), name });
+          const claim = field(s.args, 'claim');
+          const claimType = enumField(claim, 'claim');
+          const ds = stateidField(field(claim, 'delegate_cur_info'), 'delegate_stateid') ?? stateidField(claim, 'oc_delegate_stateid');
+          if (ds !== undefined) {
+            const fh = claimType === 'CLAIM_DELEG_CUR_FH' || claimType === 5 ? cfh : target;
+            const d = this.sightDeleg(server, ds, 'unknown', msg.record.frame, t, 'opened-under', client, fh);
+            if (d !== undefined) {
+              const e: DelegationEvent = { kind: 'opened-under', frame: msg.record.frame, time: t, xid: msg.xid, claim: String(claimType) };
+              this.addEvent(d, e);
+              p.events.push({ opIndex: s.index, deleg: d, event: e });
+            }
+          }
+          break;
+        }
+        case 'CREATE': {
+          mainOp = 'CREATE';
+          const name = nameOf(field(s.args, 'objname'));
+          if (name !== undefined) fore.mutations.push({ kind: 'create', op: 'CREATE', opIndex: s.index, dir: cfh, name });
+          break;
+        }
+        case 'REMOVE': {
+          mainOp = 'REMOVE';
+          const name = nameOf(field(s.args, 'target'));
+          if (name !== undefined) {
+            const obj = this.resolveChild(cfh, name);
+            if (obj !== undefined) fore.touched.add(obj);
+            fore.mutations.push({ kind: 'remove', op: 'REMOVE', opIndex: s.index, dir: cfh, name, obj });
+          }
+          break;
+        }
+        case 'RENAME': {
+          mainOp = 'RENAME';
+          const oldName = nameOf(field(s.args, 'oldname'));
+          const newName = nameOf(field(s.args, 'newname'));
+          const from = s.sfh?.hex;
+          if (from !== undefined) fore.touched.add(from);
+          const obj = oldName === undefined ? undefined : this.resolveChild(from, oldName);
+          if (obj !== undefined) fore.touched.add(obj);
+          fore.mutations.push({ kind: 'rename', op: 'RENAME', opIndex: s.index, dir: from, name: oldName, toDir: cfh, newName, obj });
+          break;
+        }
+        case 'LINK': {
+          mainOp = 'LINK';
+          const newName = nameOf(field(s.args, 'newname'));
+          if (newName !== undefined) fore.mutations.push({ kind: 'link', op: 'LINK', opIndex: s.index, dir: cfh, name: newName, obj: s.sfh?.hex });
+          break;
+        }
+        case 'SETATTR': {
+          mainOp = 'SETATTR';
+          const obj = cfh;
+          const dir = s.cfh?.parent?.hex ?? this.parentOf(obj);
+          const name = s.cfh?.name ?? (obj !== undefined ? this.names.get(obj)?.name : undefined);
+          if (obj !== undefined) fore.touched.add(obj);
+          fore.mutations.push({ kind: 'setattr', op: 'SETATTR', opIndex: s.index, obj, dir, name });
+          break;
+        }
+        case 'WRITE':
+          mainOp ??= 'WRITE';
+          fore.mutations.push({ kind: 'write', op: 'WRITE', opIndex: s.index, obj: cfh, dir: this.parentOf(cfh) });
+          break;
+        case 'DELEGRETURN': {
+          mainOp ??= 'DELEGRETURN';
+          const sid = stateidField(s.args, 'deleg_stateid');
+          if (sid !== undefined) {
+            const d = this.sightDeleg(server, sid, 'unknown', msg.record.frame, t, 'returned', client, cfh);
+            if (d !== undefined) {
+              if (d.terminalAt !== undefined && d.rec.state === 'returned') {
+                this.problem(d, 'return-failed', `DELEGRETURN (frame ${msg.record.frame}) of a delegation already returned`, msg.record.frame);
+              }
+              const e: DelegationEvent = { kind: 'returned', frame: msg.record.frame, time: t, xid: msg.xid };
+              if (d.recallAt !== undefined) {
+                e.afterRecall = t - d.recallAt;
+              }
+              if (d.returnCallAt === undefined) d.returnCallAt = t;
+              this.addEvent(d, e);
+              p.events.push({ opIndex: s.index, deleg: d, event: e });
+            }
+          }
+          break;
+        }
+        default:
+          if (mainOp === undefined && s.op !== 'SEQUENCE' && s.op !== 'PUTFH' && s.op !== 'PUTROOTFH' && s.op !== 'GETATTR'
+            && s.op !== 'GETFH' && s.op !== 'SAVEFH' && s.op !== 'RESTOREFH' && s.op !== 'LOOKUP') mainOp = s.op;
+          break;
+      }
+    }
+    for (const m of fore.mutations) {
+      if (m.dir !== undefined) fore.touched.add(m.dir);
+      if (m.toDir !== undefined) fore.touched.add(m.toDir);
+    }
+    fore.op = mainOp ?? (nfs.ops.length > 0 ? nfs.ops[nfs.ops.length - 1].op : 'COMPOUND');
+    this.expect(fore);
+    p.fore = fore;
+    this.inFlight.add(fore);
+    this.remember(fore);
+  }
+
+  private remember(fore: ForeCall): void {
+    if (this.recent.length < this.opt.maxRecentCalls) this.recent.push(fore);
+    else {
+      this.recent[this.recentHead] = fore;
+      this.recentHead = (this.recentHead + 1) % this.opt.maxRecentCalls;
+    }
+  }
+
+  private onForeReply(p: Pending | undefined, msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
+    const fore = p?.fore;
+    const server = ipOf(msg.src);
+    const client = p?.client ?? (nfs !== undefined ? this.foreClient(msg, []) : undefined);
+    if (fore !== undefined) {
+      this.inFlight.delete(fore);
+      fore.replyFrame = msg.record.frame;
+      fore.replyTime = t;
+      fore.status = nfs?.status ?? (msg.header.msgType === 'reply' ? msg.header.acceptStat ?? msg.header.replyStat : undefined);
+    }
+    const replyOps = nfs?.ops;
+    const steps = walkCompound(p?.nfs?.ops, replyOps, this.resolveChild);
+    if (nfs !== undefined) this.learnFromSlots(steps);
+
+    // Events made at call time get their reply.
+    if (p !== undefined) {
+      for (const pe of p.events) this.patchForeEvent(pe, msg, nfs, t);
+    }
+    if (nfs !== undefined) {
+      for (const s of steps) {
+        if (s.status === undefined) continue;
+        this.foreReplyOp(s, p, msg, server, client, t);
+      }
+    }
+    if (fore !== undefined) {
+      this.confirmExpectations(fore, nfs);
+      this.trackConflictReply(fore, msg, nfs);
+    }
+  }
+
+  private patchForeEvent(pe: PendingEvent, msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
+    const status = nfs?.ops[pe.opIndex]?.status ?? (nfs?.status !== undefined ? `not executed (${nfs.status})` : 'no reply body');
+    const reply: ReplyRef = { frame: msg.record.frame, time: t, status };
+    const e = pe.event;
+    const d = pe.deleg;
+    if (e.kind === 'returned') {
+      e.reply = reply;
+      if (status === 'NFS4_OK') {
+        if (d.returnedAt === undefined) d.returnedAt = t;
+        if (d.rec.state !== 'returned') {
+          this.counts.returned++;
+          if (d.rec.holder !== undefined) this.client(d.rec.holder, msg.record.frame).returns++;
+        }
+        this.setTerminal(d, 'returned', t);
+      } else if (status === 'NFS4ERR_DELEG_REVOKED' || status === 'NFS4ERR_ADMIN_REVOKED' || status === 'NFS4ERR_BAD_STATEID' || status === 'NFS4ERR_EXPIRED') {
+        this.revoke(d, msg.record.frame, t, msg.xid, status, 'DELEGRETURN', status !== 'NFS4ERR_BAD_STATEID');
+      } else {
+        this.problem(d, 'return-failed', `DELEGRETURN (frame ${e.frame}) answered ${status} (frame ${msg.record.frame})`, msg.record.frame);
+      }
+    } else if (e.kind === 'opened-under') {
+      e.reply = reply;
+      if (REVOCATION_STATUSES.has(status)) this.revoke(d, msg.record.frame, t, msg.xid, status, 'OPEN', status !== 'NFS4ERR_BAD_STATEID');
+    }
+  }
+
+  private revoke(d: Deleg, frame: number, time: number, xid: number, reason: string, op: string | undefined, certain: boolean): void {
+    if (d.rec.state === 'revoked' && certain) {
+      // already known: keep one revoked event per cause
+    }
+    this.addEvent(d, { kind: 'revoked', frame, time, xid, reason, op, certain });
+    if (certain && d.rec.state !== 'revoked' && d.rec.state !== 'freed') {
+      this.counts.revoked++;
+      this.setTerminal(d, 'revoked', time);
+    }
+  }
+
+  private foreReplyOp(s: WalkStep, p: Pending | undefined, msg: RpcMessage, server: string, client: string | undefined, t: number): void {
+    const frame = msg.record.frame;
+    const status = s.status as string;
+    const ok = status === 'NFS4_OK';
+    switch (s.op) {
+      case 'OPEN': {
+        if (!ok) break;
+        const deleg = path(s.res, 'resok4', 'delegation');
+        this.grantFromOpenDelegation(deleg, 'OPEN', s.after?.hex, p, msg, server, client, t);
+        break;
+      }
+      case 'WANT_DELEGATION':
+        if (ok) this.grantFromOpenDelegation(field(s.res, 'wdr_resok4'), 'WANT_DELEGATION', s.cfh?.hex, p, msg, server, client, t);
+        break;
+      case 'GET_DIR_DELEGATION':
+        if (ok) this.gddReply(s, p, msg, server, client, t);
+        break;
+      case 'FREE_STATEID': {
+        const sid = stateidField(s.args, 'fsa_stateid');
+        const d = this.findDeleg(server, sid);
+        if (d !== undefined) {
+          this.addEvent(d, { kind: 'freed', frame: p?.frame ?? frame, time: p?.time ?? t, xid: msg.xid, reply: { frame, time: t, status } });
+          if (ok) this.setTerminal(d, 'freed', t);
+        }
+        break;
+      }
+      case 'TEST_STATEID': {
+        const ids = field(s.args, 'ts_stateids');
+        const codes = path(s.res, 'tsr_resok4', 'tsr_status_codes');
+        if (Array.isArray(ids) && Array.isArray(codes)) {
+          for (let i = 0; i < ids.length && i < codes.length; i++) {
+            const d = this.findDeleg(server, asStateid(ids[i]));
+            if (d === undefined) continue;
+            const code = String(codes[i]);
+            this.addEvent(d, { kind: 'tested', frame, time: t, xid: msg.xid, status: code });
+            if (code === 'NFS4ERR_DELEG_REVOKED' || code === 'NFS4ERR_ADMIN_REVOKED' || code === 'NFS4ERR_EXPIRED') {
+              this.revoke(d, frame, t, msg.xid, code, 'TEST_STATEID', true);
+            }
+          }
+        }
+        break;
+      }
+      case 'SEQUENCE': {
+        if (!ok || client === undefined) break;
+        const flags = numField(field(s.res, 'sr_resok4'), 'sr_status_flags') ?? 0;
+        const c = this.client(client, frame);
+        const on = (flags & SEQ4_STATUS_RECALLABLE_STATE_REVOKED) !== 0;
+        if (on && !c.revokedFlag) {
+          this.clientEvent(client, frame, t, 'recallable-state-revoked', 'SEQ4_STATUS_RECALLABLE_STATE_REVOKED set');
+          for (const d of this.byClient.get(client) ?? []) {
+            if (d.rec.state === 'recalled') this.revoke(d, frame, t, msg.xid, 'SEQ4_STATUS_RECALLABLE_STATE_REVOKED', 'SEQUENCE', false);
+          }
+        }
+        c.revokedFlag = on;
+        break;
+      }
+      case 'EXCHANGE_ID': {
+        if (!ok) break;
+        const id = u64Hex(path(s.res, 'eir_resok4', 'eir_clientid'));
+        if (id === undefined) break;
+        const c = this.client(id, frame, msg.dst);
+        const owner = bytesField(field(s.args, 'eia_clientowner'), 'co_ownerid');
+        if (owner !== undefined) c.rec.owner = ownerText(owner);
+        c.rec.minorversion = p?.nfs?.minorversion;
+        break;
+      }
+      case 'CREATE_SESSION': {
+        if (!ok) break;
+        const resok = field(s.res, 'csr_resok4');
+        const sid = bytesField(resok, 'csr_sessionid');
+        if (sid === undefined) break;
+        const sess = this.session(bytesToHex(sid), frame);
+        const id = u64Hex(field(s.args, 'csa_clientid'));
+        sess.client = id;
+        sess.cbProgram = numField(s.args, 'csa_cb_program');
+        sess.flags = numField(resok, 'csr_flags');
+        this.bindConn(sess, msg.record.conn.id, ((sess.flags ?? 0) & 2) !== 0 ? 'both' : 'fore');
+        if (id !== undefined) {
+          const c = this.client(id, frame, msg.dst);
+          if (!c.rec.sessions.includes(sess.sessionid) && c.rec.sessions.length < 64) c.rec.sessions.push(sess.sessionid);
+        }
+        break;
+      }
+      case 'BIND_CONN_TO_SESSION': {
+        if (!ok) break;
+        const resok = field(s.res, 'bctsr_resok4');
+        const sid = bytesField(resok, 'bctsr_sessid') ?? bytesField(s.args, 'bctsa_sessid');
+        if (sid === undefined) break;
+        const dir = enumField(resok, 'bctsr_dir');
+        const d = dir === 'CDFS4_BACK' || dir === 2 ? 'back' : dir === 'CDFS4_BOTH' || dir === 3 ? 'both' : 'fore';
+        this.bindConn(this.session(bytesToHex(sid), frame), msg.record.conn.id, d);
+        break;
+      }
+      case 'DESTROY_SESSION': {
+        const sid = bytesField(s.args, 'dsa_sessionid');
+        if (ok && sid !== undefined) this.session(bytesToHex(sid), frame).destroyedFrame = frame;
+        break;
+      }
+      case 'DESTROY_CLIENTID': {
+        const id = u64Hex(field(s.args, 'dca_clientid'));
+        if (ok && id !== undefined) this.clientEvent(id, frame, t, 'destroyed', 'DESTROY_CLIENTID');
+        break;
+      }
+      case 'SETCLIENTID': {
+        if (!ok) break;
+        const id = u64Hex(path(s.res, 'resok4', 'clientid'));
+        if (id === undefined) break;
+        const c = this.client(id, frame, msg.dst);
+        const owner = bytesField(field(s.args, 'client'), 'id');
+        if (owner !== undefined) c.rec.owner = ownerText(owner);
+        c.rec.minorversion = 0;
+        const ident = numField(s.args, 'callback_ident');
+        if (ident !== undefined) this.cbIdentClient.set(`${server}|${ident}`, id);
+        this.connClient.set(`${msg.record.conn.id}:${msg.dst}`, id);
+        break;
+      }
+      case 'RENAME': {
+        if (!ok) break;
+        const oldName = nameOf(field(s.args, 'oldname'));
+        const newName = nameOf(field(s.args, 'newname'));
+        const from = s.sfh?.hex;
+        const to = s.cfh?.hex;
+        if (oldName === undefined || newName === undefined || from === undefined) break;
+        const obj = this.children.get(`${from}/${oldName}`);
+        if (obj !== undefined && to !== undefined) this.learnName(obj, newName, to);
+        break;
+      }
+      case 'REMOVE': {
+        const name = nameOf(field(s.args, 'target'));
+        if (ok && name !== undefined && s.cfh?.hex !== undefined) this.children.delete(`${s.cfh.hex}/${name}`);
+        break;
+      }
+      case 'READDIR':
+        if (ok && client !== undefined) this.readdirReply(s, client, frame);
+        break;
+      default:
+        break;
+    }
+    if (REVOCATION_STATUSES.has(status) && s.op !== 'DELEGRETURN' && s.op !== 'TEST_STATEID' && s.op !== 'FREE_STATEID') {
+      const claimed = s.op === 'OPEN' && p?.events.some((e) => e.opIndex === s.index) === true;
+      if (!claimed) {
+        for (const sid of findStateids(s.args)) {
+          const d = this.findDeleg(server, sid);
+          if (d !== undefined) this.revoke(d, frame, t, msg.xid, status, s.op, status !== 'NFS4ERR_BAD_STATEID');
+        }
+      }
+    }
+  }
+
+  private grantFromOpenDelegation(deleg: unknown, op: 'OPEN' | 'WANT_DELEGATION' | 'CB_PUSH_DELEG', fh: string | undefined,
+    p: Pending | undefined, msg: RpcMessage, server: string, client: string | undefined, t: number): void {
+    const type = enumField(deleg, 'delegation_type');
+    let kind: DelegationKind;
+    let arm: unknown;
+    if (type === 'OPEN_DELEGATE_READ' || type === 1 || type === 'OPEN_DELEGATE_READ_ATTRS_DELEG' || type === 4) {
+      kind = 'read';
+      arm = field(deleg, 'read');
+    } else if (type === 'OPEN_DELEGATE_WRITE' || type === 2 || type === 'OPEN_DELEGATE_WRITE_ATTRS_DELEG' || type === 5) {
+      kind = 'write';
+      arm = field(deleg, 'write');
+    } else {
+      return;
+    }
+    const sid = stateidField(arm, 'stateid');
+    if (sid === undefined) return;
+    const d = this.grant(server, sid, kind, fh, client, op === 'CB_PUSH_DELEG' ? msg.dst : p?.msg.src ?? msg.dst, msg.record.frame, t);
+    if (d === undefined) return;
+    this.addEvent(d, {
+      kind: 'granted', frame: msg.record.frame, time: t, xid: msg.xid, op, callFrame: p?.frame,
+      client: client ?? '?', recall: boolField(arm, 'recall'),
+    });
+  }
+
+  /** Creates the record for a new grant (retiring a finished one with the same stateid). */
+  private grant(server: string, sid: StateidValue, kind: DelegationKind, fh: string | undefined, client: string | undefined,
+    address: string | undefined, frame: number, t: number): Deleg | undefined {
+    const other = stateidKey(sid);
+    if (other === undefined) return undefined;
+    const key = this.delegKey(server, other);
+    let d = this.delegs.get(key);
+    if (d !== undefined && d.terminalAt !== undefined) {
+      this.retire(d, false);
+      d = undefined;
+    }
+    if (d !== undefined) {
+      if (d.rec.firstSeenAs === 'granted') {
+        this.problem(d, 'duplicate-grant', `granted again (frame ${frame}) while still held`, frame);
+      }
+      d.rec.stateid = { seqid: sid.seqid, other };
+      this.setFh(d, fh);
+    } else {
+      d = this.newDeleg(key, sid, kind, frame, t, 'granted', client, fh);
+    }
+    this.setHolder(d, client, address);
+    this.counts.granted++;
+    if (client !== undefined) this.client(client, frame).granted++;
+    return d;
+  }
+
+  private gddReply(s: WalkStep, p: Pending | undefined, msg: RpcMessage, server: string, client: string | undefined, t: number): void {
+    const nonFatal = field(s.res, 'gddr_res_non_fatal4');
+    const st = enumField(nonFatal, 'gddrnf_status');
+    const fh = s.cfh?.hex;
+    const frame = msg.record.frame;
+    const requested = notifyMaskNames(bitmapField(s.args, 'gdda_notification_types'));
+    if (st === 'GDD4_OK' || st === 0) {
+      const resok = field(nonFatal, 'gddrnf_resok4');
+      const sid = stateidField(resok, 'gddr_stateid');
+      if (sid === undefined) return;
+      const d = this.grant(server, sid, 'directory', fh, client, p?.msg.src ?? msg.dst, frame, t);
+      if (d === undefined) return;
+      const mask = bitmapField(resok, 'gddr_notification');
+      d.notifyMask = mask;
+      d.rec.notificationTypes = notifyMaskNames(mask);
+      const cv = bytesField(resok, 'gddr_cookieverf');
+      const child = bitmapField(resok, 'gddr_child_attributes');
+      const dirAttrs = bitmapField(resok, 'gddr_dir_attributes');
+      this.addEvent(d, {
+        kind: 'granted', frame, time: t, xid: msg.xid, op: 'GET_DIR_DELEGATION', callFrame: p?.frame, client: client ?? '?',
+        notificationTypes: d.rec.notificationTypes, requestedNotificationTypes: requested,
+        childAttributes: child === undefined ? undefined : attrMaskNames(child),
+        dirAttributes: dirAttrs === undefined ? undefined : attrMaskNames(dirAttrs),
+        cookieverf: cv === undefined ? undefined : bytesToHex(cv),
+      });
+      if (client !== undefined && fh !== undefined) {
+        const v = this.views.get(`${client}|${fh}`);
+        if (v !== undefined) d.view = v;
+        if (cv !== undefined && d.view !== undefined) d.view.cookieverf ??= bytesToHex(cv);
+      }
+    } else if (st === 'GDD4_UNAVAIL' || st === 1) {
+      const key = `unavail|${server}|${client ?? '?'}|${fh ?? '?'}`;
+      let d = this.delegs.get(key);
+      if (d === undefined) {
+        d = this.newDeleg(key, undefined, 'directory', frame, t, 'unavailable', client, fh);
+        d.rec.holderAddress = p?.msg.src;
+        // No state to return: retire like a finished delegation.
+        d.terminalAt = t;
+        this.terminalQueue.push(d);
+      }
+      this.counts.unavailable++;
+      this.addEvent(d, {
+        kind: 'unavailable', frame, time: t, xid: msg.xid, callFrame: p?.frame, client: client ?? '?',
+        willSignal: boolField(nonFatal, 'gddrnf_will_signal_deleg_avail'), requestedNotificationTypes: requested,
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------------------ directory views
+
+  private readonly views = new LruMap<string, DirView>(1024);
+
+  /** The holder's listing of a directory, from its READDIR replies (a listing from cookie 0 to eof is complete). */
+  private readdirReply(s: WalkStep, client: string, frame: number): void {
+    const dir = s.cfh?.hex;
+    if (dir === undefined) return;
+    const resok = field(s.res, 'resok4');
+    const reply = field(resok, 'reply');
+    const cv = bytesField(resok, 'cookieverf');
+    const startCookie = u64Number(field(s.args, 'cookie'));
+    const key = `${client}|${dir}`;
+    let v = this.views.get(key);
+    if (v === undefined || startCookie === 0) {
+      v = { names: new Map(), complete: false, truncated: false };
+      this.views.set(key, v);
+    }
+    const cvHex = cv === undefined ? undefined : bytesToHex(cv);
+    // The delegations of this client on this directory see the listing.
+    for (const d of this.byFh.get(dir) ?? []) {
+      if (d.rec.holder !== client || d.terminalAt !== undefined || d.rec.kind !== 'directory') continue;
+      if (d.view !== undefined && d.view !== v && d.view.cookieverf !== undefined && cvHex !== undefined && d.view.cookieverf !== cvHex) {
+        this.problem(d, 'view-divergence', `cookie verifier changed from ${d.view.cookieverf} to ${cvHex} (READDIR reply frame ${frame})`, frame);
+      }
+      d.view = v;
+    }
+    if (cvHex !== undefined) {
+      for (const d of this.byFh.get(dir) ?? []) {
+        if (d.view === v && v.cookieverf !== undefined && v.cookieverf !== cvHex && startCookie !== 0) {
+          this.problem(d, 'view-divergence', `cookie verifier changed from ${v.cookieverf} to ${cvHex} (READDIR reply frame ${frame})`, frame);
+        }
+      }
+      v.cookieverf = cvHex;
+    }
+    let entry: unknown = field(reply, 'entries');
+    const list: unknown[] = [];
+    if (Array.isArray(entry)) list.push(...entry.slice(0, MAX_VIEW_NAMES));
+    else {
+      for (let i = 0; entry !== null && entry !== undefined && i < MAX_VIEW_NAMES; i++) {
+        list.push(entry);
+        entry = first(field(entry, 'nextentry'));
+      }
+    }
+    for (const e of list) {
+      const name = nameOf(field(e, 'name'));
+      if (name === undefined) continue;
+      if (v.names.size >= MAX_VIEW_NAMES) {
+        v.truncated = true;
+        break;
+      }
+      v.names.set(name, cookieValue(field(e, 'cookie')));
+      const fhAttr = path(e, 'attrs', 'attrs', 'filehandle');
+      if (fhAttr instanceof Uint8Array) this.learnName(bytesToHex(fhAttr), name, dir);
+    }
+    if (boolField(reply, 'eof') === true && (startCookie === 0 || v.names.size > 0)) v.complete = true;
+  }
+
+  /** Applies one notification entry to the holder's view of the directory; reports what cannot be. */
+  private applyToView(d: Deleg, e: NotifyEntry, frame: number): void {
+    const v = d.view;
+    if (v === undefined || !v.complete || v.truncated) return;
+    const has = (n: string | undefined): boolean => n !== undefined && v.names.has(n);
+    switch (e.type) {
+      case 'NOTIFY4_ADD_ENTRY':
+        if (e.name === undefined) return;
+        if (has(e.name) && e.replacedName !== e.name) this.problem(d, 'view-divergence', `ADD of "${e.name}" which the holder's listing already has (frame ${frame})`, frame);
+        if (e.replacedName !== undefined) v.names.delete(e.replacedName);
+        v.names.set(e.name, e.cookie);
+        break;
+      case 'NOTIFY4_REMOVE_ENTRY':
+        if (e.name === undefined) return;
+        if (!has(e.name)) this.problem(d, 'view-divergence', `REMOVE of "${e.name}" which the holder's listing does not have (frame ${frame})`, frame);
+        v.names.delete(e.name);
+        break;
+      case 'NOTIFY4_RENAME_ENTRY':
+        if (e.name === undefined || e.newName === undefined) return;
+        if (!has(e.name)) this.problem(d, 'view-divergence', `RENAME of "${e.name}" which the holder's listing does not have (frame ${frame})`, frame);
+        v.names.delete(e.name);
+        v.names.set(e.newName, e.cookie);
+        break;
+      case 'NOTIFY4_CHANGE_COOKIE_VERIFIER':
+        if (e.oldCookieverf !== undefined && v.cookieverf !== undefined && e.oldCookieverf !== v.cookieverf) {
+          this.problem(d, 'view-divergence', `cookie verifier change from ${e.oldCookieverf}, but the holder has ${v.cookieverf} (frame ${frame})`, frame);
+        }
+        if (e.newCookieverf !== undefined) v.cookieverf = e.newCookieverf;
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ------------------------------------------------------------------------------ notification completeness
+
+  /** For each mutation of a call, what the holders of directory delegations on the directory should be told. */
+  private expect(fore: ForeCall): void {
+    for (const m of fore.mutations) {
+      switch (m.kind) {
+        case 'create':
+        case 'open-create':
+        case 'link':
+          this.expectOn(fore, m, m.dir, 'add', NOTIFY4_ADD_ENTRY, m.name);
+          break;
+        case 'remove':
+          this.expectOn(fore, m, m.dir, 'remove', NOTIFY4_REMOVE_ENTRY, m.name);
+          break;
+        case 'rename':
+          if (m.dir !== undefined && m.dir === m.toDir) {
+            this.expectOn(fore, m, m.dir, 'rename', -1, m.name, m.newName);
+          } else {
+            this.expectOn(fore, m, m.dir, 'remove', NOTIFY4_REMOVE_ENTRY, m.name);
+            this.expectOn(fore, m, m.toDir, 'add', NOTIFY4_ADD_ENTRY, m.newName);
+          }
+          break;
+        case 'setattr':
+          if (m.obj !== undefined) this.expectOn(fore, m, m.obj, 'dir-attrs', NOTIFY4_CHANGE_DIR_ATTRS, undefined);
+          this.expectOn(fore, m, m.dir, 'child-attrs', NOTIFY4_CHANGE_CHILD_ATTRS, m.name);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private expectOn(fore: ForeCall, m: Mutation, dir: string | undefined, type: ExpType, bit: number, name?: string, newName?: string): void {
+    if (dir === undefined) return;
+    const ds = this.byFh.get(dir);
+    if (ds === undefined) return;
+    for (const d of ds) {
+      if (d.rec.kind !== 'directory' || d.rec.stateid === undefined || d.terminalAt !== undefined || d.rec.holder === fore.client) continue;
+      if (d.rec.fh !== dir) continue;
+      const mask = d.notifyMask;
+      const wanted = bit >= 0 ? maskHasBit(mask, bit)
+        : maskHasBit(mask, NOTIFY4_RENAME_ENTRY) || (maskHasBit(mask, NOTIFY4_ADD_ENTRY) && maskHasBit(mask, NOTIFY4_REMOVE_ENTRY));
+      if (!wanted) continue;
+      const exp: Expectation = { call: fore, mutation: m, type, name, newName, addDone: false, removeDone: false, confirmed: false, matched: [] };
+      if (d.expectations.length >= MAX_EXPECTATIONS) {
+        const old = d.expectations.shift() as Expectation;
+        this.judgeExpectation(d, old);
+      }
+      d.expectations.push(exp);
+      this.withExpectations.add(d);
+      fore.expectations.push({ deleg: d, exp });
+    }
+  }
+
+  private confirmExpectations(fore: ForeCall, nfs: NfsCompound | undefined): void {
+    for (const { deleg, exp } of fore.expectations) {
+      const op = nfs?.ops[exp.mutation.opIndex];
+      let happened = op?.status === 'NFS4_OK';
+      if (happened && exp.mutation.kind === 'open-create') {
+        // OPEN(create) of an existing file changes nothing: change_info4 before == after.
+        const cinfo = path(op?.res, 'resok4', 'cinfo');
+        const before = field(cinfo, 'before');
+        const after = field(cinfo, 'after');
+        if (before !== undefined && before === after) happened = false;
+      }
+      if (!happened) {
+        const i = deleg.expectations.indexOf(exp);
+        if (i >= 0) deleg.expectations.splice(i, 1);
+        continue;
+      }
+      exp.confirmed = true;
+      for (const entry of exp.matched) {
+        if (entry.mutation !== undefined && fore.replyTime !== undefined) {
+          const lat = this.lastNotifyTime(entry) - fore.replyTime;
+          entry.mutation.replyFrame = fore.replyFrame;
+          entry.mutation.latency = lat;
+          this.notifyLatency.add(lat);
+        }
+      }
+    }
+  }
+
+  private readonly entryTimes = new WeakMap<NotifyEntry, number>();
+
+  private lastNotifyTime(e: NotifyEntry): number {
+    return this.entryTimes.get(e) ?? 0;
+  }
+
+  /** An expectation at the end of its life: matched, covered by a recall, or missed. */
+  private judgeExpectation(d: Deleg, exp: Expectation): void {
+    const done = exp.type === 'rename' ? exp.addDone && exp.removeDone : exp.addDone || exp.removeDone;
+    if (done || !exp.confirmed) return;
+    const t = exp.call.replyTime ?? exp.call.callTime;
+    if (d.recallAt !== undefined && t >= d.recallAt - this.opt.overflowWindow) return; // covered by the recall
+    if (d.returnCallAt !== undefined && t >= d.returnCallAt) return; // after the holder gave it back
+    const what = exp.type === 'rename' ? `${exp.name ?? '?'} -> ${exp.newName ?? '?'}` : exp.name ?? '';
+    const part = exp.type === 'rename' && (exp.addDone || exp.removeDone) ? ' (only partly notified)' : '';
+    this.problem(d, 'missed-notification',
+      `${exp.mutation.op} ${what} by ${exp.call.client} (call frame ${exp.call.callFrame}, reply ${exp.call.replyFrame ?? '?'}) never notified${part}, no recall covers it`,
+      exp.call.callFrame);
+  }
+
+  /** Matches one notify entry to the oldest open expectation of the delegation. */
+  private matchEntry(d: Deleg, e: NotifyEntry, time: number): boolean {
+    for (let i = 0; i < d.expectations.length; i++) {
+      const x = d.expectations[i];
+      let hit = false;
+      switch (e.type) {
+        case 'NOTIFY4_ADD_ENTRY':
+          if (x.type === 'add' && !x.addDone && x.name === e.name) hit = x.addDone = true;
+          else if (x.type === 'rename' && !x.addDone && x.newName === e.name) hit = x.addDone = true;
+          break;
+        case 'NOTIFY4_REMOVE_ENTRY':
+          if (x.type === 'remove' && !x.removeDone && x.name === e.name) hit = x.removeDone = true;
+          else if (x.type === 'rename' && !x.removeDone && x.name === e.name) hit = x.removeDone = true;
+          break;
+        case 'NOTIFY4_RENAME_ENTRY':
+          if (x.type === 'rename' && !x.addDone && !x.removeDone && x.name === e.name && x.newName === e.newName) {
+            hit = x.addDone = x.removeDone = true;
+          }
+          break;
+        case 'NOTIFY4_CHANGE_CHILD_ATTRS':
+          if (x.type === 'child-attrs' && !x.addDone && x.name === e.name) hit = x.addDone = true;
+          break;
+        case 'NOTIFY4_CHANGE_DIR_ATTRS':
+          if (x.type === 'dir-attrs' && !x.addDone) hit = x.addDone = true;
+          break;
+        default:
+          break;
+      }
+      if (!hit) continue;
+      this.entryTimes.set(e, time);
+      e.mutation = { op: x.mutation.op, client: x.call.client, callFrame: x.call.callFrame };
+      if (x.call.replyTime !== undefined) {
+        e.mutation.replyFrame = x.call.replyFrame;
+        e.mutation.latency = time - x.call.replyTime;
+        this.notifyLatency.add(e.mutation.latency);
+      } else {
+        x.matched.push(e);
+      }
+      const done = x.type === 'rename' ? x.addDone && x.removeDone : true;
+      if (done) d.expectations.splice(i, 1);
+      if (d.expectations.length === 0) this.withExpectations.delete(d);
+      return true;
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------------------ back channel
+
+  private onCbCall(p: Pending, msg: RpcMessage, nfs: NfsCompound, t: number): void {
+    const server = ipOf(msg.src);
+    const frame = msg.record.frame;
+    let client: string | undefined;
+    let referring: ForeCall | undefined;
+    for (const op of nfs.ops) {
+      p.statsOps.push(op.op);
+      this.cbOpStats.get(op.op).calls++;
+    }
+    const seq = nfs.ops.find((o) => o.op === 'CB_SEQUENCE');
+    if (seq !== undefined) {
+      const sid = bytesField(seq.args, 'csa_sessionid');
+      if (sid !== undefined) {
+        const s = this.session(bytesToHex(sid), frame);
+        this.bindConn(s, msg.record.conn.id, 'back');
+        client = s.client ?? `session:${s.sessionid}`;
+      }
+      const lists = field(seq.args, 'csa_referring_call_lists');
+      if (Array.isArray(lists)) {
+        for (const l of lists.slice(0, 16)) {
+          const rsid = bytesField(l, 'rcl_sessionid');
+          const calls = field(l, 'rcl_referring_calls');
+          if (rsid === undefined || !Array.isArray(calls)) continue;
+          for (const rc of calls.slice(0, 64)) {
+            const f = this.referring.get(`${bytesToHex(rsid)}:${numField(rc, 'rc_slotid')}:${numField(rc, 'rc_sequenceid')}`);
+            if (f !== undefined) referring ??= f;
+          }
+        }
+      }
+    } else if (nfs.callbackIdent !== undefined) {
+      client = this.cbIdentClient.get(`${server}|${nfs.callbackIdent}`);
+    }
+    p.client = client;
+    for (let i = 0; i < nfs.ops.length; i++) {
+      const op = nfs.ops[i];
+      switch (op.op) {
+        case 'CB_RECALL':
+          this.cbRecall(p, i, op, msg, server, client, referring, t);
+          break;
+        case 'CB_NOTIFY':
+          this.cbNotify(p, i, op, msg, server, client, t);
+          break;
+        case 'CB_RECALL_ANY': {
+          const mask = bitmapField(op.args, 'craa_type_mask') ?? [];
+          const names = bitmapBits(mask).map((b) => RCA_NAMES[b] ?? `RCA4_TYPE_MASK_${b}`);
+          this.clientEvent(client, frame, t, 'recall-any', names.join('|'));
+          let n = 0;
+          for (const d of this.byClient.get(client ?? '') ?? []) {
+            if (d.terminalAt !== undefined || n++ >= 10_000) continue;
+            const bit = d.rec.kind === 'read' ? 0 : d.rec.kind === 'write' ? 1 : d.rec.kind === 'directory' ? 2 : -1;
+            if (bit >= 0 && !maskHasBit(mask, bit)) continue;
+            const e: DelegationEvent = { kind: 'recall-any', frame, time: t, xid: msg.xid, objectsToKeep: numField(op.args, 'craa_objects_to_keep'), typeMask: names };
+            this.addEvent(d, e);
+            p.events.push({ opIndex: i, deleg: d, event: e });
+          }
+          break;
+        }
+        case 'CB_PUSH_DELEG': {
+          const fhb = bytesField(op.args, 'cpda_fh');
+          this.grantFromOpenDelegation(field(op.args, 'cpda_delegation'), 'CB_PUSH_DELEG', fhb === undefined ? undefined : bytesToHex(fhb), undefined, msg, server, client, t);
+          break;
+        }
+        case 'CB_GETATTR': {
+          const fhb = bytesField(op.args, 'fh');
+          if (fhb === undefined) break;
+          for (const d of this.byFh.get(bytesToHex(fhb)) ?? []) {
+            if (d.terminalAt !== undefined || (client !== undefined && d.rec.holder !== client)) continue;
+            const e: DelegationEvent = { kind: 'cb-getattr', frame, time: t, xid: msg.xid };
+            this.addEvent(d, e);
+            p.events.push({ opIndex: i, deleg: d, event: e });
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  private cbRecall(p: Pending, i: number, op: NfsOp, msg: RpcMessage, server: string, client: string | undefined,
+    referring: ForeCall | undefined, t: number): void {
+    const sid = stateidField(op.args, 'stateid');
+    if (sid === undefined) return;
+    const fhb = bytesField(op.args, 'fh');
+    const fh = fhb === undefined ? undefined : bytesToHex(fhb);
+    const frame = msg.record.frame;
+    const d = this.sightDeleg(server, sid, 'unknown', frame, t, 'recalled', client, fh);
+    if (d === undefined) return;
+    if (fh !== undefined && d.rec.fh !== undefined && d.rec.fh !== fh) {
+      this.problem(d, 'fh-mismatch', `CB_RECALL (frame ${frame}) names filehandle ${fh}, the delegation is on ${d.rec.fh}`, frame);
+    }
+    if (d.rec.state === 'returned' || d.rec.state === 'freed') {
+      const raced = d.returnedAt === undefined || (d.returnCallAt !== undefined && d.returnedAt >= t);
+      if (!raced) this.problem(d, 'recall-after-return', `CB_RECALL (frame ${frame}) after the delegation was returned`, frame);
+    }
+    const cause = this.findCause(d, t, referring, client);
+    this.causeCounts[cause.kind] = (this.causeCounts[cause.kind] ?? 0) + 1;
+    const e: DelegationEvent = { kind: 'recalled', frame, time: t, xid: msg.xid, truncate: boolField(op.args, 'truncate'), fh, cause };
+    if (d.returnCallAt !== undefined && d.returnCallAt <= t && (d.returnedAt === undefined || d.returnedAt >= t)) {
+      e.racedWithReturn = true;
+    }
+    this.addEvent(d, e);
+    p.events.push({ opIndex: i, deleg: d, event: e });
+    if (d.recallAt === undefined) {
+      d.recallAt = t;
+      this.counts.recalled++;
+      if (d.rec.holder !== undefined) this.client(d.rec.holder, frame).recalls++;
+    }
+    if (d.terminalAt === undefined) {
+      d.rec.state = 'recalled';
+      this.recalled.add(d);
+    }
+  }
+
+  private cbNotify(p: Pending, i: number, op: NfsOp, msg: RpcMessage, server: string, client: string | undefined, t: number): void {
+    const sid = stateidField(op.args, 'cna_stateid');
+    if (sid === undefined) return;
+    const fhb = bytesField(op.args, 'cna_fh');
+    const fh = fhb === undefined ? undefined : bytesToHex(fhb);
+    const frame = msg.record.frame;
+    const d = this.sightDeleg(server, sid, 'directory', frame, t, 'notified', client, fh);
+    if (d === undefined) return;
+    if (fh !== undefined && d.rec.fh !== undefined && d.rec.fh !== fh) {
+      this.problem(d, 'fh-mismatch', `CB_NOTIFY (frame ${frame}) names filehandle ${fh}, the delegation is on ${d.rec.fh}`, frame);
+    }
+    if (d.returnedAt !== undefined && d.returnedAt < t) {
+      this.problem(d, 'notify-after-return', `CB_NOTIFY (frame ${frame}) after the delegation was returned`, frame);
+    } else if ((d.rec.state === 'revoked' || d.rec.state === 'freed') && d.terminalAt !== undefined && d.terminalAt < t) {
+      this.problem(d, 'notify-after-return', `CB_NOTIFY (frame ${frame}) after the delegation was ${d.rec.state}`, frame);
+    }
+    const entries: NotifyEntry[] = [];
+    const changes = field(op.args, 'cna_changes');
+    if (Array.isArray(changes)) {
+      for (const ch of changes.slice(0, 1024)) {
+        const values = field(ch, 'values');
+        if (!Array.isArray(values)) {
+          const mask = bitmapField(ch, 'notify_mask');
+          entries.push({ type: notifyMaskNames(mask).join('|') || 'EMPTY' });
+          continue;
+        }
+        for (const v of values.slice(0, 1024)) entries.push(notifyEntryOf(v));
+      }
+    }
+    for (const e of entries) {
+      if (this.matchEntry(d, e, t)) continue;
+      if (e.type === 'NOTIFY4_ADD_ENTRY' || e.type === 'NOTIFY4_REMOVE_ENTRY' || e.type === 'NOTIFY4_RENAME_ENTRY' || e.type === 'NOTIFY4_CHANGE_CHILD_ATTRS') {
+        this.problem(d, 'unmatched-notification',
+          `CB_NOTIFY (frame ${frame}) ${e.type.replace('NOTIFY4_', '')} ${e.name ?? ''}${e.newName !== undefined ? ' -> ' + e.newName : ''}: no matching change by another client seen (server-local change, or before the capture)`, frame);
+      }
+    }
+    for (const e of entries) this.applyToView(d, e, frame);
+    d.notifyCalls++;
+    d.recentNotifies.push({ frame, time: t, entries: entries.length });
+    if (d.recentNotifies.length > MAX_RECENT_NOTIFIES) d.recentNotifies.shift();
+    if (d.rec.holder !== undefined) this.client(d.rec.holder, frame).notifications++;
+    const e: DelegationEvent = { kind: 'notified', frame, time: t, xid: msg.xid, fh, entries };
+    this.addEvent(d, e);
+    p.events.push({ opIndex: i, deleg: d, event: e });
+  }
+
+  private onCbReply(p: Pending, msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
+    for (const pe of p.events) {
+      const status = nfs?.ops[pe.opIndex]?.status
+        ?? (nfs?.status !== undefined ? `not executed (${nfs.status})` : msg.header.msgType === 'reply' ? (msg.header.acceptStat ?? msg.header.replyStat) : 'no reply body');
+      const reply: ReplyRef = { frame: msg.record.frame, time: t, status };
+      const e = pe.event;
+      if (e.kind === 'notified' || e.kind === 'recalled' || e.kind === 'recall-any' || e.kind === 'cb-getattr') e.reply = reply;
+      if (status === 'NFS4_OK') continue;
+      if (e.kind === 'recalled') {
+        this.problem(pe.deleg, 'recall-error', `CB_RECALL (frame ${e.frame}) answered ${status} (frame ${msg.record.frame})`, msg.record.frame);
+      } else if (e.kind === 'notified') {
+        this.problem(pe.deleg, 'notify-error', `CB_NOTIFY (frame ${e.frame}) answered ${status} (frame ${msg.record.frame})`, msg.record.frame);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ recall causes
+
+  /** Is this call a conflict for the delegation (another client touching its object in a way that needs a recall)? */
+  private conflictScore(d: Deleg, f: ForeCall): number {
+    if (d.rec.holder !== undefined && f.client === d.rec.holder) return 0;
+    const fh = d.rec.fh;
+    if (fh === undefined || !f.touched.has(fh)) return 0;
+    if (f.status === 'NFS4ERR_DELAY') return 3;
+    if (d.rec.kind === 'directory') {
+      let uncovered = false;
+      let any = false;
+      for (const m of f.mutations) {
+        if (m.dir !== fh && m.toDir !== fh && m.obj !== fh) continue;
+        any = true;
+        if (!f.expectations.some((x) => x.deleg === d && x.exp.mutation === m)) uncovered = true;
+      }
+      if (uncovered) return 2;
+      // A change the holder is notified of is no conflict; plain reads are none either.
+      return any ? 0 : f.replyFrame === undefined ? 1 : 0;
+    }
+    if (f.mutations.some((m) => m.obj === fh || m.dir === fh)) return 2;
+    return d.rec.kind === 'write' ? 2 : 1;
+  }
+
+  private findCause(d: Deleg, t: number, referring: ForeCall | undefined, cbClient: string | undefined): RecallCause {
+    if (referring !== undefined) return this.conflictCause(d, referring, 'referring-call', t);
+    let best: ForeCall | undefined;
+    let bestScore = 0;
+    let bestVia: 'in-flight' | 'recent' = 'recent';
+    const consider = (f: ForeCall, via: 'in-flight' | 'recent'): void => {
+      if (f.callTime > t) return;
+      if (cbClient !== undefined && f.client === cbClient) return;
+      let s = this.conflictScore(d, f);
+      if (s === 0) return;
+      if (via === 'in-flight') s += 2;
+      if (s > bestScore || (s === bestScore && best !== undefined && f.callTime > best.callTime)) {
+        best = f;
+        bestScore = s;
+        bestVia = via;
+      }
+    };
+    for (const f of this.inFlight) consider(f, 'in-flight');
+    const n = this.recent.length;
+    for (let k = 0; k < n; k++) {
+      const f = this.recent[(this.recentHead - 1 - k + 2 * n) % n];
+      if (f.replyTime === undefined) continue; // in flight: seen above
+      if (f.replyTime < t - this.opt.conflictWindow) {
+        if (f.callTime < t - this.opt.conflictWindow - 60) break;
+        continue;
+      }
+      consider(f, 'recent');
+    }
+    if (best !== undefined) return this.conflictCause(d, best, bestVia, t);
+    const since = t - this.opt.overflowWindow;
+    const burst = d.recentNotifies.filter((x) => x.time >= since && x.time <= t);
+    const entries = burst.reduce((a, x) => a + Math.max(1, x.entries), 0);
+    if (burst.length > 0 && entries >= this.opt.overflowMinEntries) {
+      return { kind: 'overflow', notifyFrames: burst.map((x) => x.frame), entries, window: this.opt.overflowWindow };
+    }
+    return {
+      kind: 'unknown',
+      note: `no conflicting call from another client on ${d.rec.fh === undefined ? 'the object' : 'this ' + (d.rec.kind === 'directory' ? 'directory' : 'file')} in flight or within ${this.opt.conflictWindow}s, and no notification burst: a server-local change, lease/resource pressure, or traffic not in the capture`,
+    };
+  }
+
+  private conflictCause(d: Deleg, f: ForeCall, via: 'referring-call' | 'in-flight' | 'recent', t: number): RecallCause {
+    const cause: Extract<RecallCause, { kind: 'conflict' }> = { kind: 'conflict', via, call: callRef(f), delayed: [] };
+    if (f.status === 'NFS4ERR_DELAY') cause.delayed.push(callRef(f));
+    const objects = new Set<string>();
+    if (d.rec.fh !== undefined) objects.add(d.rec.fh);
+    this.trackers.push({ deleg: d, cause, client: f.client, objects, originalKey: f.key, until: t + this.opt.causeTrackWindow });
+    return cause;
+  }
+
+  /** The conflicting client's later replies on the recalled object: DELAYs, then the retry that worked. */
+  private trackConflictReply(fore: ForeCall, _msg: RpcMessage, nfs: NfsCompound | undefined): void {
+    if (this.trackers.length === 0) return;
+    const status = nfs?.status;
+    let closed = false;
+    for (const tr of this.trackers) {
+      if (tr.client !== fore.client) continue;
+      let touches = false;
+      for (const o of tr.objects) if (fore.touched.has(o)) touches = true;
+      if (!touches) continue;
+      if (fore.key === tr.originalKey && fore.callFrame === tr.cause.call.callFrame) {
+        tr.cause.call = callRef(fore);
+        if (status === 'NFS4ERR_DELAY') {
+          if (!tr.cause.delayed.some((x) => x.callFrame === fore.callFrame)) tr.cause.delayed.push(callRef(fore));
+        } else {
+          tr.until = -Infinity; // the conflicting call itself completed
+          closed = true;
+        }
+        continue;
+      }
+      if (status === 'NFS4ERR_DELAY') tr.cause.delayed.push(callRef(fore));
+      else if (status === 'NFS4_OK' && fore.callTime >= tr.cause.call.callTime) {
+        tr.cause.retry = callRef(fore);
+        tr.until = -Infinity;
+        closed = true;
+      }
+    }
+    if (closed) this.trackers = this.trackers.filter((x) => x.until !== -Infinity);
+  }
+
+  // ------------------------------------------------------------------------------ time
+
+  private sweep(now: number): void {
+    for (const d of this.recalled) {
+      if (d.recallAt !== undefined && !d.recallFlagged && d.returnCallAt === undefined && now - d.recallAt > this.opt.recallTimeout) {
+        d.recallFlagged = true;
+        this.problem(d, 'recall-unanswered', `recalled, no DELEGRETURN within ${this.opt.recallTimeout}s`);
+      }
+    }
+    if (this.trackers.length > 0) this.trackers = this.trackers.filter((x) => x.until >= now);
+    for (const d of this.withExpectations) {
+      const keep: Expectation[] = [];
+      for (const x of d.expectations) {
+        const at = x.call.replyTime ?? x.call.callTime;
+        if (now - at > this.opt.notifyTimeout) this.judgeExpectation(d, x);
+        else keep.push(x);
+      }
+      d.expectations = keep;
+      if (keep.length === 0) this.withExpectations.delete(d);
+    }
+    let i = 0;
+    while (i < this.terminalQueue.length) {
+      const d = this.terminalQueue[i];
+      if (d.terminalAt === undefined || now - d.terminalAt < this.opt.retireAfter) break;
+      i++;
+      this.retire(d, false);
+    }
+    if (i > 0) this.terminalQueue = this.terminalQueue.slice(i);
+  }
+}
+
+const RCA_NAMES: Record<number, string> = {
+  0: 'RDATA_DLG', 1: 'WDATA_DLG', 2: 'DIR_DLG', 3: 'FILE_LAYOUT', 4: 'BLK_LAYOUT', 8: 'OBJ_LAYOUT_MIN', 9: 'OBJ_LAYOUT_MAX',
+  12: 'OTHER_LAYOUT_MIN', 15: 'OTHER_LAYOUT_MAX',
+};
+
+function asStateid(v: unknown): StateidValue | undefined {
+  const o = asObj(v);
+  return o !== undefined && typeof o.seqid === 'number' && o.other instanceof Uint8Array && o.other.length === 12 ? (o as unknown as StateidValue) : undefined;
+}
+
+function callRef(f: ForeCall): CallRef {
+  const r: CallRef = { op: f.op, client: f.client, callFrame: f.callFrame, callTime: f.callTime, xid: f.xid };
+  if (f.replyFrame !== undefined) r.replyFrame = f.replyFrame;
+  if (f.status !== undefined) r.status = f.status;
+  return r;
+}
+
+function ownerText(b: Uint8Array): string {
+  let printable = true;
+  for (let i = 0; i < b.length; i++) if (b[i] < 0x20 || b[i] > 0x7e) printable = false;
+  return printable ? String.fromCharCode(...b.subarray(0, 1024)) : bytesToHex(b.subarray(0, 1024));
+}
+
+function procedureName(msg: RpcMessage, nfs: NfsCompound | undefined): string {
+  if (nfs !== undefined) return nfs.procName;
+  const h = msg.header;
+  if (h.msgType === 'call') return `prog ${h.prog} v${h.vers} proc ${h.proc}`;
+  return 'unknown';
+}
+
+function addAnswer(s: OpStats, srt: number, status: string | undefined): void {
+  s.answered++;
+  s.hist.add(srt);
+  if (status !== undefined && status !== 'NFS4_OK') s.errors++;
+}
+
+function rows(table: OpStatsTable): OpStatRow[] {
+  const out: OpStatRow[] = [];
+  for (const [name, s] of table.entries()) {
+    out.push({ name, ...s.hist.summary(), count: s.calls, errors: s.errors, unanswered: Math.max(0, s.calls - s.answered) });
+  }
+  out.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+  return out;
+}
+
+function attrNames(fattr: unknown): string[] | undefined {
+  const mask = bitmapField(fattr, 'attrmask');
+  if (mask === undefined) return undefined;
+  const names = attrMaskNames(mask);
+  return names.length === 0 ? undefined : names;
+}
+
+/** One decoded notify4 value {type, value} as a NotifyEntry. */
+function notifyEntryOf(v: unknown): NotifyEntry {
+  const type = String(field(v, 'type') ?? 'UNKNOWN');
+  const val = field(v, 'value');
+  const e: NotifyEntry = { type };
+  switch (type) {
+    case 'NOTIFY4_ADD_ENTRY':
+      fillAdd(e, val);
+      break;
+    case 'NOTIFY4_REMOVE_ENTRY': {
+      e.name = nameOf(path(val, 'nrm_old_entry', 'ne_file'));
+      e.cookie = cookieValue(field(val, 'nrm_old_entry_cookie'));
+      break;
+    }
+    case 'NOTIFY4_RENAME_ENTRY': {
+      e.name = nameOf(path(val, 'nrn_old_entry', 'nrm_old_entry', 'ne_file'));
+      const add = field(val, 'nrn_new_entry');
+      const probe: NotifyEntry = { type };
+      fillAdd(probe, add);
+      e.newName = probe.name;
+      e.cookie = probe.cookie;
+      e.replacedName = probe.replacedName;
+      e.attrs = probe.attrs;
+      break;
+    }
+    case 'NOTIFY4_CHANGE_CHILD_ATTRS':
+    case 'NOTIFY4_CHANGE_DIR_ATTRS': {
+      e.name = nameOf(path(val, 'na_changed_entry', 'ne_file'));
+      e.attrs = attrNames(path(val, 'na_changed_entry', 'ne_attrs'));
+      break;
+    }
+    case 'NOTIFY4_CHANGE_COOKIE_VERIFIER': {
+      const o = bytesField(val, 'nv_old_cookieverf');
+      const n = bytesField(val, 'nv_new_cookieverf');
+      if (o !== undefined) e.oldCookieverf = bytesToHex(o);
+      if (n !== undefined) e.newCookieverf = bytesToHex(n);
+      break;
+    }
+    default:
+      break;
+  }
+  for (const k of Object.keys(e) as Array<keyof NotifyEntry>) if (e[k] === undefined) delete e[k];
+  return e;
+}
+
+function fillAdd(e: NotifyEntry, add: unknown): void {
+  e.name = nameOf(path(add, 'nad_new_entry', 'ne_file'));
+  e.attrs = attrNames(path(add, 'nad_new_entry', 'ne_attrs'));
+  e.cookie = cookieValue(first(field(add, 'nad_new_entry_cookie')));
+  const prev = first(field(add, 'nad_prev_entry'));
+  if (prev !== undefined) e.prevName = nameOf(path(prev, 'pe_prev_entry', 'ne_file'));
+  const old = first(field(add, 'nad_old_entry'));
+  if (old !== undefined) e.replacedName = nameOf(path(old, 'nrm_old_entry', 'ne_file'));
+  e.lastEntry = boolField(add, 'nad_last_entry');
+}

@@ -1,0 +1,196 @@
+/**
+ * Minimal, checked views of the decoded NFSv4 values the correlator reads (RFC 8881 field
+ * names, per the team's XDR value conventions). Decoded args/results arrive as `unknown`
+ * (NfsOp.args / NfsOp.res) and captures are untrusted, so every accessor checks the shape at
+ * run time and answers undefined when a field is missing or has another type: a decoder
+ * variant or a malformed op degrades the analysis, it never throws.
+ */
+import { bytesToHex, isStateid, specialStateid, type StateidValue } from '../../dissectors/nfs4/hash.js';
+import { bitmapBits, notifyTypeName } from '../../dissectors/nfs4/names.js';
+
+export type { StateidValue };
+
+export type Obj = Record<string, unknown>;
+
+export function asObj(v: unknown): Obj | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) ? (v as Obj) : undefined;
+}
+
+/** Field `name` of an object value, or undefined. */
+export function field(v: unknown, name: string): unknown {
+  const o = asObj(v);
+  return o === undefined ? undefined : o[name];
+}
+
+/** Follows a path of field names. */
+export function path(v: unknown, ...names: string[]): unknown {
+  let cur = v;
+  for (const n of names) {
+    cur = field(cur, n);
+    if (cur === undefined) return undefined;
+  }
+  return cur;
+}
+
+export function bytesField(v: unknown, name: string): Uint8Array | undefined {
+  const b = field(v, name);
+  return b instanceof Uint8Array ? b : undefined;
+}
+
+export function numField(v: unknown, name: string): number | undefined {
+  const n = field(v, name);
+  return typeof n === 'number' ? n : undefined;
+}
+
+export function boolField(v: unknown, name: string): boolean | undefined {
+  const b = field(v, name);
+  return typeof b === 'boolean' ? b : undefined;
+}
+
+/** An enum value: its name, or the number when it has no name. */
+export function enumField(v: unknown, name: string): string | number | undefined {
+  const e = field(v, name);
+  return typeof e === 'string' || typeof e === 'number' ? e : undefined;
+}
+
+/** A uint64 (number or bigint) as "0x" + 16 hex digits: the form used for client ids. */
+export function u64Hex(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return '0x' + v.toString(16).padStart(16, '0');
+  if (typeof v === 'bigint' && v >= 0n) return '0x' + v.toString(16).padStart(16, '0');
+  return undefined;
+}
+
+export function u64Number(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return undefined;
+}
+
+/**
+ * A decoded string (component4, utf8str_cs ...): a JS string, or an InvalidUtf8 object
+ * (bytes kept) shown as its bytes mapped one to one to code points, so the name stays
+ * comparable and the terminal escaper shows the odd bytes as \xNN.
+ */
+export function nameOf(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  const o = asObj(v);
+  if (o === undefined) return undefined;
+  const bytes = o.bytes;
+  if (bytes instanceof Uint8Array) return String.fromCharCode(...bytes.subarray(0, 4096));
+  if (typeof o.toJSON === 'function') {
+    const j = (o.toJSON as () => unknown)();
+    const hex = field(j, 'hex');
+    if (typeof hex === 'string') return `<hex:${hex}>`;
+  }
+  return undefined;
+}
+
+export function stateidField(v: unknown, name: string): StateidValue | undefined {
+  const s = field(v, name);
+  return isStateid(s) ? s : undefined;
+}
+
+/** The key of a stateid: hex of its 12 `other` bytes; undefined for special stateids. */
+export function stateidKey(s: StateidValue): string | undefined {
+  return specialStateid(s) === undefined ? bytesToHex(s.other) : undefined;
+}
+
+/** bitmap4 as words. */
+export function bitmapField(v: unknown, name: string): number[] | undefined {
+  const b = field(v, name);
+  if (!Array.isArray(b)) return undefined;
+  for (const w of b) if (typeof w !== 'number') return undefined;
+  return b as number[];
+}
+
+/** Names of the notify_type4 bits set in a bitmap. */
+export function notifyMaskNames(words: readonly number[] | undefined): string[] {
+  return words === undefined ? [] : bitmapBits(words).map(notifyTypeName);
+}
+
+export function maskHasBit(words: readonly number[] | undefined, bit: number): boolean {
+  if (words === undefined) return false;
+  const w = words[bit >>> 5];
+  return w !== undefined && ((w >>> (bit & 31)) & 1) === 1;
+}
+
+export const NOTIFY4_CHANGE_CHILD_ATTRS = 0;
+export const NOTIFY4_CHANGE_DIR_ATTRS = 1;
+export const NOTIFY4_REMOVE_ENTRY = 2;
+export const NOTIFY4_ADD_ENTRY = 3;
+export const NOTIFY4_RENAME_ENTRY = 4;
+export const NOTIFY4_CHANGE_COOKIE_VERIFIER = 5;
+
+/** sr_status_flags bit: a recallable object (delegation/layout) was revoked. */
+export const SEQ4_STATUS_RECALLABLE_STATE_REVOKED = 0x40;
+
+/**
+ * Finds stateids in an op's arguments (a shallow walk: stateid4 values sit at depth <= 3 in
+ * every op, e.g. OPEN4args.claim.delegate_cur_info.delegate_stateid). Bounded work.
+ */
+export function findStateids(v: unknown, out: StateidValue[] = [], depth = 0): StateidValue[] {
+  if (depth > 3 || out.length >= 64) return out;
+  if (isStateid(v)) {
+    out.push(v);
+    return out;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length && i < 64; i++) findStateids(v[i], out, depth + 1);
+    return out;
+  }
+  const o = asObj(v);
+  if (o === undefined) return out;
+  for (const k in o) {
+    const x = o[k];
+    if (typeof x === 'object' && x !== null && !(x instanceof Uint8Array)) findStateids(x, out, depth + 1);
+  }
+  return out;
+}
+
+/*
+ * Views of the decoded values read here (field names of RFC 8881; only what is read):
+ *   PUTFH4args {object}                 GETFH4res {status, resok4: {object}}
+ *   LOOKUP4args {objname}               CREATE4args {objtype, objname, createattrs}
+ *   REMOVE4args {target}                RENAME4args {oldname, newname}   LINK4args {newname}
+ *   SETATTR4args {stateid, obj_attributes: fattr4}    WRITE4args {stateid, ...}
+ *   OPEN4args {seqid, share_access, share_deny, owner: {clientid, owner},
+ *              openhow: {opentype, how?}, claim: {claim, file | delegate_cur_info:
+ *              {delegate_stateid, file} | oc_delegate_stateid | file_delegate_prev | delegate_type}}
+ *   OPEN4res {status, resok4: {stateid, cinfo, rflags, attrset, delegation: open_delegation4}}
+ *   open_delegation4 {delegation_type, read: {stateid, recall, permissions}
+ *                     | write: {stateid, recall, space_limit, permissions} | od_whynone}
+ *   WANT_DELEGATION4res {wdr_status, wdr_resok4: open_delegation4}
+ *   GET_DIR_DELEGATION4args {gdda_signal_deleg_avail, gdda_notification_types, ...,
+ *              gdda_child_attributes, gdda_dir_attributes}
+ *   GET_DIR_DELEGATION4res {gddr_status, gddr_res_non_fatal4: {gddrnf_status,
+ *              gddrnf_resok4: {gddr_cookieverf, gddr_stateid, gddr_notification,
+ *              gddr_child_attributes, gddr_dir_attributes} | gddrnf_will_signal_deleg_avail}}
+ *   DELEGRETURN4args {deleg_stateid}    FREE_STATEID4args {fsa_stateid}
+ *   TEST_STATEID4args {ts_stateids}     TEST_STATEID4res {tsr_status, tsr_resok4: {tsr_status_codes}}
+ *   READDIR4args {cookie, cookieverf, ...}
+ *   READDIR4res {status, resok4: {cookieverf, reply: {entries: entry4 | null | entry4[], eof}}}
+ *   entry4 {cookie, name, attrs, nextentry}
+ *   SEQUENCE4args {sa_sessionid, sa_sequenceid, sa_slotid, ...}
+ *   SEQUENCE4res {sr_status, sr_resok4: {..., sr_status_flags}}
+ *   EXCHANGE_ID4args {eia_clientowner: {co_verifier, co_ownerid}, ...}
+ *   EXCHANGE_ID4res {eir_status, eir_resok4: {eir_clientid, ...}}
+ *   CREATE_SESSION4args {csa_clientid, csa_sequence, csa_flags, ..., csa_cb_program}
+ *   CREATE_SESSION4res {csr_status, csr_resok4: {csr_sessionid, csr_sequence, csr_flags, ...}}
+ *   BIND_CONN_TO_SESSION4args {bctsa_sessid, bctsa_dir}
+ *   BIND_CONN_TO_SESSION4res {bctsr_status, bctsr_resok4: {bctsr_sessid, bctsr_dir}}
+ *   DESTROY_SESSION4args {dsa_sessionid}       DESTROY_CLIENTID4args {dca_clientid}
+ *   SETCLIENTID4args {client: {verifier, id}, callback, callback_ident}
+ *   SETCLIENTID4res {status, resok4: {clientid, setclientid_confirm}}
+ *   SETCLIENTID_CONFIRM4args {clientid, setclientid_confirm}    RENEW4args {clientid}
+ *   CB_SEQUENCE4args {csa_sessionid, csa_sequenceid, csa_slotid, csa_highest_slotid,
+ *              csa_cachethis, csa_referring_call_lists: [{rcl_sessionid,
+ *              rcl_referring_calls: [{rc_sequenceid, rc_slotid}]}]}
+ *   CB_RECALL4args {stateid, truncate, fh}     CB_RECALL_ANY4args {craa_objects_to_keep, craa_type_mask}
+ *   CB_NOTIFY4args {cna_stateid, cna_fh, cna_changes: notify4[]}
+ *   notify4 {notify_mask, notify_vals, values: [{type, value}]}
+ *   notify_entry4 {ne_file, ne_attrs}   notify_remove4 {nrm_old_entry, nrm_old_entry_cookie}
+ *   notify_add4 {nad_old_entry[], nad_new_entry, nad_new_entry_cookie[], nad_prev_entry[], nad_last_entry}
+ *   notify_rename4 {nrn_old_entry, nrn_new_entry}   notify_verifier4 {nv_old_cookieverf, nv_new_cookieverf}
+ *   notify_attr4 {na_changed_entry}
+ *   CB_PUSH_DELEG4args {cpda_fh, cpda_delegation}  CB_GETATTR4args {fh, attr_request}
+ */
