@@ -7,8 +7,7 @@
  * keeping the whole chunk alive).
  */
 import { open } from 'node:fs/promises';
-import { once } from 'node:events';
-import { createGunzip } from 'node:zlib';
+import { constants as zlibConstants, createGunzip } from 'node:zlib';
 
 export const DEFAULT_CHUNK_SIZE = 1 << 20;
 
@@ -63,39 +62,85 @@ export async function* prependChunks(prefix: Buffer[], rest: AsyncIterator<Buffe
  */
 export async function* gunzipChunks(input: AsyncIterable<Buffer>, chunkSize = DEFAULT_CHUNK_SIZE): AsyncGenerator<Buffer> {
   const gz = createGunzip({ chunkSize });
-  const stop = new AbortController();
+  // Events rather than the stream's async iterator: that one drops buffered output on error,
+  // and the output before the error is exactly what a truncated file should still yield.
+  const queue: Buffer[] = [];
+  let finished = false;
+  let zlibError: Error | null = null;
   let inputError: unknown = null;
   let inputFailed = false;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  gz.on('data', (b: Buffer) => {
+    queue.push(b);
+    if (queue.length >= 4) gz.pause(); // backpressure: the consumer is behind
+    notify();
+  });
+  gz.on('end', () => {
+    finished = true;
+    notify();
+  });
+  gz.on('error', (e: Error) => {
+    if (!inputFailed) zlibError = e;
+    finished = true;
+    notify();
+  });
+  gz.on('close', () => {
+    finished = true;
+    notify();
+  });
+
   const feeding = (async () => {
     try {
       for await (const c of input) {
-        if (stop.signal.aborted) return;
-        if (!gz.write(c)) await once(gz, 'drain', { signal: stop.signal });
+        if (stopped || finished) return;
+        if (!gz.write(c)) {
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              gz.off('drain', done);
+              gz.off('close', done);
+              resolve();
+            };
+            gz.on('drain', done);
+            gz.on('close', done);
+          });
+        }
       }
+      if (stopped || finished) return;
+      // A sync flush first makes zlib hand out everything it can decode, so that a truncated
+      // file still yields its data before end() reports the truncation.
+      gz.flush(zlibConstants.Z_SYNC_FLUSH);
       gz.end();
     } catch (e) {
-      if (stop.signal.aborted) return;
-      // A zlib error reaches us here too (once() rejects on 'error'); the reading side reports it.
-      if (!isZlibError(e)) {
-        inputError = e;
-        inputFailed = true;
-        gz.destroy();
-      }
+      inputError = e;
+      inputFailed = true;
+      gz.destroy();
     }
   })();
+
   try {
-    try {
-      for await (const out of gz) yield out as Buffer;
-    } catch (e) {
-      await feeding;
-      if (inputFailed) throw inputError;
-      if (isZlibError(e)) throw new CorruptCompressedDataError(`gzip: ${(e as Error).message}`);
-      throw e;
+    for (;;) {
+      if (queue.length > 0) {
+        const b = queue.shift()!;
+        if (queue.length < 2 && gz.isPaused()) gz.resume();
+        yield b;
+        continue;
+      }
+      if (finished) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
     await feeding;
     if (inputFailed) throw inputError;
+    if (zlibError !== null) throw new CorruptCompressedDataError(`gzip: ${(zlibError as Error).message}`);
   } finally {
-    stop.abort();
+    stopped = true;
     gz.destroy();
     await feeding;
   }
