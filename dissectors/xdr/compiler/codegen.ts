@@ -376,7 +376,7 @@ class Generator {
 
   /** A struct decoder: a pure object literal without a tracer, field-by-field spans with one. */
   private emitStructDecoder(fn: string, type: string, fields: Field[], nullField: string | null, rec: boolean): void {
-    const exported = fn.endsWith('_node') ? '' : 'export ';
+    const exported = nullField === null ? 'export ' : '';
     const fast = fields.map((f) => `${f.name}: ${f.name === nullField ? 'null' : this.dexpr(f.type, f.name)}`);
     this.out.push(`${exported}function ${fn}(r: XdrReader): ${type} {`);
     if (rec) this.out.push(`  r.enter();`);
