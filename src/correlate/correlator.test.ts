@@ -1,0 +1,518 @@
+import { describe, expect, it } from 'vitest';
+import { Correlator } from './correlator.js';
+import type { DelegationEvent, DelegationRecord, RecallCause } from './types.js';
+import {
+  ADD, CHILD_ATTRS, REMOVE, RENAME, World, cbNotify, cbRecall, cbSeq, clientKey, establish, fh, fhHex, gddArgs, gddOk,
+  gddUnavail, getfhRes, mask, notifyAdd, notifyRemove, notifyRename, openArgs, openRes, otherHex, putfh, seq, seqRes,
+  sessionId, stateid,
+} from './testkit.js';
+
+const A = 0x5f00000100000002n;
+const B = 0x5f00000100000012n;
+const C = 0x5f00000100000022n;
+const SA = sessionId(0xa5);
+const SB = sessionId(0xb6);
+const SC = sessionId(0xc7);
+
+function setup(opts: ConstructorParameters<typeof Correlator>[0] = {}) {
+  const c = new Correlator(opts);
+  const w = new World(c);
+  const ca = w.conn('10.0.0.1:800');
+  const cb = w.conn('10.0.0.2:801');
+  const cc = w.conn('10.0.0.3:802');
+  establish(w, ca, A, SA, 'client-A');
+  establish(w, cb, B, SB, 'client-B');
+  establish(w, cc, C, SC, 'client-C');
+  return { c, w, ca, cb, cc };
+}
+
+/** Client on `conn` (session sess) gets a directory delegation on `dir`. */
+function grantDir(w: World, conn: ReturnType<World['conn']>, sess: Uint8Array, dir: string, n: number, notify = mask(ADD, REMOVE, RENAME)) {
+  const h = w.call(conn, [seq(sess), putfh(dir), ['GET_DIR_DELEGATION', gddArgs(notify)]]);
+  w.ok(h, { 0: seqRes(), 2: gddOk(stateid(n), notify) });
+  return h;
+}
+
+function byOther(c: Correlator, n: number): DelegationRecord {
+  const d = c.delegations().find((x) => x.stateid?.other === otherHex(n));
+  if (d === undefined) throw new Error(`delegation ${n} not found`);
+  return d;
+}
+
+function events(d: DelegationRecord, kind: DelegationEvent['kind']): DelegationEvent[] {
+  return d.events.filter((e) => e.kind === kind);
+}
+
+function recallCause(d: DelegationRecord): RecallCause {
+  const e = d.events.find((x) => x.kind === 'recalled');
+  if (e === undefined || e.kind !== 'recalled') throw new Error('no recall');
+  return e.cause;
+}
+
+describe('Correlator: entities', () => {
+  it('learns clients from EXCHANGE_ID and sessions from CREATE_SESSION, with bound connections', () => {
+    const { c } = setup();
+    const clients = c.clientList();
+    const a = clients.find((x) => x.key === clientKey(A));
+    expect(a?.owner).toBe('client-A');
+    expect(a?.sessions).toEqual(['a5'.repeat(16)]);
+    expect(a?.addresses).toEqual(['10.0.0.1:800']);
+    const s = c.sessionList().find((x) => x.sessionid === 'b6'.repeat(16));
+    expect(s?.client).toBe(clientKey(B));
+    expect(s?.cbProgram).toBe(0x40000000);
+    expect(s?.connections).toEqual([{ conn: 2, dir: 'both' }]);
+  });
+});
+
+describe('Correlator: directory delegation lifecycle', () => {
+  it('grant, notification matched to the change that caused it, return', () => {
+    const { c, w, ca, cb } = setup();
+    const g = grantDir(w, ca, SA, 'dir', 1);
+    const open = w.call(cb, [seq(SB), putfh('dir'), ['OPEN', openArgs('newfile', { create: true })], ['GETFH']]);
+    w.ok(open, { 0: seqRes(), 2: openRes(stateid(900)), 3: getfhRes('dir/newfile') });
+    w.advance(0.01);
+    const n = w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(1), 'dir', notifyAdd('newfile', 5))]);
+    w.ok(n);
+    const ret = w.call(ca, [seq(SA), putfh('dir'), ['DELEGRETURN', { deleg_stateid: stateid(1) }]]);
+    w.ok(ret);
+    c.finish();
+
+    const d = byOther(c, 1);
+    expect(d.kind).toBe('directory');
+    expect(d.fh).toBe(fhHex('dir'));
+    expect(d.holder).toBe(clientKey(A));
+    expect(d.state).toBe('returned');
+    expect(d.notificationTypes).toEqual(['NOTIFY4_REMOVE_ENTRY', 'NOTIFY4_ADD_ENTRY', 'NOTIFY4_RENAME_ENTRY']);
+    expect(d.events.map((e) => e.kind)).toEqual(['granted', 'notified', 'returned']);
+    const granted = d.events[0];
+    expect(granted.kind === 'granted' && granted.callFrame).toBe(g.msg.record.frame);
+    const notified = d.events[1];
+    if (notified.kind !== 'notified') throw new Error('expected notified');
+    expect(notified.frame).toBe(n.msg.record.frame);
+    expect(notified.reply?.status).toBe('NFS4_OK');
+    expect(notified.entries).toHaveLength(1);
+    expect(notified.entries[0]).toMatchObject({ type: 'NOTIFY4_ADD_ENTRY', name: 'newfile', cookie: 5 });
+    expect(notified.entries[0].mutation).toMatchObject({ op: 'OPEN', client: clientKey(B), callFrame: open.msg.record.frame });
+    expect(notified.entries[0].mutation?.latency).toBeGreaterThan(0.009);
+    const returned = d.events[2];
+    expect(returned.kind === 'returned' && returned.reply?.frame).toBe(ret.msg.record.frame + 1);
+    expect(d.problems).toEqual([]);
+    const st = c.stats();
+    expect(st.delegations.granted).toBe(1);
+    expect(st.delegations.returned).toBe(1);
+    expect(st.delegations.notifyLatency.count).toBe(1);
+  });
+
+  it('GDD4_UNAVAIL is recorded on a directory entry without a stateid', () => {
+    const { c, w, ca } = setup();
+    const h = w.call(ca, [seq(SA), putfh('archive'), ['GET_DIR_DELEGATION', gddArgs(mask(ADD))]]);
+    w.ok(h, { 0: seqRes(), 2: gddUnavail(true) });
+    const d = c.delegations().find((x) => x.fh === fhHex('archive'));
+    expect(d?.stateid).toBeUndefined();
+    expect(d?.state).toBe('unavailable');
+    expect(d?.events).toHaveLength(1);
+    expect(d?.events[0]).toMatchObject({ kind: 'unavailable', willSignal: true, client: clientKey(A), callFrame: h.msg.record.frame });
+    expect(c.stats().delegations.unavailable).toBe(1);
+  });
+
+  it('recall while a CB_NOTIFY is unanswered: conflict cause with DELAY replies and the retry', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'dir', 2);
+    // B removes a file: notified, but A has not answered the CB_NOTIFY yet.
+    const rm = w.call(cb, [seq(SB), putfh('dir'), ['REMOVE', { target: 'old' }]]);
+    w.ok(rm, { 0: seqRes() });
+    const n = w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(2), 'dir', notifyRemove('old'))]);
+    // B sets an attribute of the directory itself: not a notified change -> DELAY + recall.
+    const sa = w.call(cb, [seq(SB, 0, 2), putfh('dir'), ['SETATTR', { stateid: stateid(0, 0), obj_attributes: { attrmask: [], attr_vals: new Uint8Array(0) } }]]);
+    w.reply(sa, [['SEQUENCE', 'NFS4_OK', seqRes()], ['PUTFH', 'NFS4_OK'], ['SETATTR', 'NFS4ERR_DELAY']]);
+    const r = w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(2), 'dir')]);
+    w.ok(n);
+    w.ok(r);
+    const sa2 = w.call(cb, [seq(SB, 0, 3), putfh('dir'), ['SETATTR', { stateid: stateid(0, 0), obj_attributes: { attrmask: [], attr_vals: new Uint8Array(0) } }]]);
+    w.reply(sa2, [['SEQUENCE', 'NFS4_OK', seqRes()], ['PUTFH', 'NFS4_OK'], ['SETATTR', 'NFS4ERR_DELAY']]);
+    const ret = w.call(ca, [seq(SA), putfh('dir'), ['DELEGRETURN', { deleg_stateid: stateid(2) }]]);
+    w.ok(ret);
+    const sa3 = w.call(cb, [seq(SB, 0, 4), putfh('dir'), ['SETATTR', { stateid: stateid(0, 0), obj_attributes: { attrmask: [], attr_vals: new Uint8Array(0) } }]]);
+    w.ok(sa3);
+    c.finish();
+
+    const d = byOther(c, 2);
+    expect(d.events.map((e) => e.kind)).toEqual(['granted', 'notified', 'recalled', 'returned']);
+    const notified = events(d, 'notified')[0];
+    expect(notified.kind === 'notified' && notified.reply?.frame).toBeGreaterThan(r.msg.record.frame);
+    const cause = recallCause(d);
+    if (cause.kind !== 'conflict') throw new Error(`cause ${cause.kind}`);
+    expect(cause.call).toMatchObject({ op: 'SETATTR', client: clientKey(B), callFrame: sa.msg.record.frame, status: 'NFS4ERR_DELAY' });
+    expect(cause.via).toBe('recent');
+    expect(cause.delayed.map((x) => x.callFrame)).toEqual([sa.msg.record.frame, sa2.msg.record.frame]);
+    expect(cause.retry?.callFrame).toBe(sa3.msg.record.frame);
+    expect(cause.retry?.status).toBe('NFS4_OK');
+    const ret2 = events(d, 'returned')[0];
+    expect(ret2.kind === 'returned' && ret2.afterRecall).toBeGreaterThan(0);
+    expect(d.problems).toEqual([]);
+    expect(c.stats().delegations.recallToReturn.count).toBe(0); // counted only via lifetime/afterRecall below
+  });
+
+  it('a conflicting call still in flight at the recall is the cause', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'dir', 3, mask(ADD));
+    const rn = w.call(cb, [seq(SB), putfh('dir'), ['SAVEFH'], putfh('dir'), ['RENAME', { oldname: 'a', newname: 'b' }]]);
+    w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(3), 'dir')]);
+    w.reply(rn, [['SEQUENCE', 'NFS4_OK', seqRes()], ['PUTFH', 'NFS4_OK'], ['SAVEFH', 'NFS4_OK'], ['PUTFH', 'NFS4_OK'], ['RENAME', 'NFS4ERR_DELAY']]);
+    c.finish();
+    const cause = recallCause(byOther(c, 3));
+    expect(cause.kind).toBe('conflict');
+    if (cause.kind !== 'conflict') return;
+    expect(cause.via).toBe('in-flight');
+    expect(cause.call.op).toBe('RENAME');
+    expect(cause.delayed.map((x) => x.callFrame)).toEqual([rn.msg.record.frame]);
+    // never returned before the end
+    expect(byOther(c, 3).problems.map((p) => p.kind)).toContain('recall-unanswered');
+  });
+
+  it('CB_SEQUENCE referring call lists name the conflicting call', () => {
+    const { c, w, ca, cb, cc } = setup();
+    grantDir(w, ca, SA, 'dir', 4, []);
+    const decoy = w.call(cc, [seq(SC, 3, 9), putfh('dir'), ['CREATE', { objtype: { type: 'NF4DIR' }, objname: 'x' }]]);
+    const real = w.call(cb, [seq(SB, 5, 77), putfh('dir'), ['LINK', { newname: 'y' }]]);
+    w.cbCall(ca, [cbSeq(SA, [{ sess: SB, slot: 5, seq: 77 }]), cbRecall(stateid(4), 'dir')]);
+    void decoy;
+    const cause = recallCause(byOther(c, 4));
+    expect(cause.kind === 'conflict' && cause.via).toBe('referring-call');
+    expect(cause.kind === 'conflict' && cause.call.callFrame).toBe(real.msg.record.frame);
+    expect(cause.kind === 'conflict' && cause.call.op).toBe('LINK');
+  });
+
+  it('a burst of notifications before a recall with no conflicting call: overflow', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'dir', 5, mask(ADD));
+    const frames: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const o = w.call(cb, [seq(SB, 0, 10 + i), putfh('dir'), ['OPEN', openArgs(`f${i}`, { create: true })], ['GETFH']]);
+      const n = w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(5), 'dir', notifyAdd(`f${i}`))]);
+      frames.push(n.msg.record.frame);
+      w.ok(n);
+      w.ok(o, { 0: seqRes(), 2: openRes(stateid(800 + i)), 3: getfhRes(`dir/f${i}`) });
+    }
+    const r = w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(5), 'dir')]);
+    w.ok(r);
+    const cause = recallCause(byOther(c, 5));
+    expect(cause.kind).toBe('overflow');
+    if (cause.kind !== 'overflow') return;
+    expect(cause.notifyFrames).toEqual(frames);
+    expect(cause.entries).toBe(4);
+    // each notification was matched to its create (latency measured after the reply came)
+    const d = byOther(c, 5);
+    for (const e of events(d, 'notified')) {
+      if (e.kind !== 'notified') continue;
+      expect(e.entries[0].mutation?.op).toBe('OPEN');
+      expect(e.entries[0].mutation?.replyFrame).toBeGreaterThan(e.frame);
+    }
+    expect(d.problems).toEqual([]);
+  });
+
+  it('a recall with no candidate says unknown and why', () => {
+    const { c, w, ca } = setup();
+    grantDir(w, ca, SA, 'dir', 6);
+    w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(6), 'dir')]);
+    const cause = recallCause(byOther(c, 6));
+    expect(cause.kind).toBe('unknown');
+    expect(cause.kind === 'unknown' && cause.note).toMatch(/no conflicting call/);
+  });
+
+  it('DELEGRETURN racing CB_RECALL is a race, not an error; a recall after the return reply is flagged', () => {
+    const { c, w, ca } = setup();
+    grantDir(w, ca, SA, 'd1', 7);
+    const ret = w.call(ca, [seq(SA), putfh('d1'), ['DELEGRETURN', { deleg_stateid: stateid(7) }]]);
+    const r = w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(7), 'd1')]);
+    w.ok(ret);
+    w.reply(r, [['CB_SEQUENCE', 'NFS4_OK'], ['CB_RECALL', 'NFS4ERR_BAD_STATEID']]);
+    const d = byOther(c, 7);
+    const rec = events(d, 'recalled')[0];
+    expect(rec.kind === 'recalled' && rec.racedWithReturn).toBe(true);
+    expect(d.problems.map((p) => p.kind)).toEqual(['recall-error']);
+    expect(d.state).toBe('returned');
+
+    grantDir(w, ca, SA, 'd2', 8);
+    const ret2 = w.call(ca, [seq(SA), putfh('d2'), ['DELEGRETURN', { deleg_stateid: stateid(8) }]]);
+    w.ok(ret2);
+    w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(8), 'd2')]);
+    expect(byOther(c, 8).problems.map((p) => p.kind)).toContain('recall-after-return');
+  });
+
+  it('notify after return is an impossible order', () => {
+    const { c, w, ca } = setup();
+    grantDir(w, ca, SA, 'dir', 9);
+    w.ok(w.call(ca, [seq(SA), putfh('dir'), ['DELEGRETURN', { deleg_stateid: stateid(9) }]]));
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(9), 'dir', notifyAdd('late'))]));
+    const kinds = byOther(c, 9).problems.map((p) => p.kind);
+    expect(kinds).toContain('notify-after-return');
+    expect(kinds).toContain('unmatched-notification');
+  });
+
+  it('two clients holding delegations on the same directory: each is told of the others\' changes only', () => {
+    const { c, w, ca, cb, cc } = setup();
+    grantDir(w, ca, SA, 'shared', 10);
+    grantDir(w, cb, SB, 'shared', 11);
+    // C creates: both A and B must be notified
+    const o = w.call(cc, [seq(SC), putfh('shared'), ['CREATE', { objtype: { type: 'NF4DIR' }, objname: 'sub' }], ['GETFH']]);
+    w.ok(o, { 0: seqRes(), 3: getfhRes('shared/sub') });
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(10), 'shared', notifyAdd('sub'))]));
+    w.ok(w.cbCall(cb, [cbSeq(SB), cbNotify(stateid(11), 'shared', notifyAdd('sub'))]));
+    // B removes: only A is told (and here, is not: missed)
+    const rm = w.call(cb, [seq(SB), putfh('shared'), ['REMOVE', { target: 'gone' }]]);
+    w.ok(rm, { 0: seqRes() });
+    w.ok(w.call(ca, [seq(SA), putfh('shared'), ['DELEGRETURN', { deleg_stateid: stateid(10) }]]));
+    w.ok(w.call(cb, [seq(SB), putfh('shared'), ['DELEGRETURN', { deleg_stateid: stateid(11) }]]));
+    c.finish();
+    const a = byOther(c, 10);
+    const b = byOther(c, 11);
+    expect(a.holder).toBe(clientKey(A));
+    expect(b.holder).toBe(clientKey(B));
+    expect(events(a, 'notified')).toHaveLength(1);
+    expect(events(b, 'notified')).toHaveLength(1);
+    expect(a.problems.map((p) => p.kind)).toEqual(['missed-notification']);
+    expect(a.problems[0].message).toMatch(/REMOVE gone by 0x5f00000100000012/);
+    expect(a.problems[0].frame).toBe(rm.msg.record.frame);
+    expect(b.problems).toEqual([]);
+  });
+
+  it('rename out of the directory: REMOVE expected on the source, ADD on the target', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'src', 12, mask(REMOVE));
+    grantDir(w, ca, SA, 'dst', 13, mask(ADD));
+    const rn = w.call(cb, [seq(SB), putfh('src'), ['SAVEFH'], putfh('dst'), ['RENAME', { oldname: 'f', newname: 'g' }]]);
+    w.ok(rn, { 0: seqRes() });
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(12), 'src', notifyRemove('f'))]));
+    c.finish();
+    const src = byOther(c, 12);
+    const dst = byOther(c, 13);
+    const n = events(src, 'notified')[0];
+    expect(n.kind === 'notified' && n.entries[0].mutation?.op).toBe('RENAME');
+    expect(src.problems).toEqual([]);
+    expect(dst.problems.map((p) => p.kind)).toEqual(['missed-notification']);
+    expect(dst.problems[0].message).toMatch(/RENAME g/);
+  });
+
+  it('an in-directory rename may be notified as RENAME or as REMOVE+ADD', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'dir', 14, mask(ADD, REMOVE, RENAME));
+    w.ok(w.call(cb, [seq(SB), putfh('dir'), ['SAVEFH'], putfh('dir'), ['RENAME', { oldname: 'a', newname: 'b' }]]), { 0: seqRes() });
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(14), 'dir', notifyRename('a', 'b'))]));
+    w.ok(w.call(cb, [seq(SB), putfh('dir'), ['SAVEFH'], putfh('dir'), ['RENAME', { oldname: 'newfile', newname: 'report.txt' }]]), { 0: seqRes() });
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(14), 'dir', notifyRemove('newfile'), notifyAdd('report.txt'))]));
+    c.finish();
+    const d = byOther(c, 14);
+    expect(d.problems).toEqual([]);
+    const all = events(d, 'notified').flatMap((e) => (e.kind === 'notified' ? e.entries : []));
+    expect(all.map((e) => e.mutation?.op)).toEqual(['RENAME', 'RENAME', 'RENAME']);
+  });
+
+  it('SETATTR on a child (LOOKUP name; SETATTR) is matched to CHANGE_CHILD_ATTRS', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'dir', 15, mask(CHILD_ATTRS));
+    w.ok(w.call(cb, [seq(SB), putfh('dir'), ['LOOKUP', { objname: 'b' }], ['SETATTR', { stateid: stateid(0, 0), obj_attributes: { attrmask: [], attr_vals: new Uint8Array(0) } }]]), { 0: seqRes() });
+    w.ok(w.cbCall(ca, [cbSeq(SA), ['CB_NOTIFY', {
+      cna_stateid: stateid(15), cna_fh: fh('dir'),
+      cna_changes: [{ notify_mask: [1], notify_vals: new Uint8Array(0), values: [{ type: 'NOTIFY4_CHANGE_CHILD_ATTRS', value: { na_changed_entry: { ne_file: 'b', ne_attrs: { attrmask: [0x10, 2], attr_vals: new Uint8Array(0) } } } }] }],
+    }]]));
+    c.finish();
+    const d = byOther(c, 15);
+    expect(d.problems).toEqual([]);
+    const e = events(d, 'notified')[0];
+    expect(e.kind === 'notified' && e.entries[0]).toMatchObject({ type: 'NOTIFY4_CHANGE_CHILD_ATTRS', name: 'b', attrs: ['size', 'mode'], mutation: { op: 'SETATTR' } });
+  });
+
+  it('capture starting after the grant: the delegation is tracked from its first sighting', () => {
+    const c = new Correlator();
+    const w = new World(c);
+    const ca = w.conn('10.0.0.1:800');
+    // no EXCHANGE_ID / CREATE_SESSION / grant in the capture
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(20), 'dir', notifyAdd('x'))]));
+    const ret = w.call(ca, [seq(SA), putfh('dir'), ['DELEGRETURN', { deleg_stateid: stateid(20) }]]);
+    w.ok(ret);
+    w.ok(w.call(ca, [seq(SA), putfh('f'), ['DELEGRETURN', { deleg_stateid: stateid(21) }]]));
+    c.finish();
+    const d = byOther(c, 20);
+    expect(d.firstSeenAs).toBe('notified');
+    expect(d.kind).toBe('directory');
+    expect(d.holder).toBe('session:' + 'a5'.repeat(16));
+    expect(d.state).toBe('returned');
+    expect(d.problems.map((p) => p.kind)).toEqual(['first-seen-late', 'unmatched-notification']);
+    const e = byOther(c, 21);
+    expect(e.firstSeenAs).toBe('returned');
+    expect(e.kind).toBe('unknown');
+    expect(e.fh).toBe(fhHex('f'));
+    expect(e.problems.map((p) => p.kind)).toEqual(['return-of-unknown']);
+  });
+});
+
+describe('Correlator: file delegations and revocation', () => {
+  it('read delegation from OPEN (fh from GETFH), recall caused by another client\'s OPEN for write', () => {
+    const { c, w, ca, cb } = setup();
+    const o = w.call(ca, [seq(SA), putfh('dir'), ['OPEN', openArgs('file')], ['GETFH']]);
+    w.ok(o, { 0: seqRes(), 2: openRes(stateid(500), { kind: 'read', sid: stateid(30) }), 3: getfhRes('dir/file') });
+    const o2 = w.call(cb, [seq(SB), putfh('dir'), ['OPEN', openArgs('file', { write: true })], ['GETFH']]);
+    const r = w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(30), 'dir/file')]);
+    w.reply(o2, [['SEQUENCE', 'NFS4_OK', seqRes()], ['PUTFH', 'NFS4_OK'], ['OPEN', 'NFS4ERR_DELAY']]);
+    w.ok(r);
+    const ret = w.call(ca, [seq(SA), putfh('dir/file'), ['DELEGRETURN', { deleg_stateid: stateid(30) }]]);
+    w.ok(ret);
+    const o3 = w.call(cb, [seq(SB), putfh('dir'), ['OPEN', openArgs('file', { write: true })], ['GETFH']]);
+    w.ok(o3, { 0: seqRes(), 2: openRes(stateid(501)), 3: getfhRes('dir/file') });
+    c.finish();
+    const d = byOther(c, 30);
+    expect(d.kind).toBe('read');
+    expect(d.fh).toBe(fhHex('dir/file'));
+    expect(d.name).toBe('file');
+    expect(d.events.map((e) => e.kind)).toEqual(['granted', 'recalled', 'returned']);
+    expect(d.events[0].frame).toBe(o.msg.record.frame + 1);
+    const cause = recallCause(d);
+    if (cause.kind !== 'conflict') throw new Error(cause.kind);
+    expect(cause.via).toBe('in-flight');
+    expect(cause.call).toMatchObject({ op: 'OPEN', client: clientKey(B), callFrame: o2.msg.record.frame, status: 'NFS4ERR_DELAY' });
+    expect(cause.retry?.callFrame).toBe(o3.msg.record.frame);
+    expect(c.stats().delegations.recallCauses).toEqual({ conflict: 1 });
+    expect(c.stats().delegations.lifetime.count).toBe(1);
+  });
+
+  it('NFS4ERR_DELEG_REVOKED on an op using the stateid, then FREE_STATEID; the SEQUENCE flag is a hint', () => {
+    const { c, w, ca } = setup();
+    const o = w.call(ca, [seq(SA), putfh('d'), ['OPEN', openArgs('f')], ['GETFH']]);
+    w.ok(o, { 0: seqRes(), 2: openRes(stateid(600), { kind: 'write', sid: stateid(31) }), 3: getfhRes('d/f') });
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(31), 'd/f')]));
+    w.advance(100);
+    const s = w.call(ca, [seq(SA)]);
+    w.ok(s, { 0: seqRes(0x40) });
+    const rd = w.call(ca, [seq(SA), putfh('d/f'), ['READ', { stateid: stateid(31, 2), offset: 0, count: 10 }]]);
+    w.reply(rd, [['SEQUENCE', 'NFS4_OK', seqRes(0x40)], ['PUTFH', 'NFS4_OK'], ['READ', 'NFS4ERR_DELEG_REVOKED']]);
+    const ts = w.call(ca, [seq(SA), ['TEST_STATEID', { ts_stateids: [stateid(31)] }]]);
+    w.ok(ts, { 0: seqRes(0x40), 1: { tsr_status: 'NFS4_OK', tsr_resok4: { tsr_status_codes: ['NFS4ERR_DELEG_REVOKED'] } } });
+    const fr = w.call(ca, [seq(SA), ['FREE_STATEID', { fsa_stateid: stateid(31) }]]);
+    w.ok(fr, { 0: seqRes() });
+    c.finish();
+    const d = byOther(c, 31);
+    expect(d.kind).toBe('write');
+    expect(d.events.map((e) => e.kind)).toEqual(['granted', 'recalled', 'revoked', 'revoked', 'tested', 'revoked', 'freed']);
+    const rv = events(d, 'revoked');
+    expect(rv[0]).toMatchObject({ reason: 'SEQ4_STATUS_RECALLABLE_STATE_REVOKED', certain: false });
+    expect(rv[1]).toMatchObject({ reason: 'NFS4ERR_DELEG_REVOKED', op: 'READ', certain: true, frame: rd.msg.record.frame + 1 });
+    expect(d.state).toBe('freed');
+    // the recall timed out by capture time before the revocation
+    expect(d.problems.map((p) => p.kind)).toEqual(['recall-unanswered']);
+    expect(c.stats().delegations.revoked).toBe(1);
+    expect(c.clientList().find((x) => x.key === clientKey(A))?.events.map((e) => e.kind)).toEqual(['recallable-state-revoked']);
+  });
+
+  it('OPEN with CLAIM_DELEG_CUR_FH is an opened-under event', () => {
+    const { c, w, ca } = setup();
+    const o = w.call(ca, [seq(SA), putfh('d'), ['OPEN', openArgs('f')], ['GETFH']]);
+    w.ok(o, { 0: seqRes(), 2: openRes(stateid(700), { kind: 'read', sid: stateid(32) }), 3: getfhRes('d/f') });
+    const o2 = w.call(ca, [seq(SA), putfh('d/f'), ['OPEN', { ...(openArgs('f') as object), claim: { claim: 'CLAIM_DELEG_CUR_FH', oc_delegate_stateid: stateid(32) } }]]);
+    w.ok(o2, { 0: seqRes(), 2: openRes(stateid(701)) });
+    const d = byOther(c, 32);
+    expect(d.events.map((e) => e.kind)).toEqual(['granted', 'opened-under']);
+    expect(d.events[1]).toMatchObject({ claim: 'CLAIM_DELEG_CUR_FH', reply: { status: 'NFS4_OK' } });
+  });
+});
+
+describe('Correlator: API details and bounds', () => {
+  it('a reply whose call the correlator did not see can carry it (call parameter)', () => {
+    const c = new Correlator();
+    const w = new World(c);
+    const ca = w.conn('10.0.0.1:800');
+    const h = w.call(ca, [seq(SA), putfh('dir'), ['GET_DIR_DELEGATION', gddArgs(mask(ADD))]], { feed: false });
+    w.reply(h, [['SEQUENCE', 'NFS4_OK', seqRes()], ['PUTFH', 'NFS4_OK'], ['GET_DIR_DELEGATION', 'NFS4_OK', gddOk(stateid(40), mask(ADD))]], { passCall: true });
+    const d = byOther(c, 40);
+    expect(d.fh).toBe(fhHex('dir'));
+    expect(d.events[0]).toMatchObject({ kind: 'granted', callFrame: h.msg.record.frame });
+  });
+
+  it('statistics: per op and per callback op counts and response times, per client', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'dir', 41);
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(41), 'dir', notifyAdd('q'))]));
+    const h = w.call(cb, [seq(SB), putfh('dir'), ['REMOVE', { target: 'q' }]]);
+    w.advance(0.5);
+    w.reply(h, [['SEQUENCE', 'NFS4_OK', seqRes()], ['PUTFH', 'NFS4_OK'], ['REMOVE', 'NFS4ERR_NOENT']]);
+    w.call(cb, [seq(SB), putfh('dir')]); // never answered
+    c.finish();
+    const st = c.stats();
+    const rm = st.ops.find((r) => r.name === 'REMOVE');
+    expect(rm).toMatchObject({ count: 1, errors: 1, unanswered: 0 });
+    expect(rm?.min).toBeGreaterThan(0.5);
+    const seqRow = st.ops.find((r) => r.name === 'SEQUENCE');
+    expect(seqRow?.unanswered).toBe(1);
+    expect(st.cbOps.find((r) => r.name === 'CB_NOTIFY')?.count).toBe(1);
+    expect(st.procedures.find((r) => r.name === 'CB_COMPOUND')?.count).toBe(1);
+    const perB = st.clients.find((x) => x.client === clientKey(B));
+    expect(perB?.ops.find((r) => r.name === 'REMOVE')?.count).toBe(1);
+    expect(st.clients.find((x) => x.client === clientKey(A))?.notifications).toBe(1);
+    expect(st.delegations.notificationsPerDelegation.count).toBe(1);
+  });
+
+  it('holder view: a listing from READDIR, then an ADD of a name already listed diverges', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'dir', 42);
+    const rd = w.call(ca, [seq(SA), putfh('dir'), ['READDIR', { cookie: 0, cookieverf: new Uint8Array(8), dircount: 100, maxcount: 1000, attr_request: [] }]]);
+    const e2 = { cookie: 2, name: 'two', attrs: { attrmask: [], attr_vals: new Uint8Array(0) }, nextentry: null };
+    const e1 = { cookie: 1, name: 'one', attrs: { attrmask: [], attr_vals: new Uint8Array(0) }, nextentry: e2 };
+    w.ok(rd, { 0: seqRes(), 2: { status: 'NFS4_OK', resok4: { cookieverf: new Uint8Array(8).fill(7), reply: { entries: e1, eof: true } } } });
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(42), 'dir', notifyAdd('one'), notifyRemove('three'), notifyRemove('two'))]));
+    const d = byOther(c, 42);
+    const div = d.problems.filter((p) => p.kind === 'view-divergence').map((p) => p.message);
+    expect(div).toHaveLength(2);
+    expect(div[0]).toMatch(/ADD of "one"/);
+    expect(div[1]).toMatch(/REMOVE of "three"/);
+  });
+
+  it('a million delegations do not grow memory: finished ones are retired and capped, counts stay exact', () => {
+    let retired = 0;
+    const c = new Correlator({ maxRetainedDelegations: 100, retireAfter: 1, onRetire: () => retired++ });
+    const w = new World(c);
+    const ca = w.conn('10.0.0.1:800');
+    const N = 10_000;
+    for (let i = 0; i < N; i++) {
+      const o = w.call(ca, [seq(SA), putfh('d'), ['OPEN', openArgs(`f${i}`)], ['GETFH']]);
+      w.ok(o, { 0: seqRes(), 2: openRes(stateid(i + 1_000_000), { kind: 'read', sid: stateid(i + 1) }), 3: getfhRes(`d/f${i}`) });
+      const r = w.call(ca, [seq(SA), putfh(`d/f${i}`), ['DELEGRETURN', { deleg_stateid: stateid(i + 1) }]]);
+      w.ok(r);
+    }
+    w.advance(5);
+    w.call(ca, [seq(SA)]);
+    const kept = c.delegations();
+    expect(kept.length).toBeLessThanOrEqual(100 + 10);
+    expect(retired).toBe(N);
+    const st = c.stats();
+    expect(st.delegations.granted).toBe(N);
+    expect(st.delegations.returned).toBe(N);
+    expect(st.delegations.evicted).toBe(N - 100);
+    expect(st.delegations.lifetime.count).toBe(N);
+  });
+
+  it('caps the number of delegations tracked at once', () => {
+    const c = new Correlator({ maxActiveDelegations: 50, maxRetainedDelegations: 10 });
+    const w = new World(c);
+    const ca = w.conn('10.0.0.1:800');
+    for (let i = 0; i < 500; i++) {
+      const o = w.call(ca, [seq(SA), putfh('d'), ['OPEN', openArgs(`f${i}`)], ['GETFH']]);
+      w.ok(o, { 0: seqRes(), 2: openRes(stateid(i + 1_000_000), { kind: 'read', sid: stateid(i + 1) }), 3: getfhRes(`d/f${i}`) });
+    }
+    const ds = c.delegations();
+    expect(ds.length).toBeLessThanOrEqual(60);
+    expect(c.stats().delegations.problems['tracking-evicted']).toBe(450);
+  });
+
+  it('survives ops whose decoded values have unexpected shapes', () => {
+    const c = new Correlator();
+    const w = new World(c);
+    const ca = w.conn('10.0.0.1:800');
+    const h = w.call(ca, [['SEQUENCE', 42], ['PUTFH', { object: 'not bytes' }], ['OPEN', null], ['GET_DIR_DELEGATION', []], ['RENAME', { oldname: 7 }]]);
+    w.reply(h, [['SEQUENCE', 'NFS4_OK', 'x'], ['PUTFH', 'NFS4_OK', null], ['OPEN', 'NFS4_OK', { resok4: { delegation: { delegation_type: 'OPEN_DELEGATE_READ', read: { stateid: { seqid: 1, other: new Uint8Array(3) } } } } }],
+      ['GET_DIR_DELEGATION', 'NFS4_OK', { gddr_res_non_fatal4: { gddrnf_status: 'GDD4_OK', gddrnf_resok4: null } }], ['RENAME', 'NFS4_OK']]);
+    w.cbCall(ca, [['CB_SEQUENCE', undefined], ['CB_NOTIFY', { cna_stateid: stateid(1), cna_changes: [{ values: [null, { type: 'NOTIFY4_ADD_ENTRY', value: 3 }] }] }], ['CB_RECALL', { stateid: 5 }]]);
+    c.finish();
+    expect(c.stats().drops.filter(([r]) => r.startsWith('correlator error'))).toEqual([]);
+    expect(c.delegations().map((d) => d.firstSeenAs)).toEqual(['notified']);
+  });
+});
