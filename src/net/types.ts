@@ -16,6 +16,11 @@ export interface TransportSegment {
   /** TCP flag bits as on the wire (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10). */
   flags: number;
   payload: Uint8Array;
+  /**
+   * Payload bytes that were on the wire after `payload` but not captured (snap length), so a
+   * reassembler can tell "not captured" from "not sent". 0 or absent when complete.
+   */
+  missing?: number;
 }
 
 /** Result of decoding a frame down to the transport layer. */

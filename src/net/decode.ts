@@ -1,0 +1,273 @@
+/**
+ * Frame -> transport segment: link layer (Ethernet with VLAN tags, Linux cooked v1/v2, raw IP,
+ * BSD loopback), IPv4 (with fragment reassembly) or IPv6 (extension headers skipped), then TCP
+ * or UDP. Anything else yields a short stable reason for the drop counters.
+ */
+import type { Frame } from '../sources/types.js';
+import type { LinkDecodeResult } from './types.js';
+import { ipv4String, ipv6String } from './addr.js';
+import type { Ipv4Reassembler } from './ipv4-reassembler.js';
+
+export const LINKTYPE_NULL = 0;
+export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_RAW_DLT12 = 12;
+export const LINKTYPE_RAW_DLT14 = 14;
+export const LINKTYPE_RAW = 101;
+export const LINKTYPE_LOOP = 108;
+export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
+export const LINKTYPE_LINUX_SLL2 = 276;
+
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
+const ETHERTYPE_VLAN = 0x8100;
+const ETHERTYPE_QINQ = 0x88a8;
+const ETHERTYPE_QINQ_OLD = 0x9100;
+
+const PROTO_TCP = 6;
+const PROTO_UDP = 17;
+
+/** Reasons that do not depend on the packet (kept as constants so counters share strings). */
+const NOT_IP: LinkDecodeResult = { ok: false, reason: 'not IP' };
+const PENDING: LinkDecodeResult = { ok: 'pending' };
+const fail = (reason: string): LinkDecodeResult => ({ ok: false, reason });
+
+/** Decodes one frame down to its TCP or UDP payload. Never throws on malformed bytes. */
+export function decodeFrame(frame: Frame, ipReassembler: Ipv4Reassembler): LinkDecodeResult {
+  const d = frame.data;
+  const len = d.length;
+  switch (frame.linktype) {
+    case LINKTYPE_ETHERNET:
+      if (len < 14) return fail('truncated Ethernet header');
+      return etherType(frame, (d[12] << 8) | d[13], 14, ipReassembler);
+    case LINKTYPE_LINUX_SLL:
+      if (len < 16) return fail('truncated Linux cooked header');
+      return etherType(frame, (d[14] << 8) | d[15], 16, ipReassembler);
+    case LINKTYPE_LINUX_SLL2:
+      if (len < 20) return fail('truncated Linux cooked v2 header');
+      return etherType(frame, (d[0] << 8) | d[1], 20, ipReassembler);
+    case LINKTYPE_RAW:
+    case LINKTYPE_RAW_DLT12:
+    case LINKTYPE_RAW_DLT14:
+      if (len < 1) return fail('truncated IP header');
+      if (d[0] >> 4 === 4) return ipv4(frame, 0, ipReassembler);
+      if (d[0] >> 4 === 6) return ipv6(frame, 0);
+      return fail('bad IP version');
+    case LINKTYPE_IPV4:
+      return ipv4(frame, 0, ipReassembler);
+    case LINKTYPE_IPV6:
+      return ipv6(frame, 0);
+    case LINKTYPE_NULL:
+    case LINKTYPE_LOOP: {
+      if (len < 4) return fail('truncated loopback header');
+      const be = ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0;
+      // DLT_NULL stores the family in the capturing host's byte order; families are small numbers.
+      const family = frame.linktype === LINKTYPE_LOOP || be <= 0xffff ? be : ((d[3] << 24) | (d[2] << 16) | (d[1] << 8) | d[0]) >>> 0;
+      if (family === 2) return ipv4(frame, 4, ipReassembler);
+      if (family === 24 || family === 28 || family === 30 || family === 10) return ipv6(frame, 4);
+      return NOT_IP;
+    }
+    default:
+      return fail(`unsupported link type ${frame.linktype}`);
+  }
+}
+
+function etherType(frame: Frame, type: number, off: number, reasm: Ipv4Reassembler): LinkDecodeResult {
+  const d = frame.data;
+  // Each tag moves 4 bytes on, so the loop ends with the data.
+  while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
+    if (d.length < off + 4) return fail('truncated VLAN tag');
+    type = (d[off + 2] << 8) | d[off + 3];
+    off += 4;
+  }
+  if (type === ETHERTYPE_IPV4) return ipv4(frame, off, reasm);
+  if (type === ETHERTYPE_IPV6) return ipv6(frame, off);
+  return NOT_IP;
+}
+
+function ipv4(frame: Frame, off: number, reasm: Ipv4Reassembler): LinkDecodeResult {
+  const d = frame.data;
+  const len = d.length;
+  reasm.expire(frame.sec);
+  if (len - off < 20) return fail('truncated IPv4 header');
+  const vihl = d[off];
+  if (vihl >> 4 !== 4) return fail('bad IP version');
+  const ihl = (vihl & 0x0f) * 4;
+  if (ihl < 20) return fail('bad IPv4 header length');
+  if (off + ihl > len) return fail('truncated IPv4 header');
+  const totalLen = (d[off + 2] << 8) | d[off + 3];
+  let end: number;
+  let missing = 0;
+  if (totalLen === 0) {
+    end = len; // segmentation offload on the capturing host leaves the length 0
+  } else {
+    if (totalLen < ihl) return fail('bad IPv4 total length');
+    end = off + totalLen; // trims Ethernet padding
+    if (end > len) {
+      missing = end - len;
+      end = len;
+    }
+  }
+  const proto = d[off + 9];
+  if (proto !== PROTO_TCP && proto !== PROTO_UDP) return fail(protocolReason(proto));
+  const frag = (d[off + 6] << 8) | d[off + 7];
+  const more = (frag & 0x2000) !== 0;
+  const fragOffset = (frag & 0x1fff) * 8;
+  if (more || fragOffset !== 0) {
+    if (missing > 0) return fail('IPv4 fragment (cut short by snaplen)');
+    const id = (d[off + 4] << 8) | d[off + 5];
+    const key = `${ipv4String(d, off + 12)} ${ipv4String(d, off + 16)} ${proto} ${id}`;
+    const r = reasm.add(key, fragOffset, more, d.subarray(off + ihl, end), frame.sec);
+    if (r.done) return transport(frame, proto, d, off + 12, 4, r.payload, 0, r.payload.length, 0);
+    if ('dropped' in r) return fail(r.dropped);
+    return PENDING;
+  }
+  return transport(frame, proto, d, off + 12, 4, d, off + ihl, end, missing);
+}
+
+function ipv6(frame: Frame, off: number): LinkDecodeResult {
+  const d = frame.data;
+  const len = d.length;
+  if (len - off < 40) return fail('truncated IPv6 header');
+  if (d[off] >> 4 !== 6) return fail('bad IP version');
+  const payloadLen = (d[off + 4] << 8) | d[off + 5];
+  let next = d[off + 6];
+  let start = off + 40;
+  let end: number;
+  let missing = 0;
+  if (payloadLen === 0) {
+    end = len; // jumbogram or offload: take what was captured
+  } else {
+    end = start + payloadLen;
+    if (end > len) {
+      missing = end - len;
+      end = len;
+    }
+  }
+  // Extension headers; each moves at least 8 bytes on, so the loop ends with the data.
+  for (;;) {
+    switch (next) {
+      case 0: // hop-by-hop options
+      case 43: // routing
+      case 60: // destination options
+      case 51: { // authentication header (length in 4-byte units)
+        if (end - start < 8) return fail('truncated IPv6 extension header');
+        const hdrLen = next === 51 ? (d[start + 1] + 2) * 4 : (d[start + 1] + 1) * 8;
+        next = d[start];
+        start += hdrLen;
+        if (start > end) return fail('truncated IPv6 extension header');
+        continue;
+      }
+      case 44: { // fragment
+        if (end - start < 8) return fail('truncated IPv6 extension header');
+        const fragField = (d[start + 2] << 8) | d[start + 3];
+        // An "atomic" fragment (offset 0, no more fragments) is the whole packet.
+        if ((fragField & 0xfff9) !== 0) return fail('IPv6 fragment');
+        next = d[start];
+        start += 8;
+        continue;
+      }
+      case 59:
+        return fail('IPv6 no next header');
+      default:
+        break;
+    }
+    break;
+  }
+  if (next !== PROTO_TCP && next !== PROTO_UDP) return fail(protocolReason(next));
+  return transport(frame, next, d, off + 8, 6, d, start, end, missing);
+}
+
+/**
+ * TCP or UDP header at `start` of `p` (the frame's bytes, or a reassembled datagram); the
+ * addresses are at `addrOff` of `a` (16 bytes apart for IPv6, 4 for IPv4).
+ */
+function transport(
+  frame: Frame,
+  proto: number,
+  a: Uint8Array,
+  addrOff: number,
+  version: 4 | 6,
+  p: Uint8Array,
+  start: number,
+  end: number,
+  missing: number,
+): LinkDecodeResult {
+  const avail = end - start;
+  if (proto === PROTO_TCP) {
+    if (avail < 20) return fail('truncated TCP header');
+    const hdrLen = (p[start + 12] >> 4) * 4;
+    if (hdrLen < 20) return fail('bad TCP header length');
+    if (hdrLen > avail) return fail('truncated TCP header');
+    return {
+      ok: true,
+      segment: {
+        frame: frame.no,
+        sec: frame.sec,
+        nsec: frame.nsec,
+        proto: 'tcp',
+        srcIp: version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff),
+        dstIp: version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16),
+        srcPort: (p[start] << 8) | p[start + 1],
+        dstPort: (p[start + 2] << 8) | p[start + 3],
+        seq: ((p[start + 4] << 24) | (p[start + 5] << 16) | (p[start + 6] << 8) | p[start + 7]) >>> 0,
+        ack: ((p[start + 8] << 24) | (p[start + 9] << 16) | (p[start + 10] << 8) | p[start + 11]) >>> 0,
+        flags: ((p[start + 12] & 1) << 8) | p[start + 13],
+        payload: p.subarray(start + hdrLen, end),
+        missing,
+      },
+    };
+  }
+  if (avail < 8) return fail('truncated UDP header');
+  const udpLen = (p[start + 4] << 8) | p[start + 5];
+  let payEnd: number;
+  if (udpLen === 0) {
+    payEnd = end; // offload or jumbogram
+  } else {
+    if (udpLen < 8) return fail('bad UDP length');
+    payEnd = start + udpLen;
+    if (payEnd > end) {
+      // Cut by the snap length (counted in `missing`) or a length that lies: keep what is there.
+      if (missing === 0) missing = payEnd - end;
+      payEnd = end;
+    }
+  }
+  return {
+    ok: true,
+    segment: {
+      frame: frame.no,
+      sec: frame.sec,
+      nsec: frame.nsec,
+      proto: 'udp',
+      srcIp: version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff),
+      dstIp: version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16),
+      srcPort: (p[start] << 8) | p[start + 1],
+      dstPort: (p[start + 2] << 8) | p[start + 3],
+      seq: 0,
+      ack: 0,
+      flags: 0,
+      payload: p.subarray(start + 8, payEnd),
+      missing,
+    },
+  };
+}
+
+const PROTOCOL_NAMES: Record<number, string> = {
+  1: 'ICMP',
+  2: 'IGMP',
+  4: 'IP in IP',
+  41: 'IPv6 in IP',
+  47: 'GRE',
+  50: 'ESP',
+  51: 'AH',
+  58: 'ICMPv6',
+  89: 'OSPF',
+  103: 'PIM',
+  112: 'VRRP',
+  132: 'SCTP',
+};
+
+function protocolReason(proto: number): string {
+  return PROTOCOL_NAMES[proto] ?? `IP protocol ${proto}`;
+}
