@@ -1,0 +1,83 @@
+/**
+ * `npm run bench`: builds a large capture (default 1 GiB) by replaying the bundled real
+ * captures, then measures nfscope and tshark on the same file in the same run: wall time,
+ * packets/s, MB/s and peak RSS (GNU time's %M). Figures go to stdout as a Markdown table.
+ *   BENCH_BYTES=N    size of the large capture (default 1 GiB)
+ *   BENCH_JSON_BYTES size of the smaller capture used for the -T json comparison (default 32 MiB)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildLargeCapture } from './build-large.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const OUT = join(ROOT, 'bench', 'out');
+const NFSCOPE = join(ROOT, 'dist', 'bin', 'nfscope.js');
+
+interface Measure {
+  label: string;
+  wall: number;
+  rssMb: number;
+  packets: number;
+  bytes: number;
+}
+
+/** Runs a command under GNU time, output discarded; returns wall seconds and peak RSS. */
+function measure(label: string, cmd: string[], packets: number, bytes: number): Measure {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 30 });
+  const lines = (r.stderr ?? '').trim().split('\n');
+  const [wall, rssKb] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
+  if (r.status !== 0 || !Number.isFinite(wall)) throw new Error(`${label} failed: ${lines.slice(-3).join(' | ')}`);
+  return { label, wall, rssMb: rssKb / 1024, packets, bytes };
+}
+
+function row(m: Measure): string {
+  const pps = m.packets / m.wall;
+  const mbs = m.bytes / 1e6 / m.wall;
+  return `| ${m.label} | ${m.wall.toFixed(2)} s | ${(pps / 1e6).toFixed(3)} M | ${mbs.toFixed(1)} | ${m.rssMb.toFixed(0)} MB |`;
+}
+
+async function ensureCapture(name: string, bytes: number): Promise<{ path: string; packets: number; bytes: number }> {
+  mkdirSync(OUT, { recursive: true });
+  const path = join(OUT, name);
+  const inputs = readdirSync(join(ROOT, 'captures'))
+    .filter((f) => f.endsWith('.pcap'))
+    .map((f) => join(ROOT, 'captures', f));
+  const built = await buildLargeCapture(inputs, path, bytes);
+  return { path, packets: built.packets, bytes: statSync(path).size };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(NFSCOPE)) throw new Error('run `npm run build` first');
+  const bigBytes = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
+  const jsonBytes = Number(process.env.BENCH_JSON_BYTES ?? 32 * 1024 ** 2);
+  const big = await ensureCapture('large.pcap', bigBytes);
+  console.log(`large capture: ${big.path} ${(big.bytes / 1e6).toFixed(0)} MB, ${big.packets} packets`);
+  const node = process.execPath;
+  const rows: Measure[] = [];
+  const n = (label: string, args: string[]) => rows.push(measure(label, [node, NFSCOPE, ...args], big.packets, big.bytes));
+  n('nfscope read -q (frames, TCP, RPC, matching, full NFSv4 dissection)', ['read', '-q', big.path]);
+  n('nfscope read -q --no-nfs (RPC layer only)', ['read', '-q', '--no-nfs', big.path]);
+  n('nfscope read (text summary lines)', ['read', big.path]);
+  n('nfscope stats (dissection + correlation)', ['stats', big.path]);
+  rows.push(measure('tshark -T fields -e rpc.xid', ['tshark', '-r', big.path, '-T', 'fields', '-e', 'rpc.xid'], big.packets, big.bytes));
+  const small = await ensureCapture('json.pcap', jsonBytes);
+  const jrows: Measure[] = [];
+  jrows.push(measure('nfscope read -T json', [node, NFSCOPE, 'read', '-T', 'json', small.path], small.packets, small.bytes));
+  jrows.push(measure('tshark -T json', ['tshark', '-r', small.path, '-T', 'json'], small.packets, small.bytes));
+  console.log('\n| command | wall | packets/s | MB/s | peak RSS |\n|---|---|---|---|---|');
+  for (const m of rows) console.log(row(m));
+  console.log(`\n-T json on ${(small.bytes / 1e6).toFixed(0)} MB, ${small.packets} packets:\n\n| command | wall | packets/s | MB/s | peak RSS |\n|---|---|---|---|---|`);
+  for (const m of jrows) console.log(row(m));
+  const t = rows.find((m) => m.label.startsWith('tshark'))!;
+  const q = rows[0];
+  const corr = rows[3];
+  console.log(`\nread -q vs tshark -e rpc.xid: ${(t.wall / q.wall).toFixed(1)}x faster`);
+  console.log(`-T json vs tshark -T json: ${(jrows[1].wall / jrows[0].wall).toFixed(1)}x faster`);
+  console.log(`correlation cost on top of dissection: ${(((corr.wall - q.wall) / q.wall) * 100).toFixed(1)} %`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});

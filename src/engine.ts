@@ -1,0 +1,276 @@
+/**
+ * The incremental analysis engine: frames in (one at a time, from a file or a live
+ * interface), RPC messages with their decoded NFSv4 bodies out, delegation lives kept by
+ * the correlator on request. Every stage keeps bounded state; every frame is either
+ * dissected into at least one RPC message or counted in `drops` with a reason.
+ */
+import type { RpcMessage, RpcRecord } from './rpc/types.js';
+import type { Frame } from './sources/types.js';
+import type { StreamEvent } from './tcp/types.js';
+import type { NfsCompound } from '../dissectors/nfs4/types.js';
+import { decodeNfsCall, decodeNfsReply, type NfsProgramName } from '../dissectors/nfs4/index.js';
+import { decodeFrame, Ipv4Reassembler } from './net/index.js';
+import { TcpReassembler } from './tcp/reassembler.js';
+import { RecordStreams } from './rpc/records.js';
+import { CallbackPrograms, RpcMatcher } from './rpc/matcher.js';
+import { PROG_NFS } from './rpc/programs.js';
+import { Correlator, type CorrelatorOptions } from './correlate/correlator.js';
+import { DropCounter } from './stats.js';
+
+/** One analysed RPC message: the transport view plus, for NFSv4, the decoded compound. */
+export interface AnalyzedMessage {
+  rpc: RpcMessage;
+  nfs?: NfsCompound;
+  /** Why the body was not decoded (not NFSv4, RPCSEC_GSS privacy, orphan reply, ...). */
+  undecoded?: string;
+}
+
+export interface EngineOptions {
+  /** Decode NFSv4 bodies (default true). */
+  decodeNfs?: boolean;
+  /** Record byte spans of every decoded field (for -V and byte highlighting). */
+  trace?: boolean;
+  /** Follow delegation lives (default false); options are passed to the correlator. */
+  correlate?: boolean | CorrelatorOptions;
+  /** Called for every RPC message, in the order records complete. */
+  onMessage?: (m: AnalyzedMessage) => void;
+}
+
+export interface EngineSummary {
+  framesRead: number;
+  bytesRead: number;
+  framesWithRpc: number;
+  rpcMessages: number;
+  calls: number;
+  replies: number;
+  duplicateCalls: number;
+  duplicateReplies: number;
+  orphanReplies: number;
+  unansweredCalls: number;
+  malformedNfs: number;
+  /** Frames not decoded, by reason (sums with framesWithRpc to framesRead). */
+  notDecoded: Array<[string, number]>;
+  /** Problems below the frame level (bytes skipped, records lost, calls never answered). */
+  problems: Array<[string, number]>;
+}
+
+/** Reasons the engine itself assigns to frames (the stages supply the others). */
+export const FrameReason = {
+  noPayload: 'TCP segment without payload',
+  continuation: 'TCP segment of a multi-segment RPC record',
+  held: 'out-of-order TCP segment (held)',
+} as const;
+
+/** The first program number of the transient range that NFSv4 clients pick callbacks from. */
+const TRANSIENT_FIRST = 0x40000000;
+const TRANSIENT_LAST = 0x5fffffff;
+/** Frames whose segment was held for reordering, remembered so their count can be corrected. */
+const MAX_HELD_FRAMES = 4096;
+
+export class Engine {
+  readonly drops = new DropCounter();
+  /** Problems that are not frames: skipped bytes, lost records, unanswered calls. */
+  readonly problems = new DropCounter();
+  readonly callbacks = new CallbackPrograms();
+  readonly correlator: Correlator | undefined;
+  private readonly ip = new Ipv4Reassembler();
+  private readonly tcp: TcpReassembler;
+  private readonly streams: RecordStreams;
+  private readonly matcher: RpcMatcher;
+  private readonly decodeNfs: boolean;
+  private readonly trace: boolean;
+  private readonly onMessage: ((m: AnalyzedMessage) => void) | undefined;
+  private readonly heldFrames = new Set<number>();
+  private framesRead = 0;
+  private bytesRead = 0;
+  private framesWithRpc = 0;
+  private rpcMessages = 0;
+  private malformedNfs = 0;
+  private lastRpcFrame = 0;
+  private lastFrameNo = 0;
+  /** What happened to the frame being fed, as the stages report it. */
+  private frameNo = 0;
+  private frameReason: string | undefined;
+  private frameHadRecord = false;
+  private finished = false;
+
+  // Bound once: the stages call these for every event, so no closure per frame.
+  private readonly onStreamEvent = (e: StreamEvent): void => {
+    if (e.kind === 'data' && e.frame !== this.frameNo) this.heldFrames.delete(e.frame);
+    this.streams.push(e, this.onRecord);
+  };
+  private readonly onRecord = (r: RpcRecord): void => this.matcher.push(r, this.onRpc);
+  private readonly onRpc = (m: RpcMessage): void => this.handleMessage(m);
+
+  constructor(opts: EngineOptions = {}) {
+    this.decodeNfs = opts.decodeNfs !== false;
+    this.trace = opts.trace === true;
+    this.onMessage = opts.onMessage;
+    if (opts.correlate) this.correlator = new Correlator(opts.correlate === true ? {} : opts.correlate);
+    this.tcp = new TcpReassembler({
+      onDrop: (reason, frame) => this.frameProblem(reason, frame),
+    });
+    this.matcher = new RpcMatcher({
+      onMalformed: (reason, frame) => this.frameProblem(reason, frame),
+      onUnanswered: (call) => this.problems.add(`call never answered (${call.reason})`),
+    });
+    this.streams = new RecordStreams({
+      callbackPrograms: this.callbacks,
+      isPendingReplyXid: (c, d, x) => this.matcher.isPendingReplyXid(c, d, x),
+      onProblem: (reason, frame, bytes) => {
+        this.problems.add(reason, 1);
+        if (bytes > 0) this.problems.add(`${reason} (bytes)`, bytes);
+        this.frameProblem(reason, frame);
+      },
+    });
+  }
+
+  /** Feeds one frame through every stage. Frames must come in capture order. */
+  feed(frame: Frame): void {
+    this.framesRead++;
+    this.bytesRead += frame.data.length;
+    this.frameNo = frame.no;
+    this.lastFrameNo = frame.no;
+    this.frameReason = undefined;
+    this.frameHadRecord = false;
+    const link = decodeFrame(frame, this.ip);
+    if (link.ok === false) {
+      this.drops.add(link.reason);
+      return;
+    }
+    if (link.ok === 'pending') {
+      this.drops.add('IPv4 fragment (reassembled in a later frame)');
+      return;
+    }
+    const seg = link.segment;
+    const heldBefore = this.tcp.stats.outOfOrder;
+    this.tcp.push(seg, this.onStreamEvent);
+    if (this.frameHadRecord) return;
+    if (this.frameReason !== undefined) this.drops.add(this.frameReason);
+    else if (seg.payload.length === 0) this.drops.add(FrameReason.noPayload);
+    else if (this.tcp.stats.outOfOrder !== heldBefore) {
+      this.drops.add(FrameReason.held);
+      if (this.heldFrames.size < MAX_HELD_FRAMES) this.heldFrames.add(frame.no);
+    } else this.drops.add(FrameReason.continuation);
+  }
+
+  /** Ends the capture: flushes partial streams, unanswered calls and the correlator. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.frameNo = -1;
+    this.tcp.flush(this.onStreamEvent);
+    this.streams.flush(this.lastFrameNo);
+    this.matcher.flushUnanswered();
+    this.correlator?.finish();
+  }
+
+  summary(): EngineSummary {
+    const s = this.matcher.stats;
+    return {
+      framesRead: this.framesRead,
+      bytesRead: this.bytesRead,
+      framesWithRpc: this.framesWithRpc,
+      rpcMessages: this.rpcMessages,
+      calls: s.calls,
+      replies: s.replies,
+      duplicateCalls: s.duplicateCalls,
+      duplicateReplies: s.duplicateReplies,
+      orphanReplies: s.orphanReplies,
+      unansweredCalls: s.unanswered,
+      malformedNfs: this.malformedNfs,
+      notDecoded: this.drops.entries(),
+      problems: this.problems.entries(),
+    };
+  }
+
+  /** A stage reports something about a frame; only the first reason per frame counts. */
+  private frameProblem(reason: string, frame: number): void {
+    if (frame === this.frameNo) {
+      if (this.frameReason === undefined) this.frameReason = reason;
+    } else {
+      this.problems.add(reason);
+    }
+  }
+
+  private handleMessage(rpc: RpcMessage): void {
+    const frame = rpc.record.frame;
+    if (frame === this.frameNo) {
+      this.frameHadRecord = true;
+      if (frame !== this.lastRpcFrame) this.framesWithRpc++;
+    } else if (frame !== this.lastRpcFrame && this.heldFrames.delete(frame)) {
+      // A held segment completed a record later: move its frame from "held" to "with RPC".
+      this.drops.add(FrameReason.held, -1);
+      this.framesWithRpc++;
+    }
+    this.lastRpcFrame = frame;
+    this.rpcMessages++;
+    const m: AnalyzedMessage = { rpc };
+    if (this.decodeNfs) this.decodeBody(m);
+    this.correlator?.onMessage(rpc, m.nfs);
+    this.onMessage?.(m);
+  }
+
+  private programKind(rpc: RpcMessage): NfsProgramName | undefined {
+    const prog = rpc.program;
+    if (prog === undefined) return undefined;
+    if (prog === PROG_NFS && rpc.version === 4) return 'NFS';
+    if (this.callbacks.has(prog)) return 'NFS_CB';
+    // A callback program we did not see negotiated (the capture started later): NFSv4
+    // clients take it from the transient range, with callback version 1.
+    if (prog >= TRANSIENT_FIRST && prog <= TRANSIENT_LAST && rpc.version === 1) return 'NFS_CB';
+    return undefined;
+  }
+
+  private decodeBody(m: AnalyzedMessage): void {
+    const rpc = m.rpc;
+    const kind = this.programKind(rpc);
+    if (kind === undefined) {
+      m.undecoded = rpc.orphan ? 'reply without a call' : 'not NFSv4';
+      return;
+    }
+    if (rpc.bodyWrap !== undefined) {
+      m.undecoded = `RPCSEC_GSS body (${rpc.bodyWrap})`;
+      return;
+    }
+    const h = rpc.header;
+    const opts = this.trace ? { trace: true } : undefined;
+    if (h.msgType === 'call') {
+      m.nfs = decodeNfsCall(rpc.record.bytes, h.bodyOffset, kind, h.vers, h.proc, opts);
+      if (kind === 'NFS') this.learnCallbackProgram(m.nfs);
+    } else {
+      if (h.replyStat !== 'MSG_ACCEPTED' || h.acceptStat !== 'SUCCESS') {
+        m.undecoded = `RPC reply ${h.rejectStat ?? h.acceptStat ?? h.replyStat}`;
+        return;
+      }
+      m.nfs = decodeNfsReply(rpc.record.bytes, h.bodyOffset, kind, rpc.version ?? 0, rpc.procedure ?? 0, opts);
+    }
+    if (m.nfs.malformed !== undefined || m.nfs.ops.some((op) => op.malformed !== undefined)) this.malformedNfs++;
+  }
+
+  /** CREATE_SESSION, BACKCHANNEL_CTL and SETCLIENTID name the program callbacks will use. */
+  private learnCallbackProgram(c: NfsCompound): void {
+    for (const op of c.ops) {
+      const args = op.args as Record<string, unknown> | undefined;
+      if (args === undefined) continue;
+      let prog: unknown;
+      if (op.op === 'CREATE_SESSION') prog = args.csa_cb_program;
+      else if (op.op === 'BACKCHANNEL_CTL') prog = args.bca_cb_program;
+      else if (op.op === 'SETCLIENTID') prog = (args.callback as Record<string, unknown> | undefined)?.cb_program;
+      if (typeof prog === 'number') this.callbacks.learn(prog);
+    }
+  }
+}
+
+/** Feeds every frame of a capture source into a new engine and finishes it. */
+export async function runEngine(
+  source: { batches(): AsyncIterable<Frame[]> },
+  opts: EngineOptions = {},
+): Promise<Engine> {
+  const engine = new Engine(opts);
+  for await (const batch of source.batches()) {
+    for (const frame of batch) engine.feed(frame);
+  }
+  engine.finish();
+  return engine;
+}
