@@ -302,8 +302,8 @@ function attrBitOfKey(key: string): number {
 
 /** The attr_vals bytes for decoded attributes (mask = given attrmask, or from the keys). */
 export function encodeAttrs(attrs: FattrAttrs, attrmask?: readonly number[]): { attrmask: number[]; attr_vals: Uint8Array } {
-  let bits = attrmask !== undefined && attrmask.some((w) => w !== 0) ? maskBits(attrmask) : [];
-  if (bits.length === 0) bits = Object.keys(attrs).map(attrBitOfKey).sort((a, b) => a - b);
+  const maskGiven = attrmask !== undefined && attrmask.some((x) => x !== 0);
+  const bits = maskGiven ? maskBits(attrmask) : Object.keys(attrs).map(attrBitOfKey).sort((a, b) => a - b);
   const w = new XdrWriter(64);
   for (const bit of bits) {
     const codec = ATTR_CODECS[bit];
@@ -317,7 +317,7 @@ export function encodeAttrs(attrs: FattrAttrs, attrmask?: readonly number[]): { 
     }
     codec.encode(w, value as never);
   }
-  return { attrmask: attrmask !== undefined && bits.length > 0 && attrmask.some((x) => x !== 0) ? [...attrmask] : bitsToMask(bits), attr_vals: w.finish().slice() };
+  return { attrmask: maskGiven ? [...attrmask] : bitsToMask(bits), attr_vals: w.finish().slice() };
 }
 
 /** Appends bytes verbatim (undecoded tails are already XDR, padding included). */
