@@ -109,106 +109,159 @@ function addStateid(index: NfsIndex, prefix: string, s: StateidValue): void {
   add(index, prefix + '.other_hash', crc32(s.other));
 }
 
-interface Pending {
-  key: string;
-  value: unknown;
-  deleg: boolean;
+/** What a spec key means to the walker. */
+interface KeyInfo {
+  /** Field fed by a primitive / bytes value under this key. */
+  field?: string;
+  kind: 'number' | 'bool' | 'enum' | 'string' | 'fh' | 'session' | 'bitmap' | 'notify_mask' | 'name' | 'none';
+  table?: EnumTable;
+  /** Stateids under this key are delegation stateids. */
+  deleg?: boolean;
 }
 
-/** Walks one op's decoded args or res. */
-function walkOp(index: NfsIndex, op: NfsOp, root: unknown): void {
-  const isCbRecall = op.op === 'CB_RECALL';
-  const isCbNotify = op.op === 'CB_NOTIFY';
-  const isReaddir = op.op === 'READDIR';
-  // WANT_DELEGATION's result is an open_delegation4: all its stateids are delegations.
-  const stack: Pending[] = [{ key: '', value: root, deleg: op.op === 'WANT_DELEGATION' && op.res !== undefined }];
-  while (stack.length > 0) {
-    const { key, value, deleg } = stack.pop() as Pending;
-    if (value === null || value === undefined) continue;
-    switch (typeof value) {
-      case 'number':
-      case 'bigint': {
-        const f = NUMBER_KEYS[key];
-        if (f !== undefined) {
-          add(index, f, value);
-          if (f === 'nfs.sequence.flags' && typeof value === 'number') {
-            add(index, 'nfs.sequence.flags.recallable_state_revoked', (value & SEQ4_STATUS_RECALLABLE_STATE_REVOKED) !== 0);
-          }
-        } else if (ENUM_KEYS[key] !== undefined) {
-          add(index, ENUM_KEYS[key][0], value);
+const KEYS = new Map<string, KeyInfo>();
+for (const k of FH_KEYS) KEYS.set(k, { kind: 'fh' });
+for (const k of SESSION_KEYS) KEYS.set(k, { kind: 'session' });
+for (const k of COMPONENT_KEYS) KEYS.set(k, { kind: 'string', field: 'nfs.pathname.component' });
+KEYS.set('ne_file', { kind: 'string', field: 'nfs.notify.name' });
+KEYS.set('name', { kind: 'name' });
+for (const [k, f] of Object.entries(NUMBER_KEYS)) KEYS.set(k, { kind: 'number', field: f });
+for (const [k, f] of Object.entries(BOOL_KEYS)) KEYS.set(k, { kind: 'bool', field: f });
+for (const [k, [f, table]] of Object.entries(ENUM_KEYS)) KEYS.set(k, { kind: 'enum', field: f, table });
+for (const [k, f] of Object.entries(BITMAP_KEYS)) KEYS.set(k, { kind: 'bitmap', field: f });
+KEYS.set('notify_mask', { kind: 'notify_mask', field: 'nfs.notify.type' });
+for (const k of DELEG_KEYS) {
+  const info = KEYS.get(k);
+  KEYS.set(k, info ? { ...info, deleg: true } : { kind: 'none', deleg: true });
+}
+
+interface OpContext {
+  index: NfsIndex;
+  isCbRecall: boolean;
+  isCbNotify: boolean;
+  isReaddir: boolean;
+}
+
+/** A primitive (or name) value found under key. */
+function leaf(ctx: OpContext, info: KeyInfo, value: unknown): void {
+  switch (info.kind) {
+    case 'number':
+      if (typeof value === 'number' || typeof value === 'bigint') {
+        add(ctx.index, info.field as string, value);
+        if (info.field === 'nfs.sequence.flags' && typeof value === 'number') {
+          add(ctx.index, 'nfs.sequence.flags.recallable_state_revoked', (value & SEQ4_STATUS_RECALLABLE_STATE_REVOKED) !== 0);
         }
-        continue;
       }
-      case 'boolean': {
-        const f = BOOL_KEYS[key];
-        if (f !== undefined) add(index, f, value);
-        continue;
-      }
-      case 'string': {
-        const e = ENUM_KEYS[key];
-        if (e !== undefined) {
-          const n = enumNumber(e[1], value);
-          if (n !== undefined) add(index, e[0], n);
-        } else if (key === 'ne_file') {
-          add(index, 'nfs.notify.name', value);
-        } else if (key === 'name') {
-          add(index, isReaddir ? 'nfs.name' : 'nfs.pathname.component', value);
-        } else if (COMPONENT_KEYS.has(key)) {
-          add(index, 'nfs.pathname.component', value);
-        }
-        continue;
-      }
-      case 'object':
-        break;
-      default:
-        continue;
+      return;
+    case 'bool':
+      if (typeof value === 'boolean') add(ctx.index, info.field as string, value);
+      return;
+    case 'enum': {
+      const n = enumNumber(info.table as EnumTable, value);
+      if (n !== undefined) add(ctx.index, info.field as string, n);
+      return;
     }
-    if (value instanceof Uint8Array) {
-      if (FH_KEYS.has(key)) {
-        add(index, 'nfs.fhandle', value);
-        add(index, 'nfs.fh.hash', crc32(value));
-      } else if (SESSION_KEYS.has(key)) {
-        add(index, 'nfs.session_id4', value);
-      }
-      continue;
-    }
-    if (Array.isArray(value)) {
-      if (BITMAP_KEYS[key] !== undefined) {
-        for (const bit of bitmapBits(value as number[])) add(index, BITMAP_KEYS[key], bit);
-        continue;
-      }
-      if (key === 'notify_mask') {
-        if (isCbNotify) for (const bit of bitmapBits(value as number[])) add(index, 'nfs.notify.type', bit);
-        continue;
-      }
-      // nad_new_entry_cookie<1> and other arrays: elements inherit the array's key.
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ key, value: value[i], deleg });
-      continue;
-    }
-    if (isStateid(value)) {
-      addStateid(index, 'nfs.stateid', value);
-      if (deleg || DELEG_KEYS.has(key) || (isCbRecall && key === 'stateid')) addStateid(index, 'nfs.deleg.stateid', value);
-      continue;
-    }
-    if (isInvalidUtf8(value)) {
+    case 'string':
+    case 'name': {
       const text = nameText(value);
-      if (text !== undefined) stack.push({ key, value: text, deleg });
-      continue;
+      if (text === undefined) return;
+      const field = info.kind === 'string' ? info.field as string : ctx.isReaddir ? 'nfs.name' : 'nfs.pathname.component';
+      add(ctx.index, field, text);
+      return;
     }
-    const childDeleg = deleg || DELEG_KEYS.has(key);
-    const o = value as Record<string, unknown>;
-    const keys = Object.keys(o);
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const k = keys[i];
-      // Raw attribute / notification bytes are decoded alongside (attrs / values).
-      if (k === 'attr_vals' || k === 'notify_vals') continue;
-      stack.push({ key: k, value: o[k], deleg: childDeleg });
-    }
+    case 'fh':
+      if (value instanceof Uint8Array) {
+        add(ctx.index, 'nfs.fhandle', value);
+        add(ctx.index, 'nfs.fh.hash', crc32(value));
+      }
+      return;
+    case 'session':
+      if (value instanceof Uint8Array) add(ctx.index, 'nfs.session_id4', value);
+      return;
+    case 'bitmap':
+      if (Array.isArray(value)) for (const bit of bitmapBits(value as number[])) add(ctx.index, info.field as string, bit);
+      return;
+    case 'notify_mask':
+      if (ctx.isCbNotify && Array.isArray(value)) for (const bit of bitmapBits(value as number[])) add(ctx.index, 'nfs.notify.type', bit);
+      return;
+    case 'none':
+      return;
   }
 }
 
-/** Builds the index of one compound (uncached; see nfsIndex). */
-export function buildNfsIndex(c: NfsCompound): NfsIndex {
+interface Pending {
+  obj: object;
+  key: string;
+  deleg: boolean;
+}
+
+/** Walks one op's decoded args or res (iteratively: entry lists nest one level per entry). */
+function walkOp(index: NfsIndex, op: NfsOp, root: unknown): void {
+  if (typeof root !== 'object' || root === null) return;
+  const ctx: OpContext = {
+    index, isCbRecall: op.op === 'CB_RECALL', isCbNotify: op.op === 'CB_NOTIFY', isReaddir: op.op === 'READDIR',
+  };
+  // WANT_DELEGATION's result is an open_delegation4: all its stateids are delegations.
+  const stack: Pending[] = [{ obj: root, key: '', deleg: op.op === 'WANT_DELEGATION' && op.res !== undefined }];
+  while (stack.length > 0) {
+    const { obj, key, deleg } = stack.pop() as Pending;
+    if (Array.isArray(obj)) {
+      const info = KEYS.get(key);
+      for (let i = obj.length - 1; i >= 0; i--) {
+        const el: unknown = obj[i];
+        if (typeof el === 'object' && el !== null && !(el instanceof Uint8Array)) visitObject(ctx, stack, key, el, deleg, info);
+        else if (info) leaf(ctx, info, el);
+      }
+      continue;
+    }
+    if (isStateid(obj)) {
+      addStateid(index, 'nfs.stateid', obj);
+      if (deleg || (ctx.isCbRecall && key === 'stateid')) addStateid(index, 'nfs.deleg.stateid', obj);
+      continue;
+    }
+    const o = obj as Record<string, unknown>;
+    const pend: Pending[] = [];
+    for (const k in o) {
+      const value = o[k];
+      if (value === null || value === undefined) continue;
+      const info = KEYS.get(k);
+      if (typeof value !== 'object' || value instanceof Uint8Array) {
+        if (info) leaf(ctx, info, value);
+        continue;
+      }
+      if (Array.isArray(value) && info && (info.kind === 'bitmap' || info.kind === 'notify_mask')) {
+        leaf(ctx, info, value);
+        continue;
+      }
+      if (isInvalidUtf8(value)) {
+        if (info) leaf(ctx, info, value);
+        continue;
+      }
+      // Raw attribute / notification bytes are Uint8Array (skipped above); their decoded
+      // forms (attrs / values) are walked.
+      pend.push({ obj: value, key: k, deleg: deleg || (info?.deleg ?? false) });
+    }
+    for (let i = pend.length - 1; i >= 0; i--) stack.push(pend[i]);
+  }
+}
+
+/** Queues (or, for leaves, handles) an object-valued array element. */
+function visitObject(ctx: OpContext, stack: Pending[], key: string, el: object, deleg: boolean, info: KeyInfo | undefined): void {
+  if (isInvalidUtf8(el)) {
+    if (info) leaf(ctx, info, el);
+    return;
+  }
+  stack.push({ obj: el, key, deleg: deleg || (info?.deleg ?? false) });
+}
+
+/** Fields read from the compound and op headers alone (no walk of decoded values). */
+export const SHALLOW_FIELDS: ReadonlySet<string> = new Set([
+  'nfs.tag', 'nfs.minorversion', 'nfs.callback.ident', 'nfs.procedure_v4', 'nfs.cb_procedure',
+  'nfs.ops.count', 'nfs.opcode', 'nfs.cb.operation', 'nfs.status', 'nfs.nfsstat4', 'nfs.malformed',
+]);
+
+/** Builds the header-level fields of one compound (uncached; see nfsIndex). */
+export function buildShallowIndex(c: NfsCompound): NfsIndex {
   const index: NfsIndex = new Map();
   const tag = nameText(c.tag);
   if (tag !== undefined) add(index, 'nfs.tag', tag);
@@ -235,21 +288,46 @@ export function buildNfsIndex(c: NfsCompound): NfsIndex {
       if (s !== undefined) add(index, 'nfs.nfsstat4', s);
     }
     if (op.malformed) add(index, 'nfs.malformed', `${op.op}: ${op.malformed.reason} at offset ${op.malformed.offset}`);
-    const body = op.args !== undefined ? op.args : op.res;
-    if (body !== undefined) walkOp(index, op, body);
   }
   if (c.malformed) add(index, 'nfs.malformed', `${c.malformed.reason} at offset ${c.malformed.offset}`);
   return index;
 }
 
-const cache = new WeakMap<NfsCompound, NfsIndex>();
-
-/** The (cached) field index of a compound. */
-export function nfsIndex(c: NfsCompound): NfsIndex {
-  let ix = cache.get(c);
-  if (!ix) {
-    ix = buildNfsIndex(c);
-    cache.set(c, ix);
+/** Builds the fields found by walking every op's decoded value (uncached; see nfsIndex). */
+export function buildDeepIndex(c: NfsCompound): NfsIndex {
+  const index: NfsIndex = new Map();
+  for (const op of c.ops) {
+    const body = op.args !== undefined ? op.args : op.res;
+    if (body !== undefined) walkOp(index, op, body);
   }
-  return ix;
+  return index;
+}
+
+// A one-message cache: a filter and the output read all their fields of a message before the
+// next message comes, so remembering the last compound is enough. (A WeakMap keyed by every
+// compound costs more in garbage collection than the walk it saves.)
+let lastCompound: NfsCompound | undefined;
+let lastShallow: NfsIndex | undefined;
+let lastDeep: NfsIndex | undefined;
+
+/** The values of one nfs.* field in a compound, computed at most once per message. */
+export function nfsFieldValues(c: NfsCompound, field: string): FieldValue[] | undefined {
+  if (c !== lastCompound) {
+    lastCompound = c;
+    lastShallow = undefined;
+    lastDeep = undefined;
+  }
+  if (SHALLOW_FIELDS.has(field)) {
+    if (!lastShallow) lastShallow = buildShallowIndex(c);
+    return lastShallow.get(field);
+  }
+  if (!lastDeep) lastDeep = buildDeepIndex(c);
+  return lastDeep.get(field);
+}
+
+/** Every nfs.* value of a compound (uncached), for tests and tools. */
+export function buildNfsIndex(c: NfsCompound): NfsIndex {
+  const all = buildShallowIndex(c);
+  for (const [k, v] of buildDeepIndex(c)) all.set(k, v);
+  return all;
 }

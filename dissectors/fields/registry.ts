@@ -10,7 +10,7 @@ import {
   RPC_GSS_SERVICE, RPC_MSG_TYPE, RPC_REJECT_STAT, RPC_REPLY_STAT, WHY_NO_DELEGATION4,
   enumNumber, type EnumTable,
 } from './enums.js';
-import { nfsIndex } from './nfs-index.js';
+import { nfsFieldValues } from './nfs-index.js';
 import type { FieldBase, FieldDef, FieldSource, FieldType, FieldValue } from './types.js';
 
 const NONE: FieldValue[] = [];
@@ -31,7 +31,7 @@ const hex = (digits: number): Opts => ({ base: 'hex', hexDigits: digits });
 
 /** A field whose values come from the compound's walked index (see nfs-index.ts). */
 function nfs(name: string, type: FieldType, label: string, wireshark: boolean, o: Opts = {}): FieldDef {
-  return def(name, type, label, wireshark, (src) => (src.nfs ? nfsIndex(src.nfs).get(name) ?? NONE : NONE), o);
+  return def(name, type, label, wireshark, (src) => (src.nfs ? nfsFieldValues(src.nfs, name) ?? NONE : NONE), o);
 }
 
 function one(v: FieldValue | undefined): FieldValue[] {
