@@ -19,7 +19,7 @@ import type {
   CallRef, ClientRecord, ClientStats, DelegationEvent, DelegationKind, DelegationRecord, NotifyEntry,
   OpStatRow, Problem, ProblemKind, RecallCause, ReplyRef, SessionRecord, StatsReport,
 } from './types.js';
-import { walkCompound, openClaimName, type WalkStep } from './walk.js';
+import { childKey, openClaimName, parentKeyOf, slotId, walkCompound, type WalkStep } from './walk.js';
 import {
   asObj, bitmapField, boolField, bytesField, enumField, field, findStateids, maskHasBit, nameOf, notifyMaskNames,
   numField, path, stateidField, stateidKey, u64Hex, u64Number,
@@ -522,21 +522,24 @@ export class Correlator {
     return this.connClient.get(conn) ?? `addr:${msg.src}`;
   }
 
-  private resolveChild = (parent: string | undefined, name: string): string | undefined => {
-    return parent === undefined ? undefined : this.children.get(`${parent}/${name}`);
-  };
+  private resolveChild = (key: string): string | undefined => this.children.get(key);
+
+  private childOf(parentKey: string | undefined, name: string): string | undefined {
+    return parentKey === undefined ? undefined : this.children.get(childKey(parentKey, name));
+  }
 
   private parentOf(fh: string | undefined): string | undefined {
     return fh === undefined ? undefined : this.names.get(fh)?.parent;
   }
 
+  /** Learns that `fh` is `name` in the directory whose key (hex, or name path) is `parent`. */
   private learnName(fh: string, name: string, parent: string | undefined): void {
     const old = this.names.get(fh);
     if (old !== undefined && old.parent !== undefined && (old.parent !== parent || old.name !== name)) {
-      this.children.delete(`${old.parent}/${old.name}`);
+      this.children.delete(childKey(old.parent, old.name));
     }
     this.names.set(fh, { name, parent });
-    if (parent !== undefined) this.children.set(`${parent}/${name}`, fh);
+    if (parent !== undefined) this.children.set(childKey(parent, name), fh);
   }
 
   /** Name of a filehandle as a path when its parents are known ("/dir/file"), else its own name. */
@@ -546,6 +549,16 @@ export class Correlator {
     let cur: string | undefined = fh;
     let rooted = false;
     for (let depth = 0; cur !== undefined && depth < 32; depth++) {
+      if (cur === '/') {
+        rooted = true;
+        break;
+      }
+      if (cur.startsWith('/')) {
+        // a name path from the root whose filehandles were never seen
+        parts.push(cur.slice(1));
+        rooted = true;
+        break;
+      }
       const e = this.names.get(cur);
       if (e === undefined) break;
       if (e.name === '') {
@@ -564,9 +577,14 @@ export class Correlator {
     for (const s of steps) {
       const a = s.after;
       if (a === undefined || a.hex === undefined) continue;
-      if (a.root === true && !this.names.has(a.hex)) this.names.set(a.hex, { name: '' });
-      else if (a.name !== undefined && a.parent?.hex !== undefined && (s.status === undefined || s.status === 'NFS4_OK')) {
-        this.learnName(a.hex, a.name, a.parent.hex);
+      if (a.root === true) {
+        if (!this.names.has(a.hex)) this.names.set(a.hex, { name: '' });
+      } else if (a.name !== undefined && (s.status === undefined || s.status === 'NFS4_OK')) {
+        const pk = parentKeyOf(a.parent);
+        if (pk === undefined) continue;
+        this.learnName(a.hex, a.name, pk);
+        // Also reachable from the parent's own filehandle when the parent is the root.
+        if (a.parent?.root === true && a.parent.hex !== undefined) this.children.set(childKey(a.parent.hex, a.name), a.hex);
       }
     }
   }
@@ -771,7 +789,7 @@ export class Correlator {
     };
     let mainOp: string | undefined;
     for (const s of steps) {
-      const cfh = s.cfh?.hex;
+      const cfh = slotId(s.cfh);
       switch (s.op) {
         case 'SEQUENCE': {
           const sid = bytesField(s.args, 'sa_sessionid');
@@ -785,10 +803,15 @@ export class Correlator {
         case 'PUTFH':
           if (s.after?.hex !== undefined) fore.touched.add(s.after.hex);
           break;
+        case 'LOOKUP': {
+          const id = slotId(s.after);
+          if (id !== undefined) fore.touched.add(id);
+          break;
+        }
         case 'OPEN': {
           mainOp = 'OPEN';
           const name = openClaimName(s.args);
-          const target = s.after?.hex;
+          const target = slotId(s.after);
           if (target !== undefined) fore.touched.add(target);
           const create = path(s.args, 'openhow', 'opentype') === 'OPEN4_CREATE' || path(s.args, 'openhow', 'opentype') === 1;
           if (create && name !== undefined) fore.mutations.push({ kind: 'open-create', op: 'OPEN', opIndex: s.index, dir: cfh, name, obj: target });
@@ -818,7 +841,7 @@ export class Correlator {
           mainOp = 'REMOVE';
           const name = nameOf(field(s.args, 'target'));
           if (name !== undefined) {
-            const obj = this.resolveChild(cfh, name);
+            const obj = this.childOf(cfh, name);
             if (obj !== undefined) fore.touched.add(obj);
             fore.mutations.push({ kind: 'remove', op: 'REMOVE', opIndex: s.index, dir: cfh, name, obj });
           }
@@ -828,9 +851,9 @@ export class Correlator {
           mainOp = 'RENAME';
           const oldName = nameOf(field(s.args, 'oldname'));
           const newName = nameOf(field(s.args, 'newname'));
-          const from = s.sfh?.hex;
+          const from = slotId(s.sfh);
           if (from !== undefined) fore.touched.add(from);
-          const obj = oldName === undefined ? undefined : this.resolveChild(from, oldName);
+          const obj = oldName === undefined ? undefined : this.childOf(from, oldName);
           if (obj !== undefined) fore.touched.add(obj);
           fore.mutations.push({ kind: 'rename', op: 'RENAME', opIndex: s.index, dir: from, name: oldName, toDir: cfh, newName, obj });
           break;
@@ -838,13 +861,13 @@ export class Correlator {
         case 'LINK': {
           mainOp = 'LINK';
           const newName = nameOf(field(s.args, 'newname'));
-          if (newName !== undefined) fore.mutations.push({ kind: 'link', op: 'LINK', opIndex: s.index, dir: cfh, name: newName, obj: s.sfh?.hex });
+          if (newName !== undefined) fore.mutations.push({ kind: 'link', op: 'LINK', opIndex: s.index, dir: cfh, name: newName, obj: slotId(s.sfh) });
           break;
         }
         case 'SETATTR': {
           mainOp = 'SETATTR';
           const obj = cfh;
-          const dir = s.cfh?.parent?.hex ?? this.parentOf(obj);
+          const dir = s.cfh?.parent !== undefined ? parentKeyOf(s.cfh.parent) : this.parentOf(obj);
           const name = s.cfh?.name ?? (obj !== undefined ? this.names.get(obj)?.name : undefined);
           if (obj !== undefined) fore.touched.add(obj);
           fore.mutations.push({ kind: 'setattr', op: 'SETATTR', opIndex: s.index, obj, dir, name });
@@ -1085,16 +1108,17 @@ export class Correlator {
         if (!ok) break;
         const oldName = nameOf(field(s.args, 'oldname'));
         const newName = nameOf(field(s.args, 'newname'));
-        const from = s.sfh?.hex;
-        const to = s.cfh?.hex;
+        const from = slotId(s.sfh);
+        const to = slotId(s.cfh);
         if (oldName === undefined || newName === undefined || from === undefined) break;
-        const obj = this.children.get(`${from}/${oldName}`);
+        const obj = this.childOf(from, oldName);
         if (obj !== undefined && to !== undefined) this.learnName(obj, newName, to);
         break;
       }
       case 'REMOVE': {
         const name = nameOf(field(s.args, 'target'));
-        if (ok && name !== undefined && s.cfh?.hex !== undefined) this.children.delete(`${s.cfh.hex}/${name}`);
+        const dirKey = slotId(s.cfh);
+        if (ok && name !== undefined && dirKey !== undefined) this.children.delete(childKey(dirKey, name));
         break;
       }
       case 'READDIR':

@@ -14,6 +14,31 @@ export interface FhSlot {
   parent?: FhSlot;
   name?: string;
   root?: boolean;
+  /** How to find this object without its bytes: '/' for the root, '<parent key>/<name>' below
+   *  a known key. Names learned under this key resolve later walks that never saw the bytes. */
+  key?: string;
+}
+
+/** The children-table key of `name` under a parent key. */
+export function childKey(parentKey: string, name: string): string {
+  return parentKey === '/' ? '/' + name : parentKey + '/' + name;
+}
+
+/** The best identity of a slot: its filehandle hex, else its name-path key. */
+export function slotId(s: FhSlot | undefined): string | undefined {
+  return s === undefined ? undefined : s.hex ?? s.key;
+}
+
+export function parentKeyOf(s: FhSlot | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  if (s.root === true) return '/';
+  return s.hex ?? s.key;
+}
+
+function child(parent: FhSlot | undefined, name: string | undefined, resolve: ChildResolver): FhSlot {
+  const pk = parentKeyOf(parent);
+  const key = pk !== undefined && name !== undefined ? childKey(pk, name) : undefined;
+  return { parent, name, key, hex: key === undefined ? undefined : resolve(key) };
 }
 
 export interface WalkStep {
@@ -29,8 +54,8 @@ export interface WalkStep {
   after?: FhSlot;
 }
 
-/** Resolves a child name to its filehandle from names learned earlier (undefined if unknown). */
-export type ChildResolver = (parentHex: string | undefined, name: string) => string | undefined;
+/** Resolves a child key (see childKey) to its filehandle from names learned earlier. */
+export type ChildResolver = (key: string) => string | undefined;
 
 /** Claim types whose OPEN names a file within the current (directory) filehandle. */
 const NAMED_CLAIMS = new Set(['CLAIM_NULL', 'CLAIM_DELEGATE_CUR', 'CLAIM_DELEGATE_PREV', 0, 2, 3]);
@@ -57,16 +82,16 @@ export function walkCompound(callOps: readonly NfsOp[] | undefined, replyOps: re
     switch (op) {
       case 'PUTFH': {
         const fh = bytesField(args, 'object');
-        cfh = { hex: fh === undefined ? undefined : bytesToHex(fh) };
+        const hex = fh === undefined ? undefined : bytesToHex(fh);
+        cfh = { hex, key: hex };
         break;
       }
       case 'PUTROOTFH':
       case 'PUTPUBFH':
-        cfh = { root: true };
+        cfh = { root: true, key: '/' };
         break;
       case 'LOOKUP': {
-        const name = nameOf(field(args, 'objname'));
-        cfh = { parent: cfh, name, hex: name === undefined ? undefined : resolve(cfh?.hex, name) };
+        cfh = child(cfh, nameOf(field(args, 'objname')), resolve);
         break;
       }
       case 'LOOKUPP':
@@ -75,14 +100,12 @@ export function walkCompound(callOps: readonly NfsOp[] | undefined, replyOps: re
         break;
       case 'OPEN': {
         const name = openClaimName(args);
-        if (name !== undefined || args === undefined) {
-          cfh = { parent: cfh, name, hex: name === undefined ? undefined : resolve(cfh?.hex, name) };
-        }
+        if (name !== undefined || args === undefined) cfh = child(cfh, name, resolve);
         break;
       }
       case 'CREATE': {
-        const name = nameOf(field(args, 'objname'));
-        cfh = { parent: cfh, name };
+        // A new object: an older one of the same name is not it.
+        cfh = child(cfh, nameOf(field(args, 'objname')), () => undefined);
         break;
       }
       case 'SAVEFH':
