@@ -1,0 +1,245 @@
+/**
+ * Hostile input: truncation at every offset, random byte flips, absurd counts, garbage
+ * notify4/fattr4 contents. Decoding never throws, stays bounded, and marks the failing op
+ * (or the compound) malformed with an offset inside the record and a reason.
+ */
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { XdrWriter } from '../xdr/runtime.js';
+import { decodeNfsCall, decodeNfsReply } from './compound.js';
+import type { NfsCompound } from './types.js';
+import { decodeRecord } from './testdata/decode.js';
+import { extractRecords, programOf, type TestRecord } from './testdata/records.js';
+
+const CAPTURES = readdirSync('captures').filter((f) => f.endsWith('.pcap')).sort();
+
+function decodeBytes(r: TestRecord, bytes: Uint8Array, trace = false): NfsCompound {
+  const program = programOf(r)!;
+  return r.type === 'call'
+    ? decodeNfsCall(bytes, r.bodyOffset!, program, r.vers!, r.proc!, { trace })
+    : decodeNfsReply(bytes, r.bodyOffset!, program, r.vers!, r.proc!, { trace });
+}
+
+/**
+ * Problems with the malformed marks of a decode (reason non-empty, offset inside the record,
+ * no internal errors, only the last op marked, ops inside the record); [] when all is well.
+ * Collected as strings so that hundreds of thousands of decodes stay fast to check.
+ */
+function markProblems(c: NfsCompound, len: number, where: string, out: string[]): number {
+  let marks = 0;
+  const check = (m: { reason: string; offset: number } | undefined): void => {
+    if (m === undefined) return;
+    marks++;
+    if (m.reason.length === 0 || /internal/.test(m.reason)) out.push(`${where}: reason "${m.reason}"`);
+    if (!(m.offset >= 0 && m.offset <= len)) out.push(`${where}: offset ${m.offset} outside 0..${len}`);
+  };
+  check(c.malformed);
+  c.ops.forEach((o, i) => {
+    check(o.malformed);
+    if (o.malformed !== undefined && i !== c.ops.length - 1) out.push(`${where}: op ${i} marked but not last`);
+    if (o.offset + o.length > len) out.push(`${where}: op ${i} runs past the record`);
+  });
+  return marks;
+}
+
+function checkMalformed(c: NfsCompound, len: number, where: string): void {
+  const problems: string[] = [];
+  markProblems(c, len, where, problems);
+  expect(problems).toEqual([]);
+}
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NFS_RECORDS: TestRecord[] = CAPTURES.flatMap((f) => extractRecords(`captures/${f}`))
+  .filter((r) => decodeRecord(r) !== undefined && r.proc === 1);
+
+describe('truncation at every offset', () => {
+  it('keeps the ops before the cut and marks the cut, for every record of every capture', () => {
+    let decodes = 0;
+    const problems: string[] = [];
+    for (const r of NFS_RECORDS) {
+      const full = decodeRecord(r)!;
+      for (let cut = r.bodyOffset!; cut < r.bytes.length; cut++) {
+        const c = decodeBytes(r, r.bytes.subarray(0, cut));
+        decodes++;
+        const where = `frame ${r.frame} cut ${cut}`;
+        if (markProblems(c, cut, where, problems) === 0) problems.push(`${where}: truncation not marked`);
+        // Every op decoded without a mark is identical to the full decode's op.
+        c.ops.forEach((o, i) => {
+          if (o.op !== full.ops[i].op) problems.push(`${where}: op ${i} ${o.op} != ${full.ops[i].op}`);
+          else if (o.malformed === undefined && (o.length !== full.ops[i].length || o.offset + o.length > cut)) {
+            problems.push(`${where}: op ${i} length ${o.length} != ${full.ops[i].length}`);
+          }
+        });
+        if (problems.length > 20) break;
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(decodes).toBeGreaterThan(100_000);
+  });
+});
+
+describe('random byte flips', () => {
+  it('never throw, and every mark is well formed (with and without tracing)', () => {
+    const rand = rng(0x5eed);
+    let runs = 0;
+    const problems: string[] = [];
+    for (const r of NFS_RECORDS) {
+      for (let k = 0; k < 12; k++) {
+        const b = r.bytes.slice();
+        const flips = 1 + Math.floor(rand() * 3);
+        for (let j = 0; j < flips; j++) {
+          const at = r.bodyOffset! + Math.floor(rand() * (b.length - r.bodyOffset!));
+          b[at] = k % 3 === 0 ? 0xff : Math.floor(rand() * 256);
+        }
+        markProblems(decodeBytes(r, b, k % 4 === 0), b.length, `frame ${r.frame} flip run ${k}`, problems);
+        runs++;
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(runs).toBeGreaterThan(10_000);
+  });
+});
+
+function callBody(build: (w: XdrWriter) => void): Uint8Array {
+  const w = new XdrWriter();
+  build(w);
+  return w.finish();
+}
+
+const STATEID = (w: XdrWriter): void => { w.u32(1); w.fixedOpaque(new Uint8Array(12).fill(0xdd), 12); };
+
+describe('absurd counts and garbage contents', () => {
+  it('a compound claiming 2^31 ops decodes the ops present and stops at the end', () => {
+    const body = callBody((w) => { w.string(''); w.u32(1); w.u32(0x80000000); w.u32(24); w.u32(10); });
+    const t0 = performance.now();
+    const c = decodeNfsCall(body, 0, 'NFS', 4, 1);
+    expect(performance.now() - t0).toBeLessThan(50);
+    expect(c.ops.map((o) => o.op)).toEqual(['PUTROOTFH', 'GETFH']);
+    expect(c.malformed?.reason).toMatch(/2147483648 ops/);
+    expect(c.malformed?.offset).toBe(body.length);
+    const reply = decodeNfsReply(callBody((w) => { w.u32(0); w.string(''); w.u32(0xffffffff); }), 0, 'NFS', 4, 1);
+    expect(reply.ops).toEqual([]);
+    expect(reply.malformed?.reason).toMatch(/4294967295 ops/);
+  });
+
+  it('an unknown op number ends the compound: UNKNOWN_<n>, "unknown operation"', () => {
+    const body = callBody((w) => { w.string('t'); w.u32(1); w.u32(3); w.u32(24); w.u32(9999); w.u32(10); });
+    const c = decodeNfsCall(body, 0, 'NFS', 4, 1);
+    expect(c.ops.map((o) => o.op)).toEqual(['PUTROOTFH', 'UNKNOWN_9999']);
+    expect(c.ops[1].malformed).toEqual({ reason: 'unknown operation', offset: 20 });
+    expect(c.ops[1].opnum).toBe(9999);
+    expect(c.tag).toBe('t');
+    const cb = decodeNfsCall(callBody((w) => { w.string(''); w.u32(1); w.u32(0); w.u32(1); w.u32(46); }), 0, 'NFS_CB', 1, 1);
+    expect(cb.ops[0].op).toBe('UNKNOWN_46');
+    expect(cb.ops[0].malformed?.reason).toBe('unknown operation');
+  });
+
+  it('a notify4 with every mask bit set and garbage values: bounded, op malformed, fields kept', () => {
+    const rand = rng(7);
+    const garbage = Uint8Array.from({ length: 256 }, () => Math.floor(rand() * 256));
+    const body = callBody((w) => {
+      w.string(''); w.u32(1); w.u32(0); w.u32(1);
+      w.u32(6); // CB_NOTIFY
+      STATEID(w);
+      w.varOpaque(Uint8Array.of(1, 2, 3, 4));
+      w.u32(1); // one notify4
+      w.u32(1000); for (let i = 0; i < 1000; i++) w.u32(0xffffffff); // notify_mask: 32000 bits
+      w.varOpaque(garbage);
+    });
+    const c = decodeNfsCall(body, 0, 'NFS_CB', 1, 1, { trace: true });
+    expect(c.ops.length).toBe(1);
+    const op = c.ops[0];
+    expect(op.op).toBe('CB_NOTIFY');
+    expect(op.malformed).toBeDefined();
+    expect(op.malformed!.offset).toBeGreaterThan(4000);
+    expect(op.malformed!.offset).toBeLessThanOrEqual(body.length);
+    const args = op.args as { cna_fh: Uint8Array; cna_changes: { values: { type: string }[] }[] };
+    expect(Array.from(args.cna_fh)).toEqual([1, 2, 3, 4]);
+    const values = args.cna_changes[0].values;
+    expect(values.length).toBeGreaterThan(0);
+    expect(values.length).toBeLessThanOrEqual(6);
+    expect(values[0].type).toBe('NOTIFY4_CHANGE_CHILD_ATTRS');
+    expect((values[values.length - 1] as { undecoded?: { hex: Uint8Array } }).undecoded?.hex.length).toBeGreaterThan(0);
+  });
+
+  it('notify4 flag bits carry no body; an unknown high bit stops decoding with the rest kept', () => {
+    const body = callBody((w) => {
+      w.string(''); w.u32(1); w.u32(0); w.u32(1);
+      w.u32(6); STATEID(w); w.varOpaque(Uint8Array.of(9));
+      w.u32(1);
+      w.u32(2); w.u32((1 << 6) | (1 << 16)); w.u32(1); // GFLAG_EXTEND, CHANGE_AMASK, bit 32
+      w.varOpaque(Uint8Array.of(0xaa, 0xbb, 0xcc, 0xdd));
+    });
+    const c = decodeNfsCall(body, 0, 'NFS_CB', 1, 1);
+    const values = (c.ops[0].args as { cna_changes: { values: unknown[] }[] }).cna_changes[0].values;
+    expect(values.slice(0, 2)).toEqual([{ type: 'NOTIFY4_GFLAG_EXTEND' }, { type: 'NOTIFY4_CHANGE_AMASK' }]);
+    expect(values[2]).toMatchObject({ type: 'NOTIFY4_32', undecoded: { unknown: 32 } });
+    expect(c.ops[0].malformed).toBeUndefined();
+  });
+
+  it('fattr4: an unknown attribute bit keeps the rest as labelled bytes (not malformed)', () => {
+    const body = callBody((w) => {
+      w.string(''); w.u32(1); w.u32(1);
+      w.u32(34); STATEID(w); // SETATTR
+      w.u32(3); w.u32(1 << 4); w.u32(0); w.u32(1 << (87 - 64)); // size, bit 87
+      w.varOpaque(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 42, 1, 2, 3, 4));
+    });
+    const c = decodeNfsCall(body, 0, 'NFS', 4, 1);
+    const attrs = (c.ops[0].args as { obj_attributes: { attrs: Record<string, unknown> } }).obj_attributes.attrs;
+    expect(attrs.size).toBe(42);
+    expect(attrs.unknown_87).toMatchObject({ unknown: 87 });
+    expect(Array.from((attrs.unknown_87 as { hex: Uint8Array }).hex)).toEqual([1, 2, 3, 4]);
+    expect(c.ops[0].malformed).toBeUndefined();
+  });
+
+  it('fattr4 with every bit set and garbage values: op malformed, bounded', () => {
+    const rand = rng(11);
+    const body = callBody((w) => {
+      w.string(''); w.u32(1); w.u32(2);
+      w.u32(34); STATEID(w);
+      w.u32(4); for (let i = 0; i < 4; i++) w.u32(0xffffffff);
+      w.varOpaque(Uint8Array.from({ length: 64 }, () => Math.floor(rand() * 256)));
+      w.u32(10); // GETFH, never reached
+    });
+    const c = decodeNfsCall(body, 0, 'NFS', 4, 1, { trace: true });
+    expect(c.ops.length).toBe(1);
+    expect(c.ops[0].malformed?.reason).toMatch(/attribute/);
+    expect(c.ops[0].spans!.length).toBeGreaterThan(0);
+  });
+
+  it('bad version, procedure or body offset: malformed compound, no throw', () => {
+    const body = callBody((w) => { w.string(''); w.u32(1); w.u32(0); });
+    expect(decodeNfsCall(body, 0, 'NFS', 3, 1).malformed?.reason).toMatch(/version 3/);
+    expect(decodeNfsCall(body, 0, 'NFS', 4, 7).malformed?.reason).toMatch(/procedure 7/);
+    expect(decodeNfsCall(body, 99, 'NFS', 4, 1).malformed?.reason).toMatch(/outside/);
+    expect(decodeNfsCall(body, -1, 'NFS', 4, 1).malformed).toBeDefined();
+    const nul = decodeNfsCall(new Uint8Array(0), 0, 'NFS', 4, 0);
+    expect(nul).toEqual({ program: 'NFS', type: 'call', procedure: 0, procName: 'NULL', ops: [] });
+    expect(decodeNfsReply(new Uint8Array(0), 0, 'NFS_CB', 1, 0).procName).toBe('CB_NULL');
+  });
+
+  it('random garbage bodies (e.g. a GSS-wrapped body passed by mistake)', () => {
+    const rand = rng(3);
+    const problems: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const b = Uint8Array.from({ length: Math.floor(rand() * 200) }, () => (rand() < 0.5 ? 0 : Math.floor(rand() * 256)));
+      for (const program of ['NFS', 'NFS_CB'] as const) {
+        const v = program === 'NFS' ? 4 : 1;
+        markProblems(decodeNfsCall(b, 0, program, v, 1), b.length, `call ${i}`, problems);
+        markProblems(decodeNfsReply(b, 0, program, v, 1), b.length, `reply ${i}`, problems);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
