@@ -40,7 +40,7 @@ export interface CorrelatorOptions {
   recallTimeout?: number;
   /** Completed calls this many seconds before a recall are cause candidates. Default 2. */
   conflictWindow?: number;
-  /** Window (s) and minimum count of notify entries before a recall for cause 'overflow'. Defaults 2 and 3. */
+  /** Window (s) and minimum count of notify entries before a recall for cause 'overflow'. Defaults 0.5 and 3. */
   overflowWindow?: number;
   overflowMinEntries?: number;
   /** Seconds after a recall during which the conflicting client's DELAY replies and retry are collected. Default 30. */
@@ -255,7 +255,7 @@ export class Correlator {
       maxEventsPerDelegation: options.maxEventsPerDelegation ?? 2000,
       recallTimeout: options.recallTimeout ?? 60,
       conflictWindow: options.conflictWindow ?? 2,
-      overflowWindow: options.overflowWindow ?? 2,
+      overflowWindow: options.overflowWindow ?? 0.5,
       overflowMinEntries: options.overflowMinEntries ?? 3,
       causeTrackWindow: options.causeTrackWindow ?? 30,
       notifyTimeout: options.notifyTimeout ?? 30,
@@ -522,6 +522,17 @@ export class Correlator {
     return this.connClient.get(conn) ?? `addr:${msg.src}`;
   }
 
+  /** The client a reply goes to, when its call was not seen. */
+  private replyClient(msg: RpcMessage, nfs: NfsCompound | undefined): string {
+    const seq = nfs?.ops.find((o) => o.op === 'SEQUENCE');
+    const sid = bytesField(field(seq?.res, 'sr_resok4'), 'sr_sessionid');
+    if (sid !== undefined) {
+      const s = this.session(bytesToHex(sid), msg.record.frame);
+      return s.client ?? `session:${s.sessionid}`;
+    }
+    return this.connClient.get(`${msg.record.conn.id}:${msg.dst}`) ?? `addr:${msg.dst}`;
+  }
+
   private resolveChild = (key: string): string | undefined => this.children.get(key);
 
   private childOf(parentKey: string | undefined, name: string): string | undefined {
@@ -774,13 +785,17 @@ export class Correlator {
   private onForeCall(p: Pending, msg: RpcMessage, nfs: NfsCompound, t: number): void {
     const client = this.foreClient(msg, nfs.ops);
     p.client = client;
-    const cs = this.client(client, msg.record.frame, client.startsWith('0x') ? msg.src : undefined);
-    cs.calls++;
+    // A client establishing its identity has none yet: keep it out of the client table.
+    const first = nfs.ops[0]?.op;
+    const anonymousSetup = client.startsWith('addr:') && (first === 'EXCHANGE_ID' || first === 'SETCLIENTID');
+    const cs = anonymousSetup ? undefined : this.client(client, msg.record.frame, client.startsWith('0x') ? msg.src : undefined);
+    if (cs !== undefined) cs.calls++;
+    else p.client = undefined;
     const server = ipOf(msg.dst);
     for (const op of nfs.ops) {
       p.statsOps.push(op.op);
       this.opStats.get(op.op).calls++;
-      cs.stats.get(op.op).calls++;
+      if (cs !== undefined) cs.stats.get(op.op).calls++;
     }
     const steps = walkCompound(nfs.ops, undefined, this.resolveChild);
     const fore: ForeCall = {
@@ -887,10 +902,11 @@ export class Correlator {
                 this.problem(d, 'return-failed', `DELEGRETURN (frame ${msg.record.frame}) of a delegation already returned`, msg.record.frame);
               }
               const e: DelegationEvent = { kind: 'returned', frame: msg.record.frame, time: t, xid: msg.xid };
-              if (d.recallAt !== undefined) {
-                e.afterRecall = t - d.recallAt;
+              if (d.recallAt !== undefined) e.afterRecall = t - d.recallAt;
+              if (d.returnCallAt === undefined) {
+                d.returnCallAt = t;
+                if (d.recallAt !== undefined) this.recallToReturn.add(t - d.recallAt);
               }
-              if (d.returnCallAt === undefined) d.returnCallAt = t;
               this.addEvent(d, e);
               p.events.push({ opIndex: s.index, deleg: d, event: e });
             }
@@ -925,7 +941,7 @@ export class Correlator {
   private onForeReply(p: Pending | undefined, msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
     const fore = p?.fore;
     const server = ipOf(msg.src);
-    const client = p?.client ?? (nfs !== undefined ? this.foreClient(msg, []) : undefined);
+    const client = p?.fore?.client ?? p?.client ?? this.replyClient(msg, nfs);
     if (fore !== undefined) {
       this.inFlight.delete(fore);
       fore.replyFrame = msg.record.frame;
@@ -1666,7 +1682,10 @@ export class Correlator {
       let uncovered = false;
       let any = false;
       for (const m of f.mutations) {
-        if (m.dir !== fh && m.toDir !== fh && m.obj !== fh) continue;
+        // What changes a directory: its entries, or its own attributes. Writes to a child or a
+        // child's attributes are at most notified, never a reason to recall.
+        const entryChange = m.kind !== 'setattr' && m.kind !== 'write' && m.kind !== 'open-write' && (m.dir === fh || m.toDir === fh);
+        if (!entryChange && !(m.kind === 'setattr' && m.obj === fh)) continue;
         any = true;
         if (!f.expectations.some((x) => x.deleg === d && x.exp.mutation === m)) uncovered = true;
       }
@@ -1711,7 +1730,7 @@ export class Correlator {
     const burst = d.recentNotifies.filter((x) => x.time >= since && x.time <= t);
     const entries = burst.reduce((a, x) => a + Math.max(1, x.entries), 0);
     if (burst.length > 0 && entries >= this.opt.overflowMinEntries) {
-      return { kind: 'overflow', notifyFrames: burst.map((x) => x.frame), entries, window: this.opt.overflowWindow };
+      return { kind: 'overflow', notifyFrames: [...new Set(burst.map((x) => x.frame))], notifyCalls: burst.length, entries, window: this.opt.overflowWindow };
     }
     return {
       kind: 'unknown',

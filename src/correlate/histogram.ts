@@ -39,7 +39,7 @@ export class Histogram {
     for (let i = 0; i < BUCKETS; i++) {
       seen += this.buckets[i];
       if (seen >= rank) {
-        const mid = i === 0 ? MIN_VALUE / 2 : MIN_VALUE * Math.pow(GROWTH, i - 0.5);
+        const mid = i === 0 ? this.min : MIN_VALUE * Math.pow(GROWTH, i - 0.5);
         return Math.min(this.max, Math.max(this.min, mid));
       }
     }

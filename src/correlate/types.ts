@@ -64,8 +64,9 @@ export type RecallCause =
     }
   | {
       kind: 'overflow';
-      /** CB_NOTIFY calls to this delegation within the window before the recall. */
+      /** Frames of the CB_NOTIFY calls to this delegation within the window before the recall. */
       notifyFrames: number[];
+      notifyCalls: number;
       entries: number;
       window: number;
     }
