@@ -150,7 +150,7 @@ describe('Correlator: directory delegation lifecycle', () => {
     const ret2 = events(d, 'returned')[0];
     expect(ret2.kind === 'returned' && ret2.afterRecall).toBeGreaterThan(0);
     expect(d.problems).toEqual([]);
-    expect(c.stats().delegations.recallToReturn.count).toBe(0); // counted only via lifetime/afterRecall below
+    expect(c.stats().delegations.recallToReturn.count).toBe(1);
   });
 
   it('a conflicting call still in flight at the recall is the cause', () => {
