@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+/**
+ * The nfscope command line: parses arguments and hands off to src/commands. Every error a
+ * user can cause (bad option, unreadable file, bad filter) ends as one line on stderr and a
+ * non-zero exit code: 2 for usage, 1 for input that cannot be read.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { runRead, type ReadFormat } from '../src/commands/read.js';
+import { runDeleg, runStats } from '../src/commands/deleg.js';
+import { runSynth, listSynthScenarios } from '../src/commands/synth.js';
+import { listFields } from '../src/commands/fields.js';
+import { UsageError } from '../src/commands/errors.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`not a positive integer: ${value}`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command();
+  program
+    .name('nfscope')
+    .description('NFSv4.x capture analyzer: RPC messages, decoded compounds, delegation lives')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('read')
+    .description('print one line per RPC message (like tshark), or trees, JSON, fields')
+    .argument('<file>', 'capture file (pcap, pcapng, optionally gzipped), or - for standard input')
+    .option('-Y, --filter <expr>', 'display filter, e.g. "nfs.opcode == GET_DIR_DELEGATION"')
+    .option('-V, --verbose', 'print the decoded tree of each message')
+    .addOption(new Option('-T, --format <format>', 'output format').choices(['text', 'json', 'fields']).default('text'))
+    .option('-e, --field <field>', 'with -T fields: a field to print (repeatable)', collect, [])
+    .option('--json', 'one JSON object per message, then a {"summary": ...} object')
+    .option('-q, --quiet', 'print only the closing summary')
+    .option('--no-nfs', 'decode the RPC layer only')
+    .option('-c, --count <n>', 'stop after n messages', positiveInt)
+    .option('-t, --absolute-time', 'absolute UTC times instead of seconds since the first frame')
+    .action(async (file: string, o: { filter?: string; verbose?: boolean; format: string; field: string[]; json?: boolean; quiet?: boolean; nfs: boolean; count?: number; absoluteTime?: boolean }) => {
+      const format: ReadFormat = o.json ? 'ndjson' : (o.format as ReadFormat);
+      exitCode = await runRead(file, {
+        filter: o.filter, verbose: o.verbose, format, fields: o.field, quiet: o.quiet, decodeNfs: o.nfs,
+        count: o.count, absoluteTime: o.absoluteTime,
+      }, process.stdout, process.stderr);
+    });
+
+  program
+    .command('deleg')
+    .description('print each delegation as a timeline: grant, notifications, recall and its cause, return')
+    .argument('<file>', 'capture file, or - for standard input')
+    .option('--json', 'JSON array of delegations')
+    .action(async (file: string, o: { json?: boolean }) => {
+      exitCode = await runDeleg(file, o, process.stdout, process.stderr);
+    });
+
+  program
+    .command('stats')
+    .description('per-operation, per-callback, per-delegation and per-client statistics')
+    .argument('<file>', 'capture file, or - for standard input')
+    .option('--json', 'JSON report')
+    .action(async (file: string, o: { json?: boolean }) => {
+      exitCode = await runStats(file, o, process.stdout, process.stderr);
+    });
+
+  program
+    .command('synth')
+    .description('write a synthetic capture of a scripted NFSv4.1 exchange')
+    .argument('[scenario]', 'scenario name (see --list)')
+    .option('-w, --write <file>', 'output capture file')
+    .addOption(new Option('-F, --format <format>', 'capture format').choices(['pcap', 'nsec', 'pcapng']).default('pcap'))
+    .option('--packets <n>', 'workload: about this many packets', positiveInt)
+    .option('--list', 'list the scenarios')
+    .action(async (scenario: string | undefined, o: { write?: string; format: string; packets?: number; list?: boolean }) => {
+      if (o.list || scenario === undefined) {
+        process.stdout.write(listSynthScenarios());
+        return;
+      }
+      if (!o.write) throw new UsageError('synth needs -w FILE');
+      exitCode = await runSynth(scenario, o.write, { format: o.format as 'pcap' | 'nsec' | 'pcapng', packets: o.packets }, process.stdout);
+    });
+
+  program
+    .command('fields')
+    .description('list the display-filter fields (like tshark -G fields)')
+    .action(() => {
+      process.stdout.write(listFields());
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander printed the message
+    if (e instanceof UsageError) {
+      process.stderr.write(`nfscope: ${e.message}\n`);
+      return 2;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`nfscope: ${msg.split('\n')[0]}\n`);
+    return 1;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

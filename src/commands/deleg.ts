@@ -1,0 +1,43 @@
+/**
+ * `nfscope deleg` and `nfscope stats`: run the capture through the engine with the
+ * correlator on, then print delegation timelines or statistics (text or JSON).
+ */
+import type { Writable } from 'node:stream';
+import { toJsonValue } from '../../dissectors/nfs4/json.js';
+import { delegationsToJson, formatDelegationsText, formatStatsText, statsToJson } from '../correlate/format.js';
+import { runEngine, type Engine } from '../engine.js';
+import { openCapture } from '../sources/index.js';
+import { OutputBuffer } from './output-buffer.js';
+import { formatTextSummary } from './read.js';
+
+export interface CorrelateCommandOptions {
+  json?: boolean;
+}
+
+async function correlate(path: string): Promise<Engine> {
+  const source = await openCapture(path);
+  return runEngine(source, { correlate: true });
+}
+
+export async function runDeleg(path: string, opts: CorrelateCommandOptions, stdout: Writable, stderr: Writable): Promise<number> {
+  const engine = await correlate(path);
+  const c = engine.correlator!;
+  const out = new OutputBuffer(stdout);
+  const delegations = c.delegations();
+  if (opts.json) out.write(JSON.stringify(delegationsToJson(delegations), null, 1) + '\n');
+  else out.write(formatDelegationsText(delegations));
+  await out.flush(true);
+  if (!opts.json) stderr.write(formatTextSummary({ ...engine.summary(), fileProblems: [] }));
+  return 0;
+}
+
+export async function runStats(path: string, opts: CorrelateCommandOptions, stdout: Writable, stderr: Writable): Promise<number> {
+  const engine = await correlate(path);
+  const report = engine.correlator!.stats();
+  const out = new OutputBuffer(stdout);
+  if (opts.json) out.write(JSON.stringify({ ...(statsToJson(report) as object), capture: toJsonValue(engine.summary()) }, null, 1) + '\n');
+  else out.write(formatStatsText(report));
+  await out.flush(true);
+  if (!opts.json) stderr.write(formatTextSummary({ ...engine.summary(), fileProblems: [] }));
+  return 0;
+}

@@ -1,0 +1,139 @@
+/**
+ * `nfscope read`: one line per RPC message (tshark-style summary), or the decoded tree (-V),
+ * JSON (--json: one object per message; -T json: the tree), or chosen fields (-T fields -e).
+ * Output streams; a call is printed with its reply's frame when the reply comes soon enough.
+ */
+import type { Writable } from 'node:stream';
+import { compileFilter, formatFilterError, type CompiledFilter } from '../../dissectors/filter/index.js';
+import type { FieldDef } from '../../dissectors/fields/types.js';
+import { Engine, type AnalyzedMessage, type EngineSummary } from '../engine.js';
+import {
+  buildTree, fieldSourceOf, formatFieldsLine, formatJsonLine, formatJsonSummary, formatSummaryLine, formatTreeJson,
+  formatTreeText, resolveFieldList,
+} from '../output/index.js';
+import { openCapture } from '../sources/index.js';
+import type { SourceProblem } from '../sources/types.js';
+import { OutputBuffer } from './output-buffer.js';
+import { ReplyWindow } from './reply-window.js';
+import { UsageError } from './errors.js';
+
+export type ReadFormat = 'text' | 'json' | 'fields' | 'ndjson';
+
+export interface ReadOptions {
+  /** Display filter (-Y). */
+  filter?: string;
+  /** Decoded tree instead of summary lines (-V). */
+  verbose?: boolean;
+  format: ReadFormat;
+  /** -T fields: the fields to print (-e). */
+  fields?: string[];
+  /** -q: no per-message output, only the summary. */
+  quiet?: boolean;
+  /** --no-nfs: RPC layer only (no NFSv4 body decoding). */
+  decodeNfs?: boolean;
+  /** -c: stop after this many printed messages. */
+  count?: number;
+  absoluteTime?: boolean;
+}
+
+/** Reads a capture and writes the chosen output; returns the process exit code. */
+export async function runRead(path: string, opts: ReadOptions, stdout: Writable, stderr: Writable): Promise<number> {
+  let filter: CompiledFilter | undefined;
+  if (opts.filter !== undefined && opts.filter.trim() !== '') {
+    const f = compileFilter(opts.filter);
+    if (!f.ok) throw new UsageError(`invalid display filter: ${formatFilterError(opts.filter, f.error, f.position)}`);
+    filter = f.filter;
+  }
+  let fields: FieldDef[] = [];
+  if (opts.format === 'fields') {
+    if (!opts.fields || opts.fields.length === 0) throw new UsageError('-T fields needs at least one -e FIELD');
+    const r = resolveFieldList(opts.fields);
+    if (!r.ok) throw new UsageError(r.error);
+    fields = r.fields;
+  }
+  const problems: SourceProblem[] = [];
+  const source = await openCapture(path, { onProblem: (p) => problems.push(p) });
+  const out = new OutputBuffer(stdout);
+  const verboseTree = opts.verbose === true || opts.format === 'json';
+  let first: { sec: number; nsec: number } | undefined;
+  let printed = 0;
+  let firstJsonTree = true;
+  const limit = opts.count ?? Infinity;
+  const emit = (m: AnalyzedMessage, replyFrame: number | undefined): void => {
+    if (printed >= limit) return;
+    const src = fieldSourceOf(m, first ?? m.rpc.record, replyFrame);
+    if (filter !== undefined && !filter(src)) return;
+    printed++;
+    if (opts.quiet) return;
+    switch (opts.format) {
+      case 'ndjson':
+        out.write(formatJsonLine(src) + '\n');
+        break;
+      case 'json':
+        out.write((firstJsonTree ? '[\n' : ',\n') + formatTreeJson(src));
+        firstJsonTree = false;
+        break;
+      case 'fields':
+        out.write(formatFieldsLine(src, fields) + '\n');
+        break;
+      default:
+        out.write(formatSummaryLine(src, { absoluteTime: opts.absoluteTime }) + '\n');
+        if (opts.verbose) out.write(formatTreeText(buildTree(src)) + '\n');
+    }
+  };
+  const window = new ReplyWindow(emit);
+  const engine = new Engine({
+    decodeNfs: opts.decodeNfs !== false,
+    trace: verboseTree,
+    onMessage: opts.quiet && filter === undefined ? () => printed++ : (m) => window.push(m),
+  });
+  for await (const batch of source.batches()) {
+    for (const frame of batch) {
+      if (first === undefined) first = { sec: frame.sec, nsec: frame.nsec };
+      engine.feed(frame);
+    }
+    await out.flush();
+    if (out.closed || printed >= limit) break;
+  }
+  engine.finish();
+  window.flush();
+  if (opts.format === 'json' && !opts.quiet) out.write(firstJsonTree ? '[]\n' : '\n]\n');
+  const summary = summaryObject(engine.summary(), problems);
+  if (opts.format === 'ndjson') out.write(formatJsonSummary(summary) + '\n');
+  await out.flush(true);
+  if (opts.format !== 'ndjson') stderr.write(formatTextSummary(summary));
+  return 0;
+}
+
+export interface ReadSummary extends EngineSummary {
+  fileProblems: Array<{ offset: number; reason: string }>;
+}
+
+function summaryObject(s: EngineSummary, problems: SourceProblem[]): ReadSummary {
+  return { ...s, fileProblems: problems.map((p) => ({ offset: p.offset, reason: p.reason })) };
+}
+
+/** The closing report on stderr: what was read, what was not decoded and why. */
+export function formatTextSummary(s: ReadSummary): string {
+  const lines = [
+    `${s.framesRead} frames read (${s.bytesRead} bytes), ${s.framesWithRpc} with RPC; ${s.rpcMessages} RPC messages ` +
+      `(${s.calls} calls, ${s.replies} replies)`,
+  ];
+  const extra: string[] = [];
+  if (s.duplicateCalls) extra.push(`${s.duplicateCalls} retransmitted calls`);
+  if (s.duplicateReplies) extra.push(`${s.duplicateReplies} duplicate replies`);
+  if (s.orphanReplies) extra.push(`${s.orphanReplies} replies without a call`);
+  if (s.unansweredCalls) extra.push(`${s.unansweredCalls} calls never answered`);
+  if (s.malformedNfs) extra.push(`${s.malformedNfs} NFS messages malformed`);
+  if (extra.length > 0) lines.push(extra.join(', '));
+  if (s.notDecoded.length > 0) {
+    lines.push('frames not decoded:');
+    for (const [reason, n] of s.notDecoded) if (n !== 0) lines.push(`  ${String(n).padStart(8)}  ${reason}`);
+  }
+  if (s.problems.length > 0) {
+    lines.push('other problems:');
+    for (const [reason, n] of s.problems) lines.push(`  ${String(n).padStart(8)}  ${reason}`);
+  }
+  for (const p of s.fileProblems) lines.push(`capture file: ${p.reason} (at byte ${p.offset})`);
+  return lines.join('\n') + '\n';
+}
