@@ -2,9 +2,9 @@
  * Byte chunk producers for capture readers: a file read in large blocks, any Node stream
  * (stdin), and gzip decompression on top of either.
  *
- * Every chunk handed out is a buffer that is never written again, so frames that are
- * subarrays of a chunk stay valid for as long as the consumer keeps them (at the price of
- * keeping the whole chunk alive).
+ * Every chunk handed out is a buffer that is never written again, so frames (Uint8Array
+ * views into a chunk) stay valid for as long as the consumer keeps them, at the price of
+ * keeping the whole chunk alive: copy frame.data if you keep a few frames for long.
  */
 import { open } from 'node:fs/promises';
 import { constants as zlibConstants, createGunzip } from 'node:zlib';
@@ -17,18 +17,33 @@ export const DEFAULT_CHUNK_SIZE = 1 << 20;
  */
 export class CorruptCompressedDataError extends Error {}
 
-/** Reads a file in blocks of `chunkSize` bytes; a fresh buffer per read. Closes the file at the end or on early exit. */
+/**
+ * Reads a file in blocks of `chunkSize` bytes; a fresh buffer per read. The next read is
+ * already under way while the consumer works on the current block, so disk and parsing
+ * overlap. Closes the file at the end or on early exit.
+ */
 export async function* fileChunks(path: string, chunkSize = DEFAULT_CHUNK_SIZE): AsyncGenerator<Buffer> {
   const fh = await open(path, 'r');
+  const readNext = async (): Promise<Buffer> => {
+    // allocUnsafe of >= 4 KiB never uses the shared pool: each read gets its own memory.
+    const buf = Buffer.allocUnsafe(chunkSize);
+    const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
+    return bytesRead < chunkSize ? buf.subarray(0, bytesRead) : buf;
+  };
+  let next: Promise<Buffer> | null = null;
   try {
+    next = readNext();
     for (;;) {
-      // allocUnsafe of >= 4 KiB never uses the shared pool: each read gets its own memory.
-      const buf = Buffer.allocUnsafe(chunkSize);
-      const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
-      if (bytesRead === 0) return;
-      yield bytesRead < chunkSize ? buf.subarray(0, bytesRead) : buf;
+      const buf = await next;
+      next = null;
+      if (buf.length === 0) return;
+      next = readNext();
+      // Keep an unobserved failure of the read-ahead from becoming an unhandled rejection.
+      next.catch(() => undefined);
+      yield buf;
     }
   } finally {
+    if (next !== null) await next.catch(() => undefined);
     await fh.close();
   }
 }

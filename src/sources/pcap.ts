@@ -62,6 +62,9 @@ export class PcapParser implements RecordParser {
     }
 
     const view = new DataView(buf.buffer, buf.byteOffset, len);
+    // Frames are plain Uint8Array views: much cheaper to create than Buffer subarrays.
+    const ab = buf.buffer;
+    const abOff = buf.byteOffset;
     const le = this.littleEndian;
     const fracToNs = this.nano ? 1 : 1000;
     const linktype = this.linktype;
@@ -95,7 +98,7 @@ export class PcapParser implements RecordParser {
         sec,
         nsec,
         linktype,
-        data: buf.subarray(pos + RECORD_HEADER, end),
+        data: new Uint8Array(ab, abOff + pos + RECORD_HEADER, caplen),
         origLen: view.getUint32(pos + 12, le),
       });
       pos = end;

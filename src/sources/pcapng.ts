@@ -109,7 +109,7 @@ export class PcapngParser implements RecordParser {
             sec: 0,
             nsec: 0,
             linktype: iface.linktype,
-            data: buf.subarray(pos + 28, pos + 28 + caplen),
+            data: new Uint8Array(buf.buffer, buf.byteOffset + pos + 28, caplen),
             origLen: view.getUint32(pos + 24, le),
           };
           setTime(frame, iface, view.getUint32(pos + 12, le), view.getUint32(pos + 16, le));
@@ -131,7 +131,7 @@ export class PcapngParser implements RecordParser {
             sec: 0,
             nsec: 0,
             linktype: iface.linktype,
-            data: buf.subarray(pos + 12, pos + 12 + caplen),
+            data: new Uint8Array(buf.buffer, buf.byteOffset + pos + 12, caplen),
             origLen,
           });
           break;

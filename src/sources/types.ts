@@ -8,7 +8,11 @@ export interface Frame {
   nsec: number;
   /** LINKTYPE_* value of the interface the frame was captured on. */
   linktype: number;
-  /** Captured bytes (may be shorter than origLen when the capture used a snap length). */
+  /**
+   * Captured bytes (may be shorter than origLen when the capture used a snap length).
+   * A plain Uint8Array view into the reader's read buffer, which is never reused: it stays
+   * valid as long as it is referenced, and keeps that whole (1 MiB) buffer alive meanwhile.
+   */
   data: Uint8Array;
   /** Length of the frame on the wire. */
   origLen: number;
