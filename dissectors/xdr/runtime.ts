@@ -143,7 +143,9 @@ export const XDR_MAX_DEPTH = 500;
 /** Reads XDR items from bytes[pos..end). */
 export class XdrReader {
   readonly buf: Uint8Array;
-  private readonly view: DataView;
+  /** Only for float/double; integers are assembled from bytes, which stays fast even before
+   *  the JIT optimizes a decoder (DataView calls are slow in unoptimized code on Node 20). */
+  private view: DataView | null = null;
   pos: number;
   /** End of the record: reads past it fail. */
   end: number;
@@ -156,7 +158,6 @@ export class XdrReader {
       throw new RangeError(`XdrReader: bad window ${pos}..${end} of ${buf.length}`);
     }
     this.buf = buf;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = pos;
     this.end = end;
     this.tracer = tracer;
@@ -182,14 +183,20 @@ export class XdrReader {
     const p = this.pos;
     if (p + 4 > this.end) throw this.truncated(4);
     this.pos = p + 4;
-    return this.view.getUint32(p);
+    const b = this.buf;
+    return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
   }
 
   i32(): number {
     const p = this.pos;
     if (p + 4 > this.end) throw this.truncated(4);
     this.pos = p + 4;
-    return this.view.getInt32(p);
+    const b = this.buf;
+    return (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+  }
+
+  private dataView(): DataView {
+    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
 
   /** unsigned hyper: number when <= 2^53-1, else bigint. */
@@ -197,8 +204,9 @@ export class XdrReader {
     const p = this.pos;
     if (p + 8 > this.end) throw this.truncated(8);
     this.pos = p + 8;
-    const hi = this.view.getUint32(p);
-    const lo = this.view.getUint32(p + 4);
+    const b = this.buf;
+    const hi = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+    const lo = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
     if (hi < 0x200000) return hi * TWO_32 + lo;
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
@@ -208,8 +216,9 @@ export class XdrReader {
     const p = this.pos;
     if (p + 8 > this.end) throw this.truncated(8);
     this.pos = p + 8;
-    const hi = this.view.getInt32(p);
-    const lo = this.view.getUint32(p + 4);
+    const b = this.buf;
+    const hi = (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+    const lo = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
     const v = hi * TWO_32 + lo;
     // Out-of-range values round to magnitudes >= 2^53, so this test is exact.
     if (Number.isSafeInteger(v)) return v;
@@ -220,20 +229,21 @@ export class XdrReader {
     const p = this.pos;
     if (p + 4 > this.end) throw this.truncated(4);
     this.pos = p + 4;
-    return this.view.getFloat32(p);
+    return this.dataView().getFloat32(p);
   }
 
   f64(): number {
     const p = this.pos;
     if (p + 8 > this.end) throw this.truncated(8);
     this.pos = p + 8;
-    return this.view.getFloat64(p);
+    return this.dataView().getFloat64(p);
   }
 
   bool(): boolean {
     const p = this.pos;
     if (p + 4 > this.end) throw this.truncated(4);
-    const v = this.view.getUint32(p);
+    const b = this.buf;
+    const v = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
     if (v > 1) throw new XdrError(`bool value ${v} is not 0 or 1`, p);
     this.pos = p + 4;
     return v === 1;
@@ -403,18 +413,26 @@ export class XdrWriter {
     this.view = new DataView(next.buffer);
   }
 
+  private put32(v: number): void {
+    if (this.pos + 4 > this.buf.length) this.reserve(4);
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 24;
+    b[p + 1] = v >>> 16;
+    b[p + 2] = v >>> 8;
+    b[p + 3] = v;
+    this.pos = p + 4;
+  }
+
   u32(v: number): void {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`u32: bad value ${v}`);
-    this.reserve(4);
-    this.view.setUint32(this.pos, v);
-    this.pos += 4;
+    // (v >>> 0) === v holds exactly for integers 0..2^32-1.
+    if (v >>> 0 !== v) throw new RangeError(`u32: bad value ${v}`);
+    this.put32(v);
   }
 
   i32(v: number): void {
-    if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) throw new RangeError(`i32: bad value ${v}`);
-    this.reserve(4);
-    this.view.setInt32(this.pos, v);
-    this.pos += 4;
+    if ((v | 0) !== v) throw new RangeError(`i32: bad value ${v}`);
+    this.put32(v);
   }
 
   bool(v: boolean): void {
@@ -424,6 +442,12 @@ export class XdrWriter {
 
   /** hyper from number | bigint. */
   i64(v: XdrHyper): void {
+    if (typeof v === 'number' && Number.isSafeInteger(v)) {
+      const hi = Math.floor(v / TWO_32);
+      this.put32(hi);
+      this.put32((v - hi * TWO_32) >>> 0);
+      return;
+    }
     const b = BigInt(v);
     if (b < -(1n << 63n) || b >= 1n << 63n) throw new RangeError(`i64: out of range ${v}`);
     this.write64(BigInt.asUintN(64, b));
@@ -433,11 +457,9 @@ export class XdrWriter {
   u64(v: XdrHyper): void {
     if (typeof v === 'number') {
       if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`u64: bad value ${v}`);
-      this.reserve(8);
       const hi = Math.floor(v / TWO_32);
-      this.view.setUint32(this.pos, hi);
-      this.view.setUint32(this.pos + 4, v - hi * TWO_32);
-      this.pos += 8;
+      this.put32(hi);
+      this.put32((v - hi * TWO_32) >>> 0);
       return;
     }
     if (v < 0n || v >= 1n << 64n) throw new RangeError(`u64: out of range ${v}`);
@@ -445,10 +467,8 @@ export class XdrWriter {
   }
 
   private write64(u: bigint): void {
-    this.reserve(8);
-    this.view.setUint32(this.pos, Number(u >> 32n));
-    this.view.setUint32(this.pos + 4, Number(u & 0xffffffffn));
-    this.pos += 8;
+    this.put32(Number(u >> 32n));
+    this.put32(Number(u & 0xffffffffn));
   }
 
   f32(v: number): void {
