@@ -52,3 +52,10 @@ describe.skipIf(!isRoot || !capInstalled())('live capture on lo', () => {
     await expect(openLive('nfscope-no-such-if0', '', {})).rejects.toThrow(/^cannot capture on nfscope-no-such-if0: [^\n]+$/);
   });
 });
+
+describe('without cap', () => {
+  it('explains in one line that the optional package is missing', async () => {
+    const { loadCap } = await import('./live.js');
+    await expect(loadCap('nfscope-no-such-package')).rejects.toThrow(/^live capture needs the optional package 'cap' \(npm install cap\), which could not be loaded: [^\n]+$/);
+  });
+});

@@ -12,7 +12,7 @@ interface CapHandle {
   on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): void;
   removeAllListeners(event?: string): void;
 }
-interface CapModule {
+export interface CapModule {
   Cap: new () => CapHandle;
 }
 
@@ -127,9 +127,10 @@ export async function openLive(iface: string, filter: string, opts: OpenLiveOpti
   };
 }
 
-async function loadCap(): Promise<CapModule> {
+/** Loads cap (`specifier` exists for tests of the missing-package message). */
+export async function loadCap(specifier = 'cap'): Promise<CapModule> {
   // A variable specifier keeps TypeScript from looking for cap's (absent) declarations.
-  const name = 'cap';
+  const name = specifier;
   let mod: { default?: CapModule } & Partial<CapModule>;
   try {
     mod = (await import(name)) as { default?: CapModule } & Partial<CapModule>;

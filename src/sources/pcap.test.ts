@@ -87,3 +87,42 @@ describe('classic pcap reader against pcap-parser', () => {
     await expect(openCapture('captures')).rejects.toThrow(/is a directory/);
   });
 });
+
+describe('classic pcap details', () => {
+  /** A big-endian microsecond pcap with link type field 0x10000001 (FCS bits set) and given records. */
+  function bePcap(records: Array<{ sec: number; frac: number; data: Buffer; origLen?: number }>): Buffer {
+    const h = Buffer.alloc(24);
+    h.writeUInt32BE(0xa1b2c3d4, 0);
+    h.writeUInt16BE(2, 4);
+    h.writeUInt16BE(4, 6);
+    h.writeUInt32BE(65535, 16);
+    h.writeUInt32BE(0x10000001, 20);
+    const parts = [h];
+    for (const r of records) {
+      const rh = Buffer.alloc(16);
+      rh.writeUInt32BE(r.sec, 0);
+      rh.writeUInt32BE(r.frac, 4);
+      rh.writeUInt32BE(r.data.length, 8);
+      rh.writeUInt32BE(r.origLen ?? r.data.length, 12);
+      parts.push(rh, r.data);
+    }
+    return Buffer.concat(parts);
+  }
+
+  it('reads big-endian microsecond files, masks FCS bits off the link type, carries an oversized fraction', async () => {
+    const { Readable } = await import('node:stream');
+    const { openCaptureStream } = await import('./open.js');
+    const bytes = bePcap([
+      { sec: 10, frac: 999_999, data: Buffer.from('abc'), origLen: 1000 },
+      { sec: 11, frac: 1_500_000, data: Buffer.alloc(0) },
+    ]);
+    const problems: SourceProblem[] = [];
+    const frames = await collectFrames(await openCaptureStream(Readable.from([bytes]), { onProblem: (p) => problems.push(p) }));
+    expect(problems).toEqual([]);
+    expect(frames.map((f) => [f.no, f.linktype, f.sec, f.nsec, f.data.length, f.origLen])).toEqual([
+      [1, 1, 10, 999_999_000, 3, 1000],
+      [2, 1, 12, 500_000_000, 0, 0],
+    ]);
+    expect(Buffer.from(frames[0].data).toString()).toBe('abc');
+  });
+});
