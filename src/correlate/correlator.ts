@@ -488,6 +488,15 @@ export class Correlator {
           }
           break;
         }
+        case 'DESTROY_SESSION':
+        case 'BIND_CONN_TO_SESSION': {
+          const sid = bytesField(op.args, op.op === 'DESTROY_SESSION' ? 'dsa_sessionid' : 'bctsa_sessid');
+          if (sid !== undefined) {
+            const s = this.sessions.get(bytesToHex(sid));
+            if (s?.client !== undefined) return s.client;
+          }
+          break;
+        }
         case 'SETCLIENTID_CONFIRM':
         case 'RENEW': {
           const id = u64Hex(field(op.args, 'clientid'));
@@ -1189,10 +1198,16 @@ export class Correlator {
       this.retire(d, false);
       d = undefined;
     }
+    if (d !== undefined && ((fh !== undefined && d.rec.fh !== undefined && fh !== d.rec.fh)
+      || (client !== undefined && d.rec.holder !== undefined && client !== d.rec.holder))) {
+      // The same `other` for another object or client while the first is still held: the
+      // server reused a stateid. Keep both lives apart.
+      this.problem(d, 'duplicate-grant', `stateid reused (frame ${frame}) for ${fh !== d.rec.fh ? 'another object' : 'another client'} while still held`, frame);
+      this.retire(d, false);
+      d = undefined;
+    }
     if (d !== undefined) {
-      if (d.rec.firstSeenAs === 'granted') {
-        this.problem(d, 'duplicate-grant', `granted again (frame ${frame}) while still held`, frame);
-      }
+      // Granted again on the same object to the same client (a new OPEN): one life goes on.
       d.rec.stateid = { seqid: sid.seqid, other };
       this.setFh(d, fh);
     } else {
