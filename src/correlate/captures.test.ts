@@ -45,6 +45,29 @@ describe('pynfs v4.1 read delegation recall', () => {
   });
 });
 
+describe('pynfs v4.1 delegation suite', () => {
+  it('5 read delegation grants, 4 recalls each caused by another client\'s OPEN, 4 returns; a reused stateid kept apart', async () => {
+    const c = await correlate('pynfs-v41-deleg-suite.pcap');
+    const ds = c.delegations();
+    expect(framesOf(ds, 'granted')).toHaveLength(5);
+    expect(framesOf(ds, 'recalled')).toHaveLength(4);
+    expect(framesOf(ds, 'returned')).toHaveLength(4);
+    // pynfs' server hands out the same stateid `other` to every delegation
+    expect(new Set(ds.map((d) => d.stateid?.other)).size).toBe(1);
+    expect(ds).toHaveLength(5);
+    for (const d of ds) {
+      const r = d.events.find((e) => e.kind === 'recalled');
+      if (r?.kind !== 'recalled') continue;
+      expect(r.cause.kind).toBe('conflict');
+      if (r.cause.kind === 'conflict') {
+        expect(r.cause.call.op).toBe('OPEN');
+        expect(r.cause.call.client).not.toBe(d.holder);
+      }
+    }
+    expect(ds.flatMap((d) => d.problems.map((p) => p.kind))).toEqual(['duplicate-grant']);
+  });
+});
+
 // From the capture README: OPEN replies granting READ delegations, CB_RECALL calls,
 // DELEGRETURN calls, the OPEN under the delegation.
 const LINUX = {
