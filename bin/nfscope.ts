@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
   program
     .name('nfscope')
     .description('NFSv4.x capture analyzer: RPC messages, decoded compounds, delegation lives')
-    .version('0.1.0')
+    .version('0.1.0', '--version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
