@@ -194,3 +194,60 @@ export function findStateids(v: unknown, out: StateidValue[] = [], depth = 0): S
  *   notify_attr4 {na_changed_entry}
  *   CB_PUSH_DELEG4args {cpda_fh, cpda_delegation}  CB_GETATTR4args {fh, attr_request}
  */
+
+// ---- Compile-time check of the field names above against the types generated from
+// dissectors/xdr/nfs4.x: a renamed field or union arm breaks the build here instead of
+// silently reading undefined at run time. (Values are still checked at run time.)
+import type * as X from '../../dissectors/xdr/generated/nfs4.js';
+
+type Has<T, K extends keyof T> = K;
+type Arm<U, D extends string, V extends string> = Extract<U, Record<D, V>>;
+
+export type CheckedWireFields = [
+  Has<X.PUTFH4args, 'object'>, Has<X.GETFH4resok, 'object'>, Has<Arm<X.GETFH4res, 'status', 'NFS4_OK'>, 'resok4'>,
+  Has<X.LOOKUP4args, 'objname'>, Has<X.CREATE4args, 'objname'>, Has<X.REMOVE4args, 'target'>,
+  Has<X.RENAME4args, 'oldname' | 'newname'>, Has<X.LINK4args, 'newname'>, Has<X.SETATTR4args, 'stateid' | 'obj_attributes'>,
+  Has<X.OPEN4args, 'share_access' | 'owner' | 'openhow' | 'claim'>, Has<X.state_owner4, 'clientid'>,
+  Has<Arm<X.openflag4, 'opentype', 'OPEN4_CREATE'>, 'how'>,
+  Has<Arm<X.open_claim4, 'claim', 'CLAIM_NULL'>, 'file'>,
+  Has<Arm<X.open_claim4, 'claim', 'CLAIM_DELEGATE_CUR'>, 'delegate_cur_info'>,
+  Has<X.open_claim_delegate_cur4, 'delegate_stateid' | 'file'>,
+  Has<Arm<X.open_claim4, 'claim', 'CLAIM_DELEG_CUR_FH'>, 'oc_delegate_stateid'>,
+  Has<Arm<X.open_claim4, 'claim', 'CLAIM_DELEGATE_PREV'>, 'file_delegate_prev'>,
+  Has<Arm<X.OPEN4res, 'status', 'NFS4_OK'>, 'resok4'>, Has<X.OPEN4resok, 'cinfo' | 'delegation'>,
+  Has<X.change_info4, 'before' | 'after'>,
+  Has<Arm<X.open_delegation4, 'delegation_type', 'OPEN_DELEGATE_READ'>, 'read'>,
+  Has<Arm<X.open_delegation4, 'delegation_type', 'OPEN_DELEGATE_WRITE'>, 'write'>,
+  Has<X.open_read_delegation4, 'stateid' | 'recall'>, Has<X.open_write_delegation4, 'stateid' | 'recall'>,
+  Has<Arm<X.WANT_DELEGATION4res, 'wdr_status', 'NFS4_OK'>, 'wdr_resok4'>,
+  Has<X.GET_DIR_DELEGATION4args, 'gdda_notification_types'>,
+  Has<Arm<X.GET_DIR_DELEGATION4res, 'gddr_status', 'NFS4_OK'>, 'gddr_res_non_fatal4'>,
+  Has<Arm<X.GET_DIR_DELEGATION4res_non_fatal, 'gddrnf_status', 'GDD4_OK'>, 'gddrnf_resok4'>,
+  Has<Arm<X.GET_DIR_DELEGATION4res_non_fatal, 'gddrnf_status', 'GDD4_UNAVAIL'>, 'gddrnf_will_signal_deleg_avail'>,
+  Has<X.GET_DIR_DELEGATION4resok, 'gddr_cookieverf' | 'gddr_stateid' | 'gddr_notification' | 'gddr_child_attributes' | 'gddr_dir_attributes'>,
+  Has<X.DELEGRETURN4args, 'deleg_stateid'>, Has<X.FREE_STATEID4args, 'fsa_stateid'>, Has<X.TEST_STATEID4args, 'ts_stateids'>,
+  Has<Arm<X.TEST_STATEID4res, 'tsr_status', 'NFS4_OK'>, 'tsr_resok4'>, Has<X.TEST_STATEID4resok, 'tsr_status_codes'>,
+  Has<X.READDIR4args, 'cookie'>, Has<Arm<X.READDIR4res, 'status', 'NFS4_OK'>, 'resok4'>, Has<X.READDIR4resok, 'cookieverf' | 'reply'>,
+  Has<X.dirlist4, 'entries' | 'eof'>, Has<X.entry4, 'cookie' | 'name' | 'attrs' | 'nextentry'>,
+  Has<X.SEQUENCE4args, 'sa_sessionid' | 'sa_sequenceid' | 'sa_slotid'>,
+  Has<Arm<X.SEQUENCE4res, 'sr_status', 'NFS4_OK'>, 'sr_resok4'>, Has<X.SEQUENCE4resok, 'sr_sessionid' | 'sr_status_flags'>,
+  Has<X.EXCHANGE_ID4args, 'eia_clientowner'>, Has<X.client_owner4, 'co_ownerid'>,
+  Has<Arm<X.EXCHANGE_ID4res, 'eir_status', 'NFS4_OK'>, 'eir_resok4'>, Has<X.EXCHANGE_ID4resok, 'eir_clientid'>,
+  Has<X.CREATE_SESSION4args, 'csa_clientid' | 'csa_cb_program'>,
+  Has<Arm<X.CREATE_SESSION4res, 'csr_status', 'NFS4_OK'>, 'csr_resok4'>, Has<X.CREATE_SESSION4resok, 'csr_sessionid' | 'csr_flags'>,
+  Has<X.BIND_CONN_TO_SESSION4args, 'bctsa_sessid'>,
+  Has<Arm<X.BIND_CONN_TO_SESSION4res, 'bctsr_status', 'NFS4_OK'>, 'bctsr_resok4'>, Has<X.BIND_CONN_TO_SESSION4resok, 'bctsr_sessid' | 'bctsr_dir'>,
+  Has<X.DESTROY_SESSION4args, 'dsa_sessionid'>, Has<X.DESTROY_CLIENTID4args, 'dca_clientid'>,
+  Has<X.SETCLIENTID4args, 'client' | 'callback_ident'>, Has<X.nfs_client_id4, 'id'>,
+  Has<Arm<X.SETCLIENTID4res, 'status', 'NFS4_OK'>, 'resok4'>, Has<X.SETCLIENTID4resok, 'clientid'>,
+  Has<X.SETCLIENTID_CONFIRM4args, 'clientid'>, Has<X.RENEW4args, 'clientid'>,
+  Has<X.CB_SEQUENCE4args, 'csa_sessionid' | 'csa_referring_call_lists'>,
+  Has<X.referring_call_list4, 'rcl_sessionid' | 'rcl_referring_calls'>, Has<X.referring_call4, 'rc_sequenceid' | 'rc_slotid'>,
+  Has<X.CB_RECALL4args, 'stateid' | 'truncate' | 'fh'>, Has<X.CB_RECALL_ANY4args, 'craa_objects_to_keep' | 'craa_type_mask'>,
+  Has<X.CB_NOTIFY4args, 'cna_stateid' | 'cna_fh' | 'cna_changes'>, Has<X.notify4, 'notify_mask'>,
+  Has<X.notify_entry4, 'ne_file' | 'ne_attrs'>, Has<X.notify_remove4, 'nrm_old_entry' | 'nrm_old_entry_cookie'>,
+  Has<X.notify_add4, 'nad_old_entry' | 'nad_new_entry' | 'nad_new_entry_cookie' | 'nad_prev_entry' | 'nad_last_entry'>,
+  Has<X.prev_entry4, 'pe_prev_entry'>, Has<X.notify_rename4, 'nrn_old_entry' | 'nrn_new_entry'>,
+  Has<X.notify_verifier4, 'nv_old_cookieverf' | 'nv_new_cookieverf'>, Has<X.notify_attr4, 'na_changed_entry'>,
+  Has<X.CB_PUSH_DELEG4args, 'cpda_fh' | 'cpda_delegation'>, Has<X.CB_GETATTR4args, 'fh'>, Has<X.fattr4, 'attrmask'>,
+];
