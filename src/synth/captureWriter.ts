@@ -10,15 +10,21 @@ export type CaptureFormat = 'pcap' | 'nsec' | 'pcapng';
 
 export const LINKTYPE_ETHERNET = 1;
 
+/** Where a reserved packet goes: `len` bytes at `buf[off]` (valid until the next reserve). */
+export interface PacketSlot {
+  buf: Uint8Array;
+  off: number;
+}
+
 /** Where synthetic packets go; frame numbers are 1-based in write order. */
 export interface PacketSink {
   /** Number of packets written so far (= frame number of the last packet). */
   readonly frames: number;
   /**
-   * Reserves room for one packet with capture length `len` and returns a view the caller
-   * fills in; the packet is committed immediately (fill it before the next call).
+   * Reserves room for one packet with capture length `len`; the caller fills the bytes
+   * before the next call. The returned object is reused (no allocation per packet).
    */
-  packetSlot(sec: number, nsec: number, len: number): Uint8Array;
+  reserve(sec: number, nsec: number, len: number): PacketSlot;
 }
 
 export interface CaptureWriterOptions {
@@ -176,6 +182,8 @@ export class CaptureWriter implements PacketSink {
   private chunk: Buffer;
   private used = 0;
   private waitingForDrain = false;
+  /** Chunks the stream has finished writing, reused to spare the allocator and the GC. */
+  private readonly spare: Buffer[] = [];
   private streamError: Error | null = null;
 
   constructor(path: string, format: CaptureFormat = 'pcap', opts: CaptureWriterOptions = {}) {
@@ -197,7 +205,9 @@ export class CaptureWriter implements PacketSink {
     return this.waitingForDrain;
   }
 
-  packetSlot(sec: number, nsec: number, len: number): Uint8Array {
+  private readonly slot: PacketSlot = { buf: new Uint8Array(0), off: 0 };
+
+  reserve(sec: number, nsec: number, len: number): PacketSlot {
     const size = this.fmt.recordSize(len);
     if (this.used + size > this.chunk.length) {
       this.flushChunk();
@@ -208,23 +218,31 @@ export class CaptureWriter implements PacketSink {
     this.used += size;
     this.bytesWritten += size;
     this.frames++;
-    return this.chunk.subarray(dataOff, dataOff + len);
+    this.slot.buf = this.chunk;
+    this.slot.off = dataOff;
+    return this.slot;
   }
 
   /** Copies one complete packet; returns its frame number. */
   writePacket(sec: number, nsec: number, data: Uint8Array): number {
-    this.packetSlot(sec, nsec, data.length).set(data);
+    const s = this.reserve(sec, nsec, data.length);
+    s.buf.set(data, s.off);
     return this.frames;
   }
 
   private flushChunk(): void {
     if (this.used === 0) return;
     if (this.streamError) throw this.streamError;
-    const out = this.chunk.subarray(0, this.used);
-    // The stream keeps a reference to `out`, so start a fresh chunk instead of reusing it.
-    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
+    const full = this.chunk;
+    const out = full.subarray(0, this.used);
+    // The stream keeps a reference to `out` until its write completes; only then may the
+    // chunk be reused.
+    this.chunk = this.spare.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
     this.used = 0;
-    if (!this.stream.write(out)) this.waitingForDrain = true;
+    const ok = this.stream.write(out, (err) => {
+      if (!err && full.length === this.chunkBytes && this.spare.length < 8) this.spare.push(full);
+    });
+    if (!ok) this.waitingForDrain = true;
   }
 
   /** Resolves once the file stream has room again (immediately when it already has). */
@@ -265,10 +283,10 @@ export class CaptureWriter implements PacketSink {
 export class MemorySink implements PacketSink {
   frames = 0;
   readonly packets: Array<{ sec: number; nsec: number; data: Uint8Array }> = [];
-  packetSlot(sec: number, nsec: number, len: number): Uint8Array {
+  reserve(sec: number, nsec: number, len: number): PacketSlot {
     const data = new Uint8Array(len);
     this.packets.push({ sec, nsec, data });
     this.frames++;
-    return data;
+    return { buf: data, off: 0 };
   }
 }

@@ -8,6 +8,7 @@ import type {
   ExpectedDelegation,
   ExpectedDelegationEvent,
   ExpectedDirChange,
+  ExpectedMessage,
   ExpectedNotifyChange,
   ExpectedRecall,
   MessageRef,
@@ -18,6 +19,8 @@ import { NOTIFY_NAMES, hex, type Stateid } from './ops.js';
 /** What a small scenario needs: where packets go. */
 export interface ScenarioContext {
   sink: PacketSink;
+  /** Receives every RPC message with its bytes (tests decode them). */
+  onMessage?: (m: ExpectedMessage, rpcMessage: Uint8Array) => void;
 }
 
 export interface ScenarioDefinition {

@@ -38,6 +38,10 @@ export interface SynthRunOptions {
   clock?: Clock;
   server?: Endpoint;
   net?: Partial<Omit<NetworkOptions, 'sink' | 'clock'>>;
+  /** Keep the expected message list (default true; the workload turns it off). */
+  keepMessages?: boolean;
+  /** Called with every RPC message and its bytes (without record marking) as it is sent. */
+  onMessage?: (m: ExpectedMessage, rpcMessage: Uint8Array) => void;
 }
 
 export interface ClientOptions {
@@ -143,6 +147,7 @@ export class SynthRun {
   readonly messages: ExpectedMessage[] = [];
   readonly clients: NfsClient[] = [];
   private nextStateid = 1;
+  private messageCount = 0;
   private nextFileid = 1000;
 
   constructor(readonly opts: SynthRunOptions) {
@@ -183,7 +188,7 @@ export class SynthRun {
       const d = details[i];
       const fromClient = r.side === 'client';
       const m: ExpectedMessage = {
-        index: this.messages.length,
+        index: this.messageCount++,
         frame: r.frame,
         firstFrame: r.firstFrame,
         conn: conn.label,
@@ -202,7 +207,8 @@ export class SynthRun {
       };
       if (d.status !== undefined) m.status = d.status;
       if (d.opStatus !== undefined) m.opStatus = d.opStatus;
-      this.messages.push(m);
+      if (this.opts.keepMessages !== false) this.messages.push(m);
+      this.opts.onMessage?.(m, r.message);
       return { index: m.index, frame: m.frame, xid: m.xid };
     });
   }
@@ -263,6 +269,7 @@ export class NfsClient {
     this.handshakeCaptured = (opts.handshake ?? true) && run.net.capturing;
     this.tcp = run.net.connect(this.ep, run.server, { handshake: opts.handshake });
     this.rpc = new RpcConnection(this.tcp, {
+      keepLog: run.opts.keepMessages !== false,
       cred: { flavor: 'sys', sys: { stamp: 0x65000000 + index, machinename: this.machinename, uid: opts.uid ?? 0, gid: opts.uid ?? 0, gids: [] } },
     });
     this.nextXid = (0x3c000001 + index * 0x01000000) >>> 0;

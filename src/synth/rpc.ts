@@ -164,6 +164,8 @@ export interface RpcConnectionOptions {
   cbCred?: Credential;
   /** Program number the client gave in CREATE_SESSION for callbacks. */
   cbProgram?: number;
+  /** Keep every sent record in `sent` (default true; off for endless workloads). */
+  keepLog?: boolean;
 }
 
 /**
@@ -177,6 +179,7 @@ export class RpcConnection {
   /** Every record sent, in order. */
   readonly sent: SentRecord[] = [];
   private readonly pendingCalls = new Map<string, PreparedRecord>();
+  private readonly keepLog: boolean;
 
   constructor(
     readonly tcp: TcpConnection,
@@ -185,6 +188,7 @@ export class RpcConnection {
     this.cred = opts.cred;
     this.cbCred = opts.cbCred ?? { flavor: 'none' };
     this.cbProgram = opts.cbProgram ?? NFS_CB_PROGRAM;
+    this.keepLog = opts.keepLog ?? true;
   }
 
   /** Builds a fore-channel CALL record (client -> server). */
@@ -242,7 +246,7 @@ export class RpcConnection {
       firstFrame: frameAt(starts[i]),
       frame: frameAt(starts[i] + r.wire.length - 1),
     }));
-    this.sent.push(...out);
+    if (this.keepLog) this.sent.push(...out);
     return out;
   }
 

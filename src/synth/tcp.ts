@@ -86,27 +86,26 @@ export class Network {
   }
 
   /** Emits one frame (if capturing) and returns its frame number (0 if not captured). */
-  emit(fields: TcpFrameFields, payload: Uint8Array): number {
+  emit(fields: TcpFrameFields, payload: Uint8Array, pStart = 0, pEnd = payload.length): number {
     if (!this.capturing) return 0;
-    const len = tcpFrameLength(payload.length, fields.options ? fields.options.length : 0);
-    const slot = this.sink.packetSlot(this.clock.sec, this.clock.nsec, len);
-    writeTcpFrame(slot, fields, payload);
+    const len = tcpFrameLength(pEnd - pStart, fields.options ? fields.options.length : 0);
+    const slot = this.sink.reserve(this.clock.sec, this.clock.nsec, len);
+    writeTcpFrame(slot.buf, slot.off, fields, payload, pStart, pEnd);
     return this.sink.frames;
   }
 }
 
 interface Direction {
-  mac: Uint8Array;
-  ip: number;
-  port: number;
+  /** Frame fields of this direction's segments, reused for every segment. */
+  f: TcpFrameFields;
   /** Next sequence number this side will send. */
   seq: number;
   /** Highest sequence number of the peer's data this side has acknowledged. */
   acked: number;
-  ipId: number;
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_OPTS: SendOptions = {};
 
 export class TcpConnection {
   private readonly c: Direction;
@@ -122,36 +121,39 @@ export class TcpConnection {
   ) {
     const cip = parseIpv4(client.ip);
     const sip = parseIpv4(server.ip);
-    this.c = { mac: macForIpv4(cip), ip: cip, port: client.port, seq: isnClient, acked: 0, ipId: (client.port * 131) & 0xffff };
-    this.s = { mac: macForIpv4(sip), ip: sip, port: server.port, seq: isnServer, acked: 0, ipId: (server.port * 17 + client.port) & 0xffff };
+    const fields = (srcIp: number, dstIp: number, srcPort: number, dstPort: number, ipId: number): TcpFrameFields => ({
+      srcMac: macForIpv4(srcIp),
+      dstMac: macForIpv4(dstIp),
+      srcIp,
+      dstIp,
+      srcPort,
+      dstPort,
+      ipId,
+      ttl: 64,
+      seq: 0,
+      ack: 0,
+      flags: 0,
+      window: net.window,
+      options: undefined,
+    });
+    this.c = { f: fields(cip, sip, client.port, server.port, (client.port * 131) & 0xffff), seq: isnClient, acked: 0 };
+    this.s = { f: fields(sip, cip, server.port, client.port, (server.port * 17 + client.port) & 0xffff), seq: isnServer, acked: 0 };
   }
 
   private dir(side: Side): [Direction, Direction] {
     return side === 'client' ? [this.c, this.s] : [this.s, this.c];
   }
 
-  private segment(from: Direction, to: Direction, flags: number, payload: Uint8Array, options?: Uint8Array): number {
-    const frame = this.net.emit(
-      {
-        srcMac: from.mac,
-        dstMac: to.mac,
-        srcIp: from.ip,
-        dstIp: to.ip,
-        srcPort: from.port,
-        dstPort: to.port,
-        ipId: from.ipId,
-        ttl: 64,
-        seq: from.seq,
-        ack: flags & TCP_ACK ? to.seq : 0,
-        flags,
-        window: this.net.window,
-        options,
-      },
-      payload,
-    );
-    from.ipId = (from.ipId + 1) & 0xffff;
+  private segment(from: Direction, to: Direction, flags: number, payload: Uint8Array, options?: Uint8Array, pStart = 0, pEnd = payload.length): number {
+    const f = from.f;
+    f.seq = from.seq;
+    f.ack = flags & TCP_ACK ? to.seq : 0;
+    f.flags = flags;
+    f.options = options;
+    const frame = this.net.emit(f, payload, pStart, pEnd);
+    f.ipId = (f.ipId + 1) & 0xffff;
     if (flags & TCP_ACK) from.acked = to.seq;
-    let used = payload.length;
+    let used = pEnd - pStart;
     if (flags & (TCP_SYN | TCP_FIN)) used += 1;
     from.seq = (from.seq + used) >>> 0;
     return frame;
@@ -180,9 +182,21 @@ export class TcpConnection {
    * acknowledging everything received so far. Returns where each byte range went.
    */
   send(side: Side, bytes: Uint8Array, opts: SendOptions = {}): SegmentSpan[] {
+    const spans: SegmentSpan[] = [];
+    this.sendInto(side, bytes, opts, spans);
+    return spans;
+  }
+
+  /** Like send() without the span list (hot path); returns the last segment's frame. */
+  sendFast(side: Side, bytes: Uint8Array): number {
+    return this.sendInto(side, bytes, NO_OPTS, null);
+  }
+
+  private sendInto(side: Side, bytes: Uint8Array, opts: SendOptions, spans: SegmentSpan[] | null): number {
     if (this.closed) throw new Error('send on a closed connection');
     const [from, to] = this.dir(side);
-    const spans: SegmentSpan[] = [];
+    let lastFrame = 0;
+    let count = 0;
     const mss = this.net.mss;
     const chunk = Math.max(1, Math.min(opts.chunk ?? mss, mss));
     const sizes = opts.sizes ?? [];
@@ -194,9 +208,10 @@ export class TcpConnection {
       n = Math.max(1, Math.min(n, mss, bytes.length - off));
       i++;
       const last = off + n >= bytes.length;
-      if (spans.length > 0) this.net.clock.advance(this.net.segmentGapNs);
-      const frame = this.segment(from, to, TCP_ACK | (last ? TCP_PSH : 0), bytes.subarray(off, off + n));
-      spans.push({ frame, start: off, end: off + n });
+      if (count++ > 0) this.net.clock.advance(this.net.segmentGapNs);
+      const frame = this.segment(from, to, TCP_ACK | (last ? TCP_PSH : 0), bytes, undefined, off, off + n);
+      spans?.push({ frame, start: off, end: off + n });
+      lastFrame = frame;
       off += n;
       segmentsSinceAck++;
       // The receiver acknowledges every second full-size segment of a long send, which keeps
@@ -207,7 +222,7 @@ export class TcpConnection {
         segmentsSinceAck = 0;
       }
     }
-    return spans;
+    return lastFrame;
   }
 
   /** A pure ACK from `side` if it has unacknowledged data to acknowledge; returns the frame. */

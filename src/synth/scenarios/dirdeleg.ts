@@ -31,7 +31,7 @@ export const DIRDELEG_DESCRIPTION =
   'Directory delegation demo: GDD4_OK with notifications, CB_NOTIFY of every type (incl. multi-bit mask, prev entry, cookie verifier), overflow recall, conflict recall with NFS4ERR_DELAY and retry, GDD4_UNAVAIL.';
 
 export function buildDirdeleg(ctx: ScenarioContext): ExpectedCapture {
-  const run = new SynthRun({ scenario: 'dirdeleg', description: DIRDELEG_DESCRIPTION, sink: ctx.sink });
+  const run = new SynthRun({ scenario: 'dirdeleg', description: DIRDELEG_DESCRIPTION, sink: ctx.sink, onMessage: ctx.onMessage });
   const A = run.client('A', { ip: '10.20.0.11', port: 871, machinename: 'client-a' });
   const B = run.client('B', { ip: '10.20.0.12', port: 944, machinename: 'client-b', uid: 1000 });
   const T0 = 1_795_000_000; // seconds of file times, close to the capture clock
