@@ -147,3 +147,27 @@ console.log(src.format, src.gzipped, n, bytes);
     }
   });
 });
+
+describe('stopping early', () => {
+  it('a consumer may break out of batches() (plain and gzipped) without hanging', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nfscope-early-'));
+    try {
+      const file = 'captures/linux-6.1-nfsd-v41-deleg-recall.pcap';
+      const gz = join(dir, 'x.pcap.gz');
+      writeFileSync(gz, gzipSync(readFileSync(file)));
+      for (const path of [file, gz]) {
+        const src = await openCapture(path, { chunkSize: 4096 });
+        let batches = 0;
+        for await (const batch of src.batches()) {
+          expect(batch.length).toBeGreaterThan(0);
+          batches++;
+          break;
+        }
+        expect(batches).toBe(1);
+        expect(() => src.batches()).toThrow(/only be iterated once/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
