@@ -291,7 +291,7 @@ describe('IPv6 address text', () => {
       header.writeUInt16LE(4, 6);
       header.writeUInt32LE(65535, 16);
       header.writeUInt32LE(229, 20);
-      const parts = [header];
+      const parts: Buffer[] = [header];
       for (const rec of records) {
         const h = Buffer.alloc(16);
         h.writeUInt32LE(rec.length, 8);

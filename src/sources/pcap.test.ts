@@ -97,7 +97,7 @@ describe('classic pcap details', () => {
     h.writeUInt16BE(4, 6);
     h.writeUInt32BE(65535, 16);
     h.writeUInt32BE(0x10000001, 20);
-    const parts = [h];
+    const parts: Buffer[] = [h];
     for (const r of records) {
       const rh = Buffer.alloc(16);
       rh.writeUInt32BE(r.sec, 0);
