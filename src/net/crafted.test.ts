@@ -126,6 +126,11 @@ describe('link layers', () => {
     expect(seg(decodeFrame(frame(276, Buffer.concat([sll2, tcpIp6()])), r)).dstIp).toBe('fe80::2');
     const sll2v4 = Buffer.concat([be16(0x0800), Buffer.alloc(18)]);
     expectTcp4(decodeFrame(frame(276, Buffer.concat([sll2v4, tcpIp4()])), r));
+    // Netlink captures (ARPHRD 824) carry a netlink family where the EtherType would be.
+    const netlink = Buffer.concat([be16(0), be16(824), be16(0), Buffer.alloc(8), be16(0x0800)]);
+    expect(decodeFrame(frame(113, Buffer.concat([netlink, tcpIp4()])), r)).toEqual({ ok: false, reason: 'not IP' });
+    const netlink2 = Buffer.concat([be16(0x0800), be16(0), Buffer.alloc(4), be16(824), Buffer.alloc(10)]);
+    expect(decodeFrame(frame(276, Buffer.concat([netlink2, tcpIp4()])), r)).toEqual({ ok: false, reason: 'not IP' });
   });
 
   it('raw IP link types 101, 12, 14, 228, 229', () => {

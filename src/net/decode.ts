@@ -25,6 +25,8 @@ const ETHERTYPE_VLAN = 0x8100;
 const ETHERTYPE_QINQ = 0x88a8;
 const ETHERTYPE_QINQ_OLD = 0x9100;
 
+const ARPHRD_NETLINK = 824;
+
 const PROTO_TCP = 6;
 const PROTO_UDP = 17;
 
@@ -43,9 +45,12 @@ export function decodeFrame(frame: Frame, ipReassembler: Ipv4Reassembler): LinkD
       return etherType(frame, (d[12] << 8) | d[13], 14, ipReassembler);
     case LINKTYPE_LINUX_SLL:
       if (len < 16) return fail('truncated Linux cooked header');
+      // On netlink captures the protocol field holds a netlink family, not an EtherType.
+      if (((d[2] << 8) | d[3]) === ARPHRD_NETLINK) return NOT_IP;
       return etherType(frame, (d[14] << 8) | d[15], 16, ipReassembler);
     case LINKTYPE_LINUX_SLL2:
       if (len < 20) return fail('truncated Linux cooked v2 header');
+      if (((d[8] << 8) | d[9]) === ARPHRD_NETLINK) return NOT_IP;
       return etherType(frame, (d[0] << 8) | d[1], 20, ipReassembler);
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_DLT12:
