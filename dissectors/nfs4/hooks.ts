@@ -154,6 +154,69 @@ function noteFailure(reason: string, offset: number): void {
 // Decoding
 
 /**
+ * Fast path for the common case (no tracing, every bit known, values well formed): one
+ * compiled function per attribute mask that decodes straight into an object literal. Its
+ * call sites are monomorphic and the object gets one stable shape, where the generic loop
+ * would make a megamorphic call and a megamorphic keyed store per attribute. The cache is
+ * keyed by the mask words and bounded; anything unusual takes the generic loop.
+ */
+type MaskPlan = (r: XdrReader) => FattrAttrs;
+interface PlanSlot { words: number[]; plan: MaskPlan | null }
+/** Plans by a hash of the mask words; each bucket lists the masks with that hash. */
+const PLANS = new Map<number, PlanSlot[]>();
+let planCount = 0;
+/** Bound on compiled plans (hostile captures can show many masks): then start afresh. */
+const PLAN_LIMIT = 1024;
+const SAFE_NAME = /^[a-z][a-z0-9_]*$/;
+
+function compilePlan(mask: readonly number[]): MaskPlan | null {
+  const names: string[] = [];
+  const decoders: DecodeFn[] = [];
+  for (let w = 0; w < mask.length; w++) {
+    for (let b = 0; b < 32; b++) {
+      if (((mask[w] >>> b) & 1) === 0) continue;
+      const codec = ATTR_CODECS[w * 32 + b];
+      if (codec === undefined || !SAFE_NAME.test(codec.name)) return null;
+      names.push(codec.name);
+      decoders.push(codec.decode);
+    }
+  }
+  if (names.length > 128) return null;
+  const params = decoders.map((_, i) => `d${i}`);
+  const body = `return function fattr4Plan(r) { return { ${names.map((n, i) => `${n}: d${i}(r)`).join(', ')} }; };`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- names are checked identifiers from the spec
+  return new Function(...params, body)(...decoders) as MaskPlan;
+}
+
+function planFor(mask: readonly number[]): MaskPlan | null {
+  let h = mask.length;
+  for (let i = 0; i < mask.length; i++) h = Math.imul(h ^ mask[i], 0x9e3779b1) ^ (h >>> 15);
+  let bucket = PLANS.get(h);
+  if (bucket !== undefined) {
+    for (let j = 0; j < bucket.length; j++) {
+      const slot = bucket[j];
+      if (slot.words.length !== mask.length) continue;
+      let same = true;
+      for (let i = 0; i < mask.length; i++) if (slot.words[i] !== mask[i]) { same = false; break; }
+      if (same) return slot.plan;
+    }
+  }
+  if (planCount >= PLAN_LIMIT) {
+    PLANS.clear();
+    planCount = 0;
+    bucket = undefined;
+  }
+  const plan = compilePlan(mask);
+  if (bucket === undefined) {
+    bucket = [];
+    PLANS.set(h, bucket);
+  }
+  bucket.push({ words: mask.slice(), plan });
+  planCount++;
+  return plan;
+}
+
+/**
  * Decodes the values of a fattr4 in place: r is positioned on attr_vals (a subarray of r.buf),
  * the reader window is narrowed to it and restored afterwards.
  */
@@ -164,6 +227,23 @@ function fattr4AfterDecode(v: Fattr4Value, r: XdrReader): Fattr4Value {
   const savedEnd = r.end;
   const savedDepth = r.depth;
   const tracer = r.tracer;
+  if (tracer === null) {
+    const plan = planFor(v.attrmask);
+    if (plan !== null) {
+      r.pos = base;
+      r.end = base + vals.length;
+      try {
+        v.attrs = plan(r);
+        r.pos = savedPos;
+        r.end = savedEnd;
+        return v;
+      } catch (e) {
+        if (!(e instanceof XdrError)) throw e;
+        // Malformed values: the generic loop below keeps what decodes and marks the rest.
+        r.depth = savedDepth;
+      }
+    }
+  }
   const traceDepth = tracer === null ? 0 : tracer.depth;
   const attrs: FattrAttrs = {};
   v.attrs = attrs;

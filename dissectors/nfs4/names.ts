@@ -121,24 +121,47 @@ export const NOTIFY_TYPE_NAMES: readonly string[] = [
   'NOTIFY4_AUFLAG_GALATER', 'NOTIFY4_CHANGE_GA', 'NOTIFY4_CHANGE_AMASK',
 ];
 
+/** Dense copies of the sparse tables for the hot path: low numbers, and 10000.. numbers. */
+function dense(table: Record<number, string>): { low: (string | undefined)[]; high: (string | undefined)[] } {
+  const low: (string | undefined)[] = new Array(128).fill(undefined);
+  const high: (string | undefined)[] = new Array(128).fill(undefined);
+  for (const [k, v] of Object.entries(table)) {
+    const n = Number(k);
+    if (n < 128) low[n] = v;
+    else if (n >= 10000 && n < 10128) high[n - 10000] = v;
+    else throw new Error(`name table: ${n} out of the dense ranges`);
+  }
+  return { low, high };
+}
+
+const NFS_OPS_D = dense(NFS_OPS);
+const CB_OPS_D = dense(CB_OPS);
+const NFS_STATS_D = dense(NFS_STATS);
+
+function lookup(d: { low: (string | undefined)[]; high: (string | undefined)[] }, n: number): string | undefined {
+  if (n >= 0 && n < 128) return d.low[n];
+  if (n >= 10000 && n < 10128) return d.high[n - 10000];
+  return undefined;
+}
+
 /** Op name of a forward operation number, e.g. 46 -> 'GET_DIR_DELEGATION'; unknown -> 'UNKNOWN_<n>'. */
 export function nfsOpName(n: number): string {
-  return NFS_OPS[n] ?? `UNKNOWN_${n}`;
+  return lookup(NFS_OPS_D, n) ?? `UNKNOWN_${n}`;
 }
 
 /** Op name of a callback operation number, e.g. 6 -> 'CB_NOTIFY'; unknown -> 'UNKNOWN_<n>'. */
 export function cbOpName(n: number): string {
-  return CB_OPS[n] ?? `UNKNOWN_${n}`;
+  return lookup(CB_OPS_D, n) ?? `UNKNOWN_${n}`;
 }
 
 /** True when n is an operation number known to this dissector. */
 export function isKnownOp(program: 'NFS' | 'NFS_CB', n: number): boolean {
-  return (program === 'NFS' ? NFS_OPS[n] : CB_OPS[n]) !== undefined;
+  return lookup(program === 'NFS' ? NFS_OPS_D : CB_OPS_D, n) !== undefined;
 }
 
 /** nfsstat4 name ('NFS4ERR_DELAY'); a number without a name gives its decimal string. */
 export function nfsStatName(n: number): string {
-  return NFS_STATS[n] ?? String(n);
+  return lookup(NFS_STATS_D, n) ?? String(n);
 }
 
 /** Attribute name by bit ('size' for 4); unknown -> 'attr_<n>'. */
