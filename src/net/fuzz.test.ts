@@ -32,6 +32,16 @@ describe('decoder robustness', () => {
       // Steer half of them towards IP so the deeper layers are exercised too.
       if (i % 2 === 0 && data.length > 20) {
         data[0] = next() & 1 ? 0x45 : 0x60;
+        if (data[0] === 0x45) {
+          data[9] = next() & 1 ? 6 : 17;
+          if (next() & 1) {
+            data[2] = data.length >> 8;
+            data[3] = data.length & 0xff;
+            data[6] &= 0x20; // MF set or not, small fragment offsets
+            data[4] = data[5] = 0; // few identifications so that fragments meet
+            data[12] = data[16] = 10;
+          }
+        }
       }
       const linktype = LINKTYPES[next() % LINKTYPES.length];
       const res = decodeFrame({ no: i + 1, sec: i, nsec: 0, linktype: i % 2 === 0 ? 101 : linktype, data, origLen: data.length }, r);
