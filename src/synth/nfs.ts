@@ -38,6 +38,8 @@ export interface SynthRunOptions {
   clock?: Clock;
   server?: Endpoint;
   net?: Partial<Omit<NetworkOptions, 'sink' | 'clock'>>;
+  /** Start with capturing off (late-start scenarios switch `net.capturing` on later). */
+  captureFromStart?: boolean;
   /** Keep the expected message list (default true; the workload turns it off). */
   keepMessages?: boolean;
   /** Called with every RPC message and its bytes (without record marking) as it is sent. */
@@ -153,6 +155,7 @@ export class SynthRun {
   constructor(readonly opts: SynthRunOptions) {
     this.clock = opts.clock ?? new Clock();
     this.net = new Network({ sink: opts.sink, clock: this.clock, ...opts.net });
+    this.net.capturing = opts.captureFromStart ?? true;
     this.server = opts.server ?? { ip: '10.20.0.1', port: 2049 };
   }
 
@@ -180,6 +183,14 @@ export class SynthRun {
 
   fileid(): number {
     return this.nextFileid++;
+  }
+
+  private nextChange = 9000;
+
+  /** change_info4 of a directory change (the directory's change attribute goes up by one). */
+  changeInfo(): ReturnType<typeof op.changeInfo> {
+    const before = this.nextChange++;
+    return op.changeInfo(before, before + 1);
   }
 
   /** Records sent RPC messages; returns their references. */

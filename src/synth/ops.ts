@@ -501,3 +501,7 @@ export function notifyValueNames(values: readonly NotifyValue[]): string[] {
   }
   return names;
 }
+
+export const freeStateid = (sid: Stateid): nfs_argop4 => ({ argop: 'OP_FREE_STATEID', opfree_stateid: { fsa_stateid: sid } });
+export const testStateid = (...sids: Stateid[]): nfs_argop4 => ({ argop: 'OP_TEST_STATEID', optest_stateid: { ts_stateids: sids } });
+export const testStateidRes = (...codes: nfsstat4[]): nfs_resop4 => ({ resop: 'OP_TEST_STATEID', optest_stateid: { tsr_status: 'NFS4_OK', tsr_resok4: { tsr_status_codes: codes } } });
