@@ -16,6 +16,9 @@ import type { FieldValue } from './types.js';
 
 export type NfsIndex = Map<string, FieldValue[]>;
 
+/** Internal index key of rdattr_error attribute values. */
+const ATTR_STATUS = 'nfs.nfsstat4.rdattr_error';
+
 /** Spec keys holding an nfs_fh4. */
 const FH_KEYS = new Set(['object', 'fh', 'cna_fh', 'cpda_fh', 'cnla_fh', 'coa_fh', 'filehandle']);
 /** Spec keys holding a sessionid4. */
@@ -52,7 +55,7 @@ const NUMBER_KEYS: Record<string, string> = {
   pe_prev_entry_cookie: 'nfs.notify.cookie',
 };
 const BOOL_KEYS: Record<string, string> = {
-  truncate: 'nfs.truncate', recall: 'nfs.recall', sa_cachethis: 'nfs.cachethis4',
+  truncate: 'nfs.truncate', recall: 'nfs.recall4', sa_cachethis: 'nfs.cachethis4',
   csa_cachethis: 'nfs.cachethis4', nad_last_entry: 'nfs.notify.last_entry',
   gdda_signal_deleg_avail: 'nfs.gdd.signal_deleg_avail',
   gddrnf_will_signal_deleg_avail: 'nfs.gdd.will_signal_deleg_avail',
@@ -63,6 +66,8 @@ const ENUM_KEYS: Record<string, [string, EnumTable]> = {
   ond_why: ['nfs.open.why_no_delegation', WHY_NO_DELEGATION4],
   claim: ['nfs.open.claim_type', OPEN_CLAIM_TYPE4],
   gddrnf_status: ['nfs.gdd.status', GDDRNF4_STATUS],
+  // fattr4 attribute rdattr_error: tshark lists it under nfs.nfsstat4 (see nfsStatValues).
+  rdattr_error: [ATTR_STATUS, NFSSTAT4],
 };
 const BITMAP_KEYS: Record<string, string> = {
   gdda_notification_types: 'nfs.gdd.notification_types',
@@ -133,6 +138,23 @@ KEYS.set('notify_mask', { kind: 'notify_mask', field: 'nfs.notify.type' });
 for (const k of DELEG_KEYS) {
   const info = KEYS.get(k);
   KEYS.set(k, info ? { ...info, deleg: true } : { kind: 'none', deleg: true });
+}
+
+/**
+ * The registry field a spec key feeds inside an operation, for labelling trees; stateid4
+ * values (found by shape) are 'nfs.stateid'.
+ */
+export function specKeyField(key: string, opName: string): string | undefined {
+  const info = KEYS.get(key);
+  if (!info) return undefined;
+  switch (info.kind) {
+    case 'fh': return 'nfs.fhandle';
+    case 'session': return 'nfs.session_id4';
+    case 'name': return opName === 'READDIR' ? 'nfs.name' : 'nfs.pathname.component';
+    case 'notify_mask': return opName === 'CB_NOTIFY' ? 'nfs.notify.type' : undefined;
+    case 'none': return undefined;
+    default: return info.field;
+  }
 }
 
 interface OpContext {
@@ -323,6 +345,18 @@ export function nfsFieldValues(c: NfsCompound, field: string): FieldValue[] | un
   }
   if (!lastDeep) lastDeep = buildDeepIndex(c);
   return lastDeep.get(field);
+}
+
+/**
+ * nfs.nfsstat4 as tshark lists it: the compound status, each op's status, then the
+ * rdattr_error attribute of every decoded fattr4 (READDIR entries, GETATTR results).
+ */
+export function nfsStatValues(c: NfsCompound): FieldValue[] | undefined {
+  const head = nfsFieldValues(c, 'nfs.nfsstat4');
+  if (c.type !== 'reply' || !c.ops.some((op) => op.op === 'READDIR' || op.op === 'GETATTR' || op.op === 'CB_GETATTR')) return head;
+  const attr = nfsFieldValues(c, ATTR_STATUS);
+  if (!attr) return head;
+  return head ? head.concat(attr) : attr;
 }
 
 /** Every nfs.* value of a compound (uncached), for tests and tools. */

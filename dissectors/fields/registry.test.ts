@@ -164,7 +164,7 @@ describe('NFSv4 fields from decoded compounds', () => {
     expect(v('nfs.stateid.other', s)).toEqual([OPEN_OTHER, DELEG_OTHER]);
     expect(v('nfs.deleg.stateid.other', s)).toEqual([DELEG_OTHER]);
     expect(v('nfs.open.delegation_type', s)).toEqual([1]);
-    expect(v('nfs.recall', s)).toEqual([false]);
+    expect(v('nfs.recall4', s)).toEqual([false]);
     expect(v('nfs.fhandle', s)).toEqual([DIR_FH]);
   });
 

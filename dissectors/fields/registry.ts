@@ -10,7 +10,7 @@ import {
   RPC_GSS_SERVICE, RPC_MSG_TYPE, RPC_REJECT_STAT, RPC_REPLY_STAT, WHY_NO_DELEGATION4,
   enumNumber, type EnumTable,
 } from './enums.js';
-import { nfsFieldValues } from './nfs-index.js';
+import { nfsFieldValues, nfsStatValues } from './nfs-index.js';
 import type { FieldBase, FieldDef, FieldSource, FieldType, FieldValue } from './types.js';
 
 const NONE: FieldValue[] = [];
@@ -140,7 +140,8 @@ export const FIELDS: readonly FieldDef[] = [
   nfs('nfs.ops.count', 'uint', 'Operations', true, { blurb: 'COMPOUND only (as tshark)' }),
   nfs('nfs.opcode', 'enum', 'Opcode', true, { values: NFS_OPCODES, blurb: 'every operation of a COMPOUND call or reply' }),
   nfs('nfs.cb.operation', 'enum', 'Opcode', true, { values: CB_OPCODES, blurb: 'every operation of a CB_COMPOUND call or reply' }),
-  nfs('nfs.nfsstat4', 'enum', 'Status', true, { values: NFSSTAT4, blurb: 'replies: the compound status, then each operation status (as tshark)' }),
+  def('nfs.nfsstat4', 'enum', 'Status', true, (s) => (s.nfs ? nfsStatValues(s.nfs) ?? NONE : NONE),
+    { values: NFSSTAT4, blurb: 'replies: the compound status, each operation status, then rdattr_error attributes (as tshark)' }),
   nfs('nfs.status', 'enum', 'Compound status', false, { values: NFSSTAT4, blurb: 'replies: the compound status only' }),
   nfs('nfs.malformed', 'string', 'Malformed', false, { blurb: 'why (part of) the body could not be decoded' }),
   nfs('nfs.fhandle', 'bytes', 'FileHandle', true, { blurb: 'every nfs_fh4' }),
@@ -173,7 +174,7 @@ export const FIELDS: readonly FieldDef[] = [
   nfs('nfs.open.delegation_type', 'enum', 'Delegation Type', true, { values: OPEN_DELEGATION_TYPE4 }),
   nfs('nfs.delegate_type', 'enum', 'delegate_type', true, { values: OPEN_DELEGATION_TYPE4 }),
   nfs('nfs.open.why_no_delegation', 'enum', 'why no delegation', true, { values: WHY_NO_DELEGATION4 }),
-  nfs('nfs.recall', 'bool', 'Recall', true),
+  nfs('nfs.recall4', 'bool', 'recall', true, { blurb: 'recall flag of a granted read/write delegation' }),
   nfs('nfs.truncate', 'bool', 'Truncate?', true),
   // --- directory delegations (not in tshark 4.0)
   nfs('nfs.gdd.status', 'enum', 'GET_DIR_DELEGATION non-fatal status', false, { values: GDDRNF4_STATUS }),

@@ -47,6 +47,8 @@ export interface FieldSource {
   nfs?: NfsCompound;
   /** Call: the frame of its reply, when the caller knows it (two-pass or live update). */
   replyFrame?: number;
+  /** Why an RPC body was not decoded (not NFSv4, RPCSEC_GSS privacy, orphan reply, ...). */
+  undecoded?: string;
 }
 
 /**

@@ -43,12 +43,16 @@ interface Endpoints { src: string; dst: string; srcPort: number; dstPort: number
 const CLIENT_TO_SERVER: Endpoints = { src: '10.0.0.5', dst: '10.0.0.1', srcPort: 812, dstPort: 2049 };
 const SERVER_TO_CLIENT: Endpoints = { src: '10.0.0.1', dst: '10.0.0.5', srcPort: 2049, dstPort: 812 };
 
+function endpoint(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
 function source(frame: number, rel: number, ep: Endpoints, rpc: FieldSource['rpc'], nfs?: NfsCompound): FieldSource {
   const base = 1795786427;
   const nsec = Math.round(rel * 1e9);
   return {
     frame, sec: base + Math.floor(nsec / 1e9), nsec: nsec % 1e9, relTime: rel,
-    src: `${ep.src}:${ep.srcPort}`, dst: `${ep.dst}:${ep.dstPort}`,
+    src: endpoint(ep.src, ep.srcPort), dst: endpoint(ep.dst, ep.dstPort),
     srcIp: ep.src, dstIp: ep.dst, srcPort: ep.srcPort, dstPort: ep.dstPort, rpc, nfs,
   };
 }

@@ -1,0 +1,6 @@
+/** Output formats of RPC/NFS messages: pure functions from FieldSource to text. */
+export { fieldSourceOf, splitEndpoint, relativeTime, type MessageLike, type Endpoint } from './source.js';
+export { formatSummaryLine, summaryInfo, type SummaryOptions } from './summary.js';
+export { formatJsonLine, formatJsonSummary, jsonMessage, type JsonMessage, type JsonOp } from './json.js';
+export { buildTree, formatTreeText, formatTreeJson, type TreeNode, type TreeOptions } from './tree.js';
+export { resolveFieldList, formatFieldsHeader, formatFieldsLine, type FieldsOptions, type FieldListResult } from './fields.js';

@@ -1,0 +1,71 @@
+/**
+ * Builds the FieldSource (what fields, filters and formatters read) from one analysed
+ * message of the engine.
+ */
+import type { FieldSource } from '../../dissectors/fields/types.js';
+import type { NfsCompound } from '../../dissectors/nfs4/types.js';
+import type { RpcMessage } from '../rpc/types.js';
+
+/** The engine's AnalyzedMessage, structurally. */
+export interface MessageLike {
+  rpc: RpcMessage;
+  nfs?: NfsCompound;
+  undecoded?: string;
+}
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
+
+const endpointCache = new Map<string, Endpoint>();
+const ENDPOINT_CACHE_MAX = 4096;
+
+/** Splits "ip:port" or "[v6]:port" (a bare address gives port 0). */
+export function splitEndpoint(s: string): Endpoint {
+  let e = endpointCache.get(s);
+  if (e !== undefined) return e;
+  let ip = s;
+  let port = 0;
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']');
+    ip = s.slice(1, close < 0 ? s.length : close);
+    const rest = close < 0 ? '' : s.slice(close + 1);
+    if (rest.startsWith(':')) port = Number(rest.slice(1)) || 0;
+  } else {
+    const colon = s.lastIndexOf(':');
+    // One colon: ipv4:port. Several without brackets: a bare IPv6 address.
+    if (colon >= 0 && s.indexOf(':') === colon) {
+      ip = s.slice(0, colon);
+      port = Number(s.slice(colon + 1)) || 0;
+    }
+  }
+  e = { ip, port };
+  if (endpointCache.size >= ENDPOINT_CACHE_MAX) endpointCache.clear();
+  endpointCache.set(s, e);
+  return e;
+}
+
+/** Time of `sec`/`nsec` minus the first frame's, in seconds. */
+export function relativeTime(sec: number, nsec: number, first: { sec: number; nsec: number }): number {
+  return (sec - first.sec) + (nsec - first.nsec) / 1e9;
+}
+
+/**
+ * The FieldSource of one message. `first` is the capture's first frame time (for relative
+ * times); `replyFrame` the frame of a call's reply when the caller knows it.
+ */
+export function fieldSourceOf(m: MessageLike, first: { sec: number; nsec: number }, replyFrame?: number): FieldSource {
+  const rec = m.rpc.record;
+  const s = splitEndpoint(m.rpc.src);
+  const d = splitEndpoint(m.rpc.dst);
+  const src: FieldSource = {
+    frame: rec.frame, sec: rec.sec, nsec: rec.nsec, relTime: relativeTime(rec.sec, rec.nsec, first),
+    src: m.rpc.src, dst: m.rpc.dst, srcIp: s.ip, dstIp: d.ip, srcPort: s.port, dstPort: d.port,
+    transport: rec.conn.transport === 'udp' ? 'udp' : 'tcp',
+    rpc: m.rpc, nfs: m.nfs,
+  };
+  if (replyFrame !== undefined) src.replyFrame = replyFrame;
+  if (m.undecoded !== undefined) src.undecoded = m.undecoded;
+  return src;
+}

@@ -1,0 +1,392 @@
+/**
+ * `-V` and `-T json`: one message as a tree of labelled values. RPC header fields use the
+ * field registry's labels; decoded NFSv4 values are labelled with their spec field names,
+ * and carry the registry field (`field`) they feed when there is one. Byte ranges of the
+ * RPC record ([offset..end]) are shown when the message was decoded with tracing.
+ */
+import { formatFieldValue } from '../../dissectors/fields/format.js';
+import { nameText, specKeyField } from '../../dissectors/fields/nfs-index.js';
+import { getField } from '../../dissectors/fields/registry.js';
+import type { FieldSource, FieldValue } from '../../dissectors/fields/types.js';
+import { bytesToHex, crc32, isStateid, stateidHash } from '../../dissectors/nfs4/hash.js';
+import { displayName, escapeForTerminal } from '../../dissectors/nfs4/json.js';
+import { attrMaskNames, bitmapBits, notifyTypeName } from '../../dissectors/nfs4/names.js';
+import type { NfsCompound, NfsOp, Span } from '../../dissectors/nfs4/types.js';
+import { enumNumber, NFSSTAT4 } from '../../dissectors/fields/enums.js';
+import { summaryInfo } from './summary.js';
+
+export interface TreeNode {
+  label: string;
+  value?: string;
+  /** Display-filter field this node shows, when it is one. */
+  field?: string;
+  /** Byte range within the RPC record. */
+  offset?: number;
+  length?: number;
+  children?: TreeNode[];
+}
+
+export interface TreeOptions {
+  /** Opaque values longer than this are cut (default 256 bytes). */
+  maxBytes?: number;
+  /** Array elements shown per array (default 10000). */
+  maxElements?: number;
+}
+
+/** Nesting below this is summarised (hostile or absurd values must not blow the stack). */
+const MAX_DEPTH = 40;
+
+type Obj = Record<string, unknown>;
+
+function isPlainObject(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+function isInvalidUtf8(v: Obj): boolean {
+  return v.bytes instanceof Uint8Array && typeof v.toJSON === 'function';
+}
+
+function withSpan(node: TreeNode, span: Span | undefined): TreeNode {
+  if (span) {
+    node.offset = span.offset;
+    node.length = span.length;
+  }
+  return node;
+}
+
+function childSpan(span: Span | undefined, name: string, index?: number): Span | undefined {
+  const kids = span?.children;
+  if (!kids) return undefined;
+  for (const k of kids) if (k.name === name) return k;
+  return index !== undefined ? kids[index] : undefined;
+}
+
+/** A registry field's values in one message as a node, or undefined when it has none. */
+function fieldNode(src: FieldSource, name: string, offset?: number, length?: number, label?: string): TreeNode | undefined {
+  const def = getField(name);
+  if (!def) return undefined;
+  const vals = def.extract(src);
+  if (vals.length === 0) return undefined;
+  const node: TreeNode = { label: label ?? def.label, value: vals.map((v) => formatFieldValue(def, v, 'display')).join(', '), field: name };
+  if (offset !== undefined) {
+    node.offset = offset;
+    node.length = length;
+  }
+  return node;
+}
+
+function valueNode(label: string, name: string, v: FieldValue, offset?: number, length?: number): TreeNode {
+  const def = getField(name);
+  const node: TreeNode = { label, value: def ? formatFieldValue(def, v, 'display') : String(v) };
+  if (def) node.field = name;
+  if (offset !== undefined) {
+    node.offset = offset;
+    node.length = length;
+  }
+  return node;
+}
+
+function push(list: TreeNode[], n: TreeNode | undefined): void {
+  if (n) list.push(n);
+}
+
+// ------------------------------------------------------------------ RPC
+
+function rpcNode(src: FieldSource): TreeNode {
+  const r = src.rpc;
+  const h = r.header;
+  const kids: TreeNode[] = [];
+  push(kids, fieldNode(src, 'rpc.xid', 0, 4));
+  push(kids, fieldNode(src, 'rpc.msgtyp', 4, 4));
+  if (r.type === 'call') {
+    push(kids, fieldNode(src, 'rpc.version', 8, 4));
+    push(kids, fieldNode(src, 'rpc.program', 12, 4));
+    push(kids, fieldNode(src, 'rpc.programversion', 16, 4));
+    push(kids, fieldNode(src, 'rpc.procedure', 20, 4));
+    push(kids, fieldNode(src, 'rpc.reqframe', undefined, undefined, '[Reply In]'));
+    if (h && h.msgType === 'call') {
+      const cred: TreeNode = { label: 'Credentials', offset: h.cred.offset, children: [] };
+      cred.children!.push(valueNode('Flavor', 'rpc.auth.flavor', h.cred.flavor, h.cred.offset, 4));
+      const sys = h.cred.sys;
+      if (sys) {
+        cred.children!.push(valueNode('Stamp', 'rpc.auth.stamp', sys.stamp));
+        cred.children!.push(valueNode('Machine Name', 'rpc.auth.machinename', sys.machinename));
+        cred.children!.push(valueNode('UID', 'rpc.auth.uid', sys.uid));
+        cred.children!.push(valueNode('GID', 'rpc.auth.gid', sys.gid));
+        if (sys.gids.length > 0) cred.children!.push({ label: `Auxiliary GIDs (${sys.gids.length})`, value: sys.gids.join(', '), field: 'rpc.auth.gid' });
+      }
+      const gss = h.cred.gss;
+      if (gss) {
+        cred.children!.push(valueNode('GSS Version', 'rpc.authgss.version', gss.version));
+        cred.children!.push(valueNode('GSS Procedure', 'rpc.authgss.procedure', gss.proc));
+        cred.children!.push(valueNode('GSS Sequence Number', 'rpc.authgss.seqnum', gss.seqNum));
+        cred.children!.push(valueNode('GSS Service', 'rpc.authgss.service', gss.service));
+        cred.children!.push({ label: 'GSS Context', value: bytesToHex(gss.handle) });
+      }
+      if (h.cred.problem) cred.children!.push({ label: 'Problem', value: escapeForTerminal(h.cred.problem) });
+      kids.push(cred);
+      kids.push({ label: 'Verifier', offset: h.verf.offset, children: [valueNode('Flavor', 'rpc.auth.flavor', h.verf.flavor, h.verf.offset, 4)] });
+    }
+  } else {
+    push(kids, fieldNode(src, 'rpc.program', undefined, undefined, '[Program]'));
+    push(kids, fieldNode(src, 'rpc.programversion', undefined, undefined, '[Program Version]'));
+    push(kids, fieldNode(src, 'rpc.procedure', undefined, undefined, '[Procedure]'));
+    push(kids, fieldNode(src, 'rpc.repframe', undefined, undefined, '[Call In]'));
+    push(kids, fieldNode(src, 'rpc.time', undefined, undefined, '[Time from request]'));
+    push(kids, fieldNode(src, 'rpc.replystat', 8, 4));
+    if (h && h.msgType === 'reply' && h.verf) {
+      kids.push({ label: 'Verifier', offset: h.verf.offset, children: [valueNode('Flavor', 'rpc.auth.flavor', h.verf.flavor, h.verf.offset, 4)] });
+    }
+    push(kids, fieldNode(src, 'rpc.state_accept'));
+    push(kids, fieldNode(src, 'rpc.state_reject'));
+    push(kids, fieldNode(src, 'rpc.state_auth'));
+    if (h && h.msgType === 'reply' && h.mismatch) kids.push({ label: 'Mismatch', value: `low ${h.mismatch.low}, high ${h.mismatch.high}` });
+  }
+  if (r.duplicate) kids.push({ label: r.type === 'call' ? '[Retransmitted call]' : '[Duplicate reply]', field: 'rpc.dup' });
+  if (r.orphan) kids.push({ label: '[No call seen for this reply]', field: 'rpc.orphan' });
+  return { label: 'Remote Procedure Call', value: `${r.type === 'call' ? 'Call' : 'Reply'}, XID 0x${(r.xid >>> 0).toString(16).padStart(8, '0')}`, children: kids };
+}
+
+// ------------------------------------------------------------------ decoded XDR values
+
+const ATTR_BITMAP_KEYS = /(^attrmask$|attributes$|^attr_request$|^attrset$|^supported_attrs$|^suppattr_exclcreat$|^attrsset$|^craa_type_mask$)/;
+const NOTIFY_BITMAP_KEYS = new Set(['notify_mask', 'gdda_notification_types', 'gddr_notification']);
+
+class ValueTree {
+  constructor(private readonly op: NfsOp, private readonly opts: Required<TreeOptions>) {}
+
+  private bytesText(b: Uint8Array): string {
+    if (b.length <= this.opts.maxBytes) return bytesToHex(b);
+    return `${bytesToHex(b.subarray(0, this.opts.maxBytes))}… (${b.length} bytes)`;
+  }
+
+  private bitmapText(key: string, words: number[]): string | undefined {
+    if (!words.every((w) => typeof w === 'number')) return undefined;
+    const hex = words.map((w) => '0x' + (w >>> 0).toString(16).padStart(8, '0')).join(' ');
+    let names: string[] | undefined;
+    if (key === 'notify_mask' && this.op.op === 'CB_NOTIFY_DEVICEID') names = bitmapBits(words).map((b) => `bit ${b}`);
+    else if (NOTIFY_BITMAP_KEYS.has(key)) names = bitmapBits(words).map(notifyTypeName);
+    else if (ATTR_BITMAP_KEYS.test(key)) names = attrMaskNames(words);
+    if (names === undefined) return undefined;
+    return names.length > 0 ? `${hex || '(empty)'} (${names.join(', ')})` : `${hex || '(empty)'}`;
+  }
+
+  /** Node for `key: value`. */
+  node(key: string, value: unknown, span: Span | undefined, depth: number): TreeNode {
+    const field = specKeyField(key, this.op.op);
+    const node = withSpan({ label: key }, span);
+    if (field) node.field = field;
+    if (value === null || value === undefined) {
+      node.value = '(absent)';
+      return node;
+    }
+    switch (typeof value) {
+      case 'string':
+        // Enum names are identifiers; everything else is text from the wire.
+        node.value = field && getField(field)?.type === 'string' ? displayName(value) : /^[A-Z0-9_]+$/.test(value) ? value : displayName(value);
+        return node;
+      case 'boolean':
+        node.value = value ? 'true' : 'false';
+        return node;
+      case 'number':
+      case 'bigint': {
+        const def = field ? getField(field) : undefined;
+        node.value = def && def.type !== 'enum' ? formatFieldValue(def, value, 'display') : value.toString();
+        return node;
+      }
+      case 'object':
+        break;
+      default:
+        node.value = String(value);
+        return node;
+    }
+    if (value instanceof Uint8Array) {
+      node.value = this.bytesText(value);
+      if (field === 'nfs.fhandle') node.children = [{ label: '[hash (CRC-32)]', value: '0x' + crc32(value).toString(16).padStart(8, '0'), field: 'nfs.fh.hash' }];
+      return node;
+    }
+    if (depth >= MAX_DEPTH) {
+      node.value = '… (nested too deep to show)';
+      return node;
+    }
+    if (Array.isArray(value)) return this.arrayNode(node, key, value, span, depth);
+    const o = value as Obj;
+    if (isInvalidUtf8(o)) {
+      node.value = displayName(o);
+      return node;
+    }
+    if (isStateid(o)) {
+      node.field = field?.startsWith('nfs.') && field.includes('stateid') ? field : 'nfs.stateid';
+      node.value = `seqid ${o.seqid >>> 0}, other ${bytesToHex(o.other)}`;
+      node.children = [
+        withSpan({ label: 'seqid', value: String(o.seqid >>> 0), field: 'nfs.stateid.seqid' }, childSpan(span, 'seqid')),
+        withSpan({ label: 'other', value: bytesToHex(o.other), field: 'nfs.stateid.other' }, childSpan(span, 'other')),
+        { label: '[other hash (CRC-32)]', value: '0x' + crc32(o.other).toString(16).padStart(8, '0'), field: 'nfs.stateid.other_hash' },
+        { label: '[hash (CRC-16)]', value: '0x' + stateidHash(o).toString(16).padStart(4, '0'), field: 'nfs.stateid.hash' },
+      ];
+      return node;
+    }
+    node.children = this.objectChildren(o, span, depth);
+    return node;
+  }
+
+  private arrayNode(node: TreeNode, key: string, arr: unknown[], span: Span | undefined, depth: number): TreeNode {
+    const bm = this.bitmapText(key, arr as number[]);
+    if (bm !== undefined) {
+      node.value = bm;
+      return node;
+    }
+    node.value = `[${arr.length}]`;
+    const n = Math.min(arr.length, this.opts.maxElements);
+    const kids: TreeNode[] = [];
+    for (let i = 0; i < n; i++) {
+      const el = arr[i];
+      const label = `${key}[${i}]`;
+      const elSpan = childSpan(span, label, i);
+      // notify4 values: {type, value} shown as the type with the value's fields.
+      if (key === 'values' && isPlainObject(el) && typeof el.type === 'string') {
+        const t = withSpan({ label: el.type }, elSpan);
+        if (isPlainObject(el.value)) t.children = this.objectChildren(el.value, elSpan, depth + 1);
+        else if (el.value !== undefined) t.value = this.node('value', el.value, undefined, depth + 1).value;
+        if (el.undecoded !== undefined) (t.children ??= []).push(this.node('undecoded', el.undecoded, undefined, depth + 1));
+        kids.push(t);
+        continue;
+      }
+      kids.push(this.node(label, el, elSpan, depth + 1));
+    }
+    if (arr.length > n) kids.push({ label: `… ${arr.length - n} more elements` });
+    node.children = kids;
+    return node;
+  }
+
+  objectChildren(o: Obj, span: Span | undefined, depth: number): TreeNode[] {
+    const kids: TreeNode[] = [];
+    const hasAttrs = o.attrs !== undefined && o.attr_vals instanceof Uint8Array;
+    const hasValues = Array.isArray(o.values) && o.notify_vals instanceof Uint8Array;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (v === undefined) continue;
+      if ((k === 'attr_vals' && hasAttrs) || (k === 'notify_vals' && hasValues)) continue;
+      if (k === 'nextentry') {
+        // READDIR entries are a linked list: show them as siblings, not ever deeper.
+        let next: unknown = v;
+        let count = 0;
+        while (isPlainObject(next) && count < this.opts.maxElements) {
+          const entry = next;
+          const shown: Obj = {};
+          for (const ek of Object.keys(entry)) if (ek !== 'nextentry') shown[ek] = entry[ek];
+          kids.push({ label: 'entry', children: this.objectChildren(shown, undefined, depth + 1) });
+          next = entry.nextentry;
+          count++;
+        }
+        if (isPlainObject(next)) kids.push({ label: '… more entries' });
+        continue;
+      }
+      kids.push(this.node(k, v, childSpan(span, k), depth + 1));
+    }
+    return kids;
+  }
+}
+
+function opNode(c: NfsCompound, op: NfsOp, opts: Required<TreeOptions>): TreeNode {
+  const opField = c.program === 'NFS' ? 'nfs.opcode' : 'nfs.cb.operation';
+  const node: TreeNode = { label: 'Opcode', value: `${op.op} (${op.opnum})`, field: opField, children: [] };
+  // Hand-built compounds carry no byte positions (length 0).
+  if (op.length > 0) {
+    node.offset = op.offset;
+    node.length = op.length;
+  }
+  const kids = node.children!;
+  if (op.status !== undefined) {
+    const n = enumNumber(NFSSTAT4, op.status);
+    kids.push({ label: 'Status', value: n !== undefined && String(n) !== op.status ? `${op.status} (${n})` : op.status, field: 'nfs.nfsstat4' });
+  }
+  const body = op.args !== undefined ? op.args : op.res;
+  const bodySpan = op.spans?.find((s) => s.name === 'args' || s.name === 'res');
+  const vt = new ValueTree(op, opts);
+  if (isPlainObject(body)) kids.push(...vt.objectChildren(body, bodySpan, 0));
+  else if (body !== undefined) kids.push(vt.node(op.args !== undefined ? 'args' : 'res', body, bodySpan, 0));
+  if (op.malformed) kids.push({ label: 'Malformed', value: `${escapeForTerminal(op.malformed.reason)} at offset ${op.malformed.offset}`, field: 'nfs.malformed', offset: op.malformed.offset });
+  if (kids.length === 0) delete node.children;
+  return node;
+}
+
+function nfsNode(src: FieldSource, c: NfsCompound, opts: Required<TreeOptions>): TreeNode {
+  const kids: TreeNode[] = [];
+  const span = (name: string) => c.spans?.find((s) => s.name === name);
+  if (c.status !== undefined) {
+    const n = enumNumber(NFSSTAT4, c.status);
+    kids.push(withSpan({ label: 'Status', value: n !== undefined && String(n) !== c.status ? `${c.status} (${n})` : c.status, field: 'nfs.status' }, span('status')));
+  }
+  if (c.tag !== undefined) {
+    const text = nameText(c.tag);
+    kids.push(withSpan({ label: 'Tag', value: text === undefined ? '?' : displayName(c.tag), field: 'nfs.tag' }, span('tag')));
+  }
+  if (c.minorversion !== undefined) kids.push(withSpan({ label: 'minorversion', value: String(c.minorversion), field: 'nfs.minorversion' }, span('minorversion')));
+  if (c.callbackIdent !== undefined) {
+    kids.push(withSpan({ label: 'callback_ident', value: '0x' + (c.callbackIdent >>> 0).toString(16).padStart(8, '0'), field: 'nfs.callback.ident' }, span('callback_ident')));
+  }
+  if (c.procedure === 1 || c.ops.length > 0) {
+    const arr = span('argarray') ?? span('resarray');
+    kids.push(withSpan({
+      label: `Operations (count: ${c.ops.length})`,
+      value: c.ops.map((o) => o.op).join(' '),
+      children: c.ops.map((op) => opNode(c, op, opts)),
+    }, arr));
+  }
+  if (c.malformed) kids.push({ label: 'Malformed', value: `${escapeForTerminal(c.malformed.reason)} at offset ${c.malformed.offset}`, field: 'nfs.malformed', offset: c.malformed.offset });
+  const { info } = summaryInfo(src);
+  return { label: c.program === 'NFS' ? 'Network File System' : 'Network File System, Callback', value: info, children: kids };
+}
+
+function arrivalTime(sec: number, nsec: number): string {
+  const d = new Date(sec * 1000);
+  const base = Number.isNaN(d.getTime()) ? String(sec) : d.toISOString().slice(0, 19).replace('T', ' ');
+  return `${base}.${String(nsec).padStart(9, '0')} UTC (${sec}.${String(nsec).padStart(9, '0')})`;
+}
+
+/** The tree of one message: Frame, Remote Procedure Call, then the NFSv4 body. */
+export function buildTree(src: FieldSource, opts: TreeOptions = {}): TreeNode[] {
+  const o: Required<TreeOptions> = { maxBytes: opts.maxBytes ?? 256, maxElements: opts.maxElements ?? 10_000 };
+  const frameKids: TreeNode[] = [];
+  frameKids.push({ label: 'Arrival Time', value: arrivalTime(src.sec, src.nsec), field: 'frame.time_epoch' });
+  push(frameKids, fieldNode(src, 'frame.time_relative', undefined, undefined, '[Time since first frame]'));
+  push(frameKids, fieldNode(src, 'ip.src') ?? fieldNode(src, 'ipv6.src'));
+  push(frameKids, fieldNode(src, 'ip.dst') ?? fieldNode(src, 'ipv6.dst'));
+  push(frameKids, fieldNode(src, 'tcp.srcport') ?? fieldNode(src, 'udp.srcport'));
+  push(frameKids, fieldNode(src, 'tcp.dstport') ?? fieldNode(src, 'udp.dstport'));
+  const nodes: TreeNode[] = [
+    { label: `Frame ${src.frame}`, value: `${escapeForTerminal(src.src)} → ${escapeForTerminal(src.dst)}`, field: 'frame.number', children: frameKids },
+    rpcNode(src),
+  ];
+  if (src.nfs) nodes.push(nfsNode(src, src.nfs, o));
+  else if (src.undecoded !== undefined) nodes.push({ label: 'Body not decoded', value: escapeForTerminal(src.undecoded) });
+  return nodes;
+}
+
+function lineOf(n: TreeNode, indent: string): string {
+  let s = indent + n.label;
+  if (n.value !== undefined) s += `: ${n.value}`;
+  if (n.offset !== undefined) s += n.length !== undefined ? ` [${n.offset}..${n.offset + n.length}]` : ` [${n.offset}]`;
+  return s;
+}
+
+/** Indented text (4 spaces a level), one line per node, a blank line after the message. */
+export function formatTreeText(nodes: TreeNode[]): string {
+  const lines: string[] = [];
+  // Iterative: trees of hostile messages can be deep.
+  const stack: Array<{ n: TreeNode; depth: number }> = [];
+  for (let i = nodes.length - 1; i >= 0; i--) stack.push({ n: nodes[i], depth: 0 });
+  while (stack.length > 0) {
+    const { n, depth } = stack.pop()!;
+    lines.push(lineOf(n, '    '.repeat(depth)));
+    const kids = n.children;
+    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push({ n: kids[i], depth: depth + 1 });
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** `-T json`: one line per message, {"frame": N, "tree": [...]}. */
+export function formatTreeJson(src: FieldSource, opts: TreeOptions = {}): string {
+  return JSON.stringify({ frame: src.frame, tree: buildTree(src, opts) });
+}
