@@ -3,6 +3,7 @@
  * encode_<T> per type (no schema interpretation at run time), TS types, constants, enum
  * name/value maps, union arm maps and program tables.
  */
+import { XdrCompileError } from './ast.js';
 import {
   type EnumDef,
   type Field,
@@ -25,7 +26,33 @@ export interface CodegenOptions {
 }
 
 export function generateTs(model: Model, opts: CodegenOptions): string {
+  checkNames(model);
   return new Generator(model, opts).run();
+}
+
+/** JavaScript reserved words: invalid as exported const or type names. */
+const JS_RESERVED = new Set(
+  ('break case catch class const continue debugger default delete do else enum export extends false finally for ' +
+    'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
+    'yield let static implements interface package private protected public await').split(' '),
+);
+/** Type names the generated code itself uses. */
+const TS_TAKEN = new Set(['number', 'string', 'boolean', 'bigint', 'unknown', 'never', 'any', 'object', 'symbol', 'undefined',
+  'Array', 'Record', 'Readonly', 'Exclude', 'Uint8Array', 'RangeError', 'String', 'XdrReader', 'XdrWriter', 'XdrError',
+  'InvalidUtf8', 'XdrHyper', 'HookExtra', 'XdrProgram']);
+
+function checkNames(model: Model): void {
+  for (const def of model.types.values()) {
+    if (JS_RESERVED.has(def.name) || TS_TAKEN.has(def.name)) {
+      throw new XdrCompileError(def.loc, `type name ${def.name} is reserved in the generated TypeScript`);
+    }
+  }
+  for (const name of model.constants.keys()) {
+    if (JS_RESERVED.has(name) || TS_TAKEN.has(name)) {
+      const loc = model.constantLocs.get(name) ?? { file: model.file, line: 1, col: 1 };
+      throw new XdrCompileError(loc, `constant name ${name} is reserved in the generated TypeScript`);
+    }
+  }
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -337,9 +364,10 @@ class Generator {
     const last = def.fields[def.fields.length - 1];
     const lastText = last.typeText;
     this.emitStructDecoder(`decode_${base}_node`, base, def.fields, last.name, false);
-    this.out.push(
+    const guard = rec && this.recursiveBeyondList(def);
+    const lines = [
       `export function decode_${base}(r: XdrReader): ${base} {`,
-      rec && this.recursiveBeyondList(def) ? `  r.enter();` : '',
+      guard ? `  r.enter();` : '',
       `  const head = decode_${base}_node(r);`,
       `  const t = r.tracer;`,
       `  const depth0 = t === null ? 0 : t.depth;`,
@@ -352,7 +380,7 @@ class Generator {
       `    cur = node;`,
       `  }`,
       `  if (t !== null) t.closeTo(depth0, r.pos);`,
-      rec && this.recursiveBeyondList(def) ? `  r.leave();` : '',
+      guard ? `  r.leave();` : '',
       `  return head;`,
       `}`,
       `function encode_${base}_node(w: XdrWriter, v: ${base}): void {`,
@@ -366,7 +394,8 @@ class Generator {
       `    w.bool(cur !== null);`,
       `  }`,
       `}`,
-    );
+    ];
+    this.out.push(...lines.filter((l) => l !== ''));
   }
 
   /** Whether a linked-list struct also recurses through fields other than its tail. */

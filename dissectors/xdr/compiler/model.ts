@@ -93,6 +93,8 @@ export interface Model {
   file: string;
   /** Every named constant (const definitions, enum members, program/version/procedure names). */
   constants: Map<string, bigint>;
+  /** Where each named constant is defined. */
+  constantLocs: Map<string, Loc>;
   /** `const` definitions in spec order. */
   constDefs: { name: string; value: bigint }[];
   types: Map<string, TypeDef>;
@@ -232,8 +234,12 @@ class Resolver {
     }
 
     const constants = new Map<string, bigint>();
-    for (const name of this.constSources.keys()) constants.set(name, this.constValue(name, this.constSources.get(name)!.loc));
-    return { file, constants, constDefs, types: this.orderedTypes(), programs, hooks };
+    const constantLocs = new Map<string, Loc>();
+    for (const [name, src] of this.constSources) {
+      constants.set(name, this.constValue(name, src.loc));
+      constantLocs.set(name, src.loc);
+    }
+    return { file, constants, constantLocs, constDefs, types: this.orderedTypes(), programs, hooks };
   }
 
   // ---------------------------------------------------------------- constants

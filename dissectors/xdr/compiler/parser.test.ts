@@ -206,6 +206,8 @@ describe('XDR compile errors carry file:line:column and what was expected', () =
     ['// @hook nothere\nstruct s { int x; };', 'bad.x:1:1: @hook names unknown type nothere'],
     ['union u switch (int d) { case NOPE: void; };', 'bad.x:1:31: unknown constant NOPE'],
     ['struct s { int case; };', 'bad.x:1:16: expected field name, got "case"'],
+    ['typedef int x;\ntypedef int Array;', 'bad.x:2:1: type name Array is reserved in the generated TypeScript'],
+    ['\nconst class = 1;', 'bad.x:2:1: constant name class is reserved in the generated TypeScript'],
   ])('%j', (src, expected) => {
     expect(err(src)).toBe(expected);
   });
@@ -218,5 +220,32 @@ describe('XDR compile errors carry file:line:column and what was expected', () =
       expect(e).toBeInstanceOf(XdrCompileError);
       expect((e as XdrCompileError).loc).toEqual({ file: 'f.x', line: 3, col: 15 });
     }
+  });
+});
+
+describe('compiler robustness', () => {
+  it('mutated specs give a result or a positioned error, never an exception', () => {
+    let seed = 99;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const pieces = ['{', '}', ';', '<', '>', '[', ']', '*', 'union', 'switch', 'case', 'void', 'struct', '0x', '-', '=', ' ', 'int', 'x'];
+    let errors = 0;
+    for (let i = 0; i < 300; i++) {
+      let src = source;
+      for (let k = 0; k < 3; k++) {
+        const at = rnd(src.length);
+        const cut = rnd(12);
+        src = src.slice(0, at) + pieces[rnd(pieces.length)] + src.slice(at + cut);
+      }
+      const r = compileXdr(src, 'm.x');
+      if (!r.ok) {
+        errors++;
+        expect(r.error).toMatch(/^m\.x:\d+:\d+: /);
+        expect(r.line).toBeGreaterThan(0);
+      }
+    }
+    expect(errors).toBeGreaterThan(100);
   });
 });
