@@ -155,6 +155,8 @@ export interface RecordOptions {
 export interface TransmitOptions extends SendOptions {
   /** Time to wait before the first segment (think time / server processing). */
   delayNs?: number;
+  /** Segment sizes computed from the wire lengths of the records being sent together. */
+  cut?: (wireLengths: number[]) => number[];
 }
 
 export interface RpcConnectionOptions {
@@ -235,7 +237,7 @@ export class RpcConnection {
       bytes.set(r.wire, off);
       off += r.wire.length;
     }
-    const spans = this.tcp.send(side, bytes, opts);
+    const spans = this.tcp.send(side, bytes, opts.cut ? { ...opts, sizes: opts.cut(records.map((r) => r.wire.length)) } : opts);
     const frameAt = (pos: number): number => {
       for (const s of spans) if (pos >= s.start && pos < s.end) return s.frame;
       return 0;

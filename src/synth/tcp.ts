@@ -98,6 +98,8 @@ export class Network {
 interface Direction {
   /** Frame fields of this direction's segments, reused for every segment. */
   f: TcpFrameFields;
+  /** The last data segment sent (for retransmitLast). */
+  last: { payload: Uint8Array; start: number; end: number; seq: number; flags: number } | null;
   /** Next sequence number this side will send. */
   seq: number;
   /** Highest sequence number of the peer's data this side has acknowledged. */
@@ -136,8 +138,8 @@ export class TcpConnection {
       window: net.window,
       options: undefined,
     });
-    this.c = { f: fields(cip, sip, client.port, server.port, (client.port * 131) & 0xffff), seq: isnClient, acked: 0 };
-    this.s = { f: fields(sip, cip, server.port, client.port, (server.port * 17 + client.port) & 0xffff), seq: isnServer, acked: 0 };
+    this.c = { f: fields(cip, sip, client.port, server.port, (client.port * 131) & 0xffff), last: null, seq: isnClient, acked: 0 };
+    this.s = { f: fields(sip, cip, server.port, client.port, (server.port * 17 + client.port) & 0xffff), last: null, seq: isnServer, acked: 0 };
   }
 
   private dir(side: Side): [Direction, Direction] {
@@ -209,6 +211,7 @@ export class TcpConnection {
       i++;
       const last = off + n >= bytes.length;
       if (count++ > 0) this.net.clock.advance(this.net.segmentGapNs);
+      if (spans) from.last = { payload: bytes, start: off, end: off + n, seq: from.seq, flags: TCP_ACK | (last ? TCP_PSH : 0) };
       const frame = this.segment(from, to, TCP_ACK | (last ? TCP_PSH : 0), bytes, undefined, off, off + n);
       spans?.push({ frame, start: off, end: off + n });
       lastFrame = frame;
@@ -223,6 +226,22 @@ export class TcpConnection {
       }
     }
     return lastFrame;
+  }
+
+  /**
+   * Sends the last data segment of `side` again (same sequence number and bytes), as a
+   * sender does after a lost ACK: tshark flags it as a retransmission. Returns the frame.
+   */
+  retransmitLast(side: Side, delayNs = 200_000): number {
+    const [from, to] = this.dir(side);
+    const l = from.last;
+    if (!l) throw new Error('nothing to retransmit');
+    this.net.clock.advance(delayNs);
+    const seq = from.seq;
+    from.seq = l.seq;
+    const frame = this.segment(from, to, l.flags, l.payload, undefined, l.start, l.end);
+    from.seq = seq;
+    return frame;
   }
 
   /** A pure ACK from `side` if it has unacknowledged data to acknowledge; returns the frame. */

@@ -1,6 +1,7 @@
 /** The registry of small scripted scenarios (the workload lives in ../workload.ts). */
 import type { ScenarioDefinition } from '../kit.js';
 import { dirdeleg } from './dirdeleg.js';
+import { framing } from './framing.js';
 import { lateStart } from './late-start.js';
 import { missedNotify } from './missed-notify.js';
 import { readDeleg } from './read-deleg.js';
@@ -20,4 +21,5 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   renameOut,
   lateStart,
   readDeleg,
+  framing,
 ];
