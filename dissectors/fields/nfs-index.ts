@@ -152,7 +152,7 @@ export function specKeyField(key: string, opName: string): string | undefined {
     case 'session': return 'nfs.session_id4';
     case 'name': return opName === 'READDIR' ? 'nfs.name' : 'nfs.pathname.component';
     case 'notify_mask': return opName === 'CB_NOTIFY' ? 'nfs.notify.type' : undefined;
-    case 'none': return undefined;
+    case 'none': return info.deleg ? 'nfs.deleg.stateid' : undefined;
     default: return info.field;
   }
 }
@@ -278,7 +278,7 @@ function visitObject(ctx: OpContext, stack: Pending[], key: string, el: object, 
 
 /** Fields read from the compound and op headers alone (no walk of decoded values). */
 export const SHALLOW_FIELDS: ReadonlySet<string> = new Set([
-  'nfs.tag', 'nfs.minorversion', 'nfs.callback.ident', 'nfs.procedure_v4', 'nfs.cb_procedure',
+  'nfs.tag', 'nfs.minorversion', 'nfs.procedure_v4', 'nfs.cb_procedure',
   'nfs.ops.count', 'nfs.opcode', 'nfs.cb.operation', 'nfs.status', 'nfs.nfsstat4', 'nfs.malformed',
 ]);
 
@@ -288,7 +288,6 @@ export function buildShallowIndex(c: NfsCompound): NfsIndex {
   const tag = nameText(c.tag);
   if (tag !== undefined) add(index, 'nfs.tag', tag);
   if (c.minorversion !== undefined && c.type === 'call') add(index, 'nfs.minorversion', c.minorversion);
-  if (c.callbackIdent !== undefined) add(index, 'nfs.callback.ident', c.callbackIdent);
   if (c.program === 'NFS') {
     add(index, 'nfs.procedure_v4', c.procedure);
     if (c.procedure === 1) add(index, 'nfs.ops.count', c.ops.length);
@@ -318,6 +317,8 @@ export function buildShallowIndex(c: NfsCompound): NfsIndex {
 /** Builds the fields found by walking every op's decoded value (uncached; see nfsIndex). */
 export function buildDeepIndex(c: NfsCompound): NfsIndex {
   const index: NfsIndex = new Map();
+  // CB_COMPOUND's header field; SETCLIENTID (4.0) carries another in its arguments.
+  if (c.callbackIdent !== undefined) add(index, 'nfs.callback.ident', c.callbackIdent);
   for (const op of c.ops) {
     const body = op.args !== undefined ? op.args : op.res;
     if (body !== undefined) walkOp(index, op, body);

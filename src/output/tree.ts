@@ -226,6 +226,7 @@ class ValueTree {
       ];
       return node;
     }
+    if (node.field === 'nfs.deleg.stateid') delete node.field; // a container of one, not a stateid
     node.children = this.objectChildren(o, span, depth);
     return node;
   }
