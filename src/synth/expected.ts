@@ -63,7 +63,9 @@ export type DelegationEventKind =
   | 'returned'
   /** A reply refusing the delegation stateid (NFS4ERR_DELEG_REVOKED), or a SEQUENCE reply
    *  with SEQ4_STATUS_RECALLABLE_STATE_REVOKED for the holder. */
-  | 'revoked';
+  | 'revoked'
+  /** FREE_STATEID of the (revoked) delegation stateid (and its reply). */
+  | 'freed';
 
 export interface ExpectedNotifyChange {
   /** Bit names set in notify_mask, e.g. ['NOTIFY4_REMOVE_ENTRY', 'NOTIFY4_ADD_ENTRY']. */

@@ -108,6 +108,10 @@ export class DelegationTracker {
     if (this.end.kind !== 'revoked') this.end = { kind: 'revoked', evidence: reply };
   }
 
+  freed(call: PendingCall, reply: MessageRef): void {
+    this.events.push({ kind: 'freed', call: call.ref, reply, status: 'NFS4_OK' });
+  }
+
   change(c: ExpectedDirChange): void {
     this.changes.push(c);
   }

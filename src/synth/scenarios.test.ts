@@ -79,7 +79,7 @@ for (const s of small) {
         for (const e of d.events) {
           const call = byIndex.get(e.call.index)!;
           expect(call.frame).toBe(e.call.frame);
-          const want = { granted: ['OPEN', 'GET_DIR_DELEGATION'], notified: ['CB_NOTIFY'], recalled: ['CB_RECALL'], returned: ['DELEGRETURN'], revoked: [] as string[] }[e.kind];
+          const want = { granted: ['OPEN', 'GET_DIR_DELEGATION'], notified: ['CB_NOTIFY'], recalled: ['CB_RECALL'], returned: ['DELEGRETURN'], revoked: [] as string[], freed: ['FREE_STATEID'] }[e.kind];
           if (want.length) expect(call.ops.some((o) => want.includes(o)), `${d.id} ${e.kind} -> ${call.ops}`).toBe(true);
           if (e.reply) {
             const reply = byIndex.get(e.reply.index)!;

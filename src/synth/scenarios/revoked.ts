@@ -42,9 +42,9 @@ export function buildRevoked(ctx: ScenarioContext): ExpectedCapture {
   const retr = A.reply(ret, [op.ok('OP_PUTFH'), op.err('OP_DELEGRETURN', 'NFS4ERR_DELEG_REVOKED')], { seqFlags: 0x40 });
   g.d.revoked(ret.ref, retr, 'NFS4ERR_DELEG_REVOKED');
   const fs = A.call([op.freeStateid(g.sid)]);
-  A.reply(fs, [op.ok('OP_FREE_STATEID')]);
+  const fsr = A.reply(fs, [op.ok('OP_FREE_STATEID')]);
+  g.d.freed(fs, fsr);
   g.d.problem('recall-unanswered');
-  g.d.problem('return-failed');
   run.think(5);
   A.close();
   B.close();
