@@ -18,32 +18,61 @@ export const DEFAULT_CHUNK_SIZE = 1 << 20;
 export class CorruptCompressedDataError extends Error {}
 
 /**
- * Reads a file in blocks of `chunkSize` bytes; a fresh buffer per read. The next read is
+ * Reads a file in blocks of `chunkSize` bytes; a fresh buffer per read. A few reads are
  * already under way while the consumer works on the current block, so disk and parsing
  * overlap. Closes the file at the end or on early exit.
  */
-export async function* fileChunks(path: string, chunkSize = DEFAULT_CHUNK_SIZE): AsyncGenerator<Buffer> {
+export async function* fileChunks(path: string, chunkSize = DEFAULT_CHUNK_SIZE, readAhead = 2): AsyncGenerator<Buffer> {
   const fh = await open(path, 'r');
-  const readNext = async (): Promise<Buffer> => {
+  if (!(await fh.stat()).isFile()) {
+    // A pipe or device (/dev/stdin, <(zcat ...)): no positions, so one sequential read at a time.
+    try {
+      for (;;) {
+        const buf = Buffer.allocUnsafe(chunkSize);
+        const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
+        if (bytesRead === 0) return;
+        yield bytesRead < chunkSize ? buf.subarray(0, bytesRead) : buf;
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  let position = 0;
+  let eof = false;
+  const readAt = async (at: number): Promise<Buffer> => {
     // allocUnsafe of >= 4 KiB never uses the shared pool: each read gets its own memory.
     const buf = Buffer.allocUnsafe(chunkSize);
-    const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
-    return bytesRead < chunkSize ? buf.subarray(0, bytesRead) : buf;
+    let got = 0;
+    // Regular files give full reads except at the end; loop anyway for short reads.
+    while (got < chunkSize) {
+      const { bytesRead } = await fh.read(buf, got, chunkSize - got, at + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got < chunkSize ? buf.subarray(0, got) : buf;
   };
-  let next: Promise<Buffer> | null = null;
+  const pending: Array<Promise<Buffer>> = [];
+  const fill = (): void => {
+    while (!eof && pending.length < readAhead) {
+      const p = readAt(position);
+      // Keep an unobserved failure of a read-ahead from becoming an unhandled rejection.
+      p.catch(() => undefined);
+      pending.push(p);
+      position += chunkSize;
+    }
+  };
   try {
-    next = readNext();
-    for (;;) {
-      const buf = await next;
-      next = null;
+    fill();
+    while (pending.length > 0) {
+      const buf = await pending.shift()!;
+      if (buf.length < chunkSize) eof = true;
       if (buf.length === 0) return;
-      next = readNext();
-      // Keep an unobserved failure of the read-ahead from becoming an unhandled rejection.
-      next.catch(() => undefined);
+      fill();
       yield buf;
     }
   } finally {
-    if (next !== null) await next.catch(() => undefined);
+    eof = true;
+    for (const p of pending) await p.catch(() => undefined);
     await fh.close();
   }
 }

@@ -3,7 +3,7 @@
  * gzipped, or given as a stream / on standard input must give the same frames.
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -120,6 +120,20 @@ describe('streams', () => {
     const gz = await openCaptureStream(Readable.from(pieces(gzipSync(bytes))));
     expect(gz.gzipped).toBe(true);
     expectSameFrames(await collectFrames(gz), base.frames);
+  });
+
+  it('reads a named pipe given as a path (no positional reads)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nfscope-fifo-'));
+    try {
+      const fifo = join(dir, 'pipe');
+      execFileSync('mkfifo', [fifo]);
+      const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', file, fifo], { stdio: 'ignore' });
+      const src = await openCapture(fifo, { chunkSize: 1000 });
+      expectSameFrames(await collectFrames(src), (await readClean(file)).frames);
+      await new Promise((r) => writer.on('close', r));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reads standard input for path '-' (child process)", async () => {
