@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectedScenario, listScenarios, runScenario } from './index.js';
+import { expectedScenario, listScenarios, parseSize, runScenario } from './index.js';
 import type { ExpectedCapture, ExpectedMessage } from './expected.js';
 import { tsharkExpectations } from './oracle.js';
 import { decodeRpcHeader } from '../../dissectors/rpc/header.js';
@@ -123,3 +123,15 @@ for (const s of small) {
     });
   });
 }
+
+describe('parseSize', () => {
+  it('reads counts and sizes', () => {
+    expect(parseSize('1000')).toBe(1000);
+    expect(parseSize('1e6')).toBe(1_000_000);
+    expect(parseSize('64k')).toBe(65536);
+    expect(parseSize('1G')).toBe(1 << 30);
+    expect(parseSize('1.5MB')).toBe(1.5 * (1 << 20));
+    expect(parseSize('-1')).toBeNull();
+    expect(parseSize('lots')).toBeNull();
+  });
+});
