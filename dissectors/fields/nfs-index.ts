@@ -52,7 +52,7 @@ const NUMBER_KEYS: Record<string, string> = {
   sr_status_flags: 'nfs.sequence.flags',
   csa_flags: 'nfs.create_session_flags',
   nad_new_entry_cookie: 'nfs.notify.cookie', nrm_old_entry_cookie: 'nfs.notify.cookie',
-  pe_prev_entry_cookie: 'nfs.notify.cookie',
+  pe_prev_entry_cookie: 'nfs.notify.prev_cookie',
 };
 const BOOL_KEYS: Record<string, string> = {
   truncate: 'nfs.truncate', recall: 'nfs.recall4', sa_cachethis: 'nfs.cachethis4',
@@ -157,6 +157,8 @@ export function specKeyField(key: string, opName: string): string | undefined {
   }
 }
 
+const PREV_NAME: KeyInfo = { kind: 'string', field: 'nfs.notify.prev_name' };
+
 interface OpContext {
   index: NfsIndex;
   isCbRecall: boolean;
@@ -215,6 +217,8 @@ interface Pending {
   obj: object;
   key: string;
   deleg: boolean;
+  /** Inside a prev_entry4 (the entry before an added one): its name is only a position hint. */
+  prev: boolean;
 }
 
 /** Walks one op's decoded args or res (iteratively: entry lists nest one level per entry). */
@@ -224,14 +228,14 @@ function walkOp(index: NfsIndex, op: NfsOp, root: unknown): void {
     index, isCbRecall: op.op === 'CB_RECALL', isCbNotify: op.op === 'CB_NOTIFY', isReaddir: op.op === 'READDIR',
   };
   // WANT_DELEGATION's result is an open_delegation4: all its stateids are delegations.
-  const stack: Pending[] = [{ obj: root, key: '', deleg: op.op === 'WANT_DELEGATION' && op.res !== undefined }];
+  const stack: Pending[] = [{ obj: root, key: '', deleg: op.op === 'WANT_DELEGATION' && op.res !== undefined, prev: false }];
   while (stack.length > 0) {
-    const { obj, key, deleg } = stack.pop() as Pending;
+    const { obj, key, deleg, prev } = stack.pop() as Pending;
     if (Array.isArray(obj)) {
       const info = KEYS.get(key);
       for (let i = obj.length - 1; i >= 0; i--) {
         const el: unknown = obj[i];
-        if (typeof el === 'object' && el !== null && !(el instanceof Uint8Array)) visitObject(ctx, stack, key, el, deleg, info);
+        if (typeof el === 'object' && el !== null && !(el instanceof Uint8Array)) visitObject(ctx, stack, key, el, deleg, prev, info);
         else if (info) leaf(ctx, info, el);
       }
       continue;
@@ -246,7 +250,7 @@ function walkOp(index: NfsIndex, op: NfsOp, root: unknown): void {
     for (const k in o) {
       const value = o[k];
       if (value === null || value === undefined) continue;
-      const info = KEYS.get(k);
+      const info = prev && k === 'ne_file' ? PREV_NAME : KEYS.get(k);
       if (typeof value !== 'object' || value instanceof Uint8Array) {
         if (info) leaf(ctx, info, value);
         continue;
@@ -261,19 +265,19 @@ function walkOp(index: NfsIndex, op: NfsOp, root: unknown): void {
       }
       // Raw attribute / notification bytes are Uint8Array (skipped above); their decoded
       // forms (attrs / values) are walked.
-      pend.push({ obj: value, key: k, deleg: deleg || (info?.deleg ?? false) });
+      pend.push({ obj: value, key: k, deleg: deleg || (info?.deleg ?? false), prev: prev || k === 'pe_prev_entry' });
     }
     for (let i = pend.length - 1; i >= 0; i--) stack.push(pend[i]);
   }
 }
 
 /** Queues (or, for leaves, handles) an object-valued array element. */
-function visitObject(ctx: OpContext, stack: Pending[], key: string, el: object, deleg: boolean, info: KeyInfo | undefined): void {
+function visitObject(ctx: OpContext, stack: Pending[], key: string, el: object, deleg: boolean, prev: boolean, info: KeyInfo | undefined): void {
   if (isInvalidUtf8(el)) {
     if (info) leaf(ctx, info, el);
     return;
   }
-  stack.push({ obj: el, key, deleg: deleg || (info?.deleg ?? false) });
+  stack.push({ obj: el, key, deleg: deleg || (info?.deleg ?? false), prev: prev || key === 'pe_prev_entry' });
 }
 
 /** Fields read from the compound and op headers alone (no walk of decoded values). */

@@ -183,8 +183,10 @@ export const FIELDS: readonly FieldDef[] = [
   nfs('nfs.gdd.signal_deleg_avail', 'bool', 'gdda_signal_deleg_avail', false),
   nfs('nfs.gdd.will_signal_deleg_avail', 'bool', 'gddrnf_will_signal_deleg_avail', false),
   nfs('nfs.notify.type', 'enum', 'Notification type', false, { values: NOTIFY_TYPES, blurb: 'one per bit of each CB_NOTIFY notify_mask' }),
-  nfs('nfs.notify.name', 'string', 'Entry name', false, { blurb: 'ne_file of each CB_NOTIFY entry' }),
-  nfs('nfs.notify.cookie', 'uint64', 'Entry cookie', false),
+  nfs('nfs.notify.name', 'string', 'Entry name', false, { blurb: 'names of the entries a CB_NOTIFY reports (added, removed, renamed, changed, replaced)' }),
+  nfs('nfs.notify.cookie', 'uint64', 'Entry cookie', false, { blurb: 'READDIR cookies of added and removed entries' }),
+  nfs('nfs.notify.prev_name', 'string', 'Previous entry name', false, { blurb: 'nad_prev_entry: the entry before an added one' }),
+  nfs('nfs.notify.prev_cookie', 'uint64', 'Previous entry cookie', false),
   nfs('nfs.notify.last_entry', 'bool', 'nad_last_entry', false),
 ];
 
