@@ -8,7 +8,7 @@ import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateAll, genTargets } from '../gen.js';
-import { XdrReader, XdrWriter, xdrDecode } from '../runtime.js';
+import { type Span, XdrReader, XdrTracer, XdrWriter, xdrDecode } from '../runtime.js';
 import { loadModel } from './index.js';
 import { makeRng, RandomValues, seedOf } from './random-value.js';
 
@@ -50,9 +50,30 @@ describe.each(targets.map((t) => [relative(process.cwd(), t.source), t] as const
         const w2 = new XdrWriter();
         encode(w2, back.value);
         expect(w2.finish(), `${name}: re-encoding`).toEqual(bytes);
+        // The same decode with a tracer: same value, and a well-formed span tree.
+        const tracer = new XdrTracer();
+        const traced = xdrDecode(decode, bytes, 0, tracer);
+        expect(traced, `${name}: traced decode`).toEqual(back);
+        expect(tracer.depth).toBe(0);
+        checkSpans(tracer.spans, 0, bytes.length, name);
+        const def = model.types.get(name);
+        if (def?.kind === 'struct') expect(tracer.spans.map((sp) => sp.name), `${name}: field spans`).toEqual(def.fields.map((f) => f.name));
+        if (def?.kind === 'union') expect(tracer.spans[0]?.name, `${name}: discriminant span`).toBe(def.disc.name);
         checked++;
       }
     }
     expect(checked).toBe(model.types.size * ITERATIONS);
   });
 });
+
+/** Siblings are ordered and disjoint, and every span lies inside its parent. */
+function checkSpans(spans: Span[], start: number, end: number, where: string): void {
+  let pos = start;
+  for (const sp of spans) {
+    if (sp.offset < pos || sp.length < 0 || sp.offset + sp.length > end) {
+      throw new Error(`${where}: span ${sp.name} [${sp.offset}, +${sp.length}] outside [${pos}, ${end})`);
+    }
+    if (sp.children) checkSpans(sp.children, sp.offset, sp.offset + sp.length, `${where}.${sp.name}`);
+    pos = sp.offset + sp.length;
+  }
+}
