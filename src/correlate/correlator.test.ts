@@ -516,3 +516,23 @@ describe('Correlator: API details and bounds', () => {
     expect(c.delegations().map((d) => d.firstSeenAs)).toEqual(['notified']);
   });
 });
+
+describe('Correlator: changes that need a recall', () => {
+  it('a change the holder did not ask to be notified of, with no recall after it, is reported', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'dir', 50, mask(ADD));
+    const rm = w.call(cb, [seq(SB), putfh('dir'), ['REMOVE', { target: 'x' }]]);
+    w.ok(rm, { 0: seqRes() });
+    grantDir(w, ca, SA, 'dir2', 51, []);
+    w.ok(w.call(cb, [seq(SB), putfh('dir2'), ['REMOVE', { target: 'y' }]]), { 0: seqRes() });
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(51), 'dir2')]));
+    w.ok(w.call(ca, [seq(SA), putfh('dir2'), ['DELEGRETURN', { deleg_stateid: stateid(51) }]]));
+    c.finish();
+    const d = byOther(c, 50);
+    expect(d.problems.map((p) => p.kind)).toEqual(['unrecalled-change']);
+    expect(d.problems[0].frame).toBe(rm.msg.record.frame);
+    expect(byOther(c, 51).problems).toEqual([]);
+    const cause = recallCause(byOther(c, 51));
+    expect(cause.kind === 'conflict' && cause.call.op).toBe('REMOVE');
+  });
+});

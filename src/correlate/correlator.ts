@@ -90,7 +90,8 @@ interface ForeCall {
   expectations: Array<{ deleg: Deleg; exp: Expectation }>;
 }
 
-type ExpType = 'add' | 'remove' | 'rename' | 'child-attrs' | 'dir-attrs';
+/** What a holder must get for a change: a notification of a kind, or (a change it did not ask to be told of) a recall. */
+type ExpType = 'add' | 'remove' | 'rename' | 'child-attrs' | 'dir-attrs' | 'recall';
 
 interface Expectation {
   call: ForeCall;
@@ -1401,8 +1402,11 @@ export class Correlator {
       const mask = d.notifyMask;
       const wanted = bit >= 0 ? maskHasBit(mask, bit)
         : maskHasBit(mask, NOTIFY4_RENAME_ENTRY) || (maskHasBit(mask, NOTIFY4_ADD_ENTRY) && maskHasBit(mask, NOTIFY4_REMOVE_ENTRY));
-      if (!wanted) continue;
-      const exp: Expectation = { call: fore, mutation: m, type, name, newName, addDone: false, removeDone: false, confirmed: false, matched: [] };
+      // A change of a child's attributes the holder did not ask about concerns nobody.
+      if (!wanted && type === 'child-attrs') continue;
+      const exp: Expectation = {
+        call: fore, mutation: m, type: wanted ? type : 'recall', name, newName, addDone: false, removeDone: false, confirmed: false, matched: [],
+      };
       if (d.expectations.length >= MAX_EXPECTATIONS) {
         const old = d.expectations.shift() as Expectation;
         this.judgeExpectation(d, old);
@@ -1452,6 +1456,15 @@ export class Correlator {
     const done = exp.type === 'rename' ? exp.addDone && exp.removeDone : exp.addDone || exp.removeDone;
     if (done || !exp.confirmed) return;
     const t = exp.call.replyTime ?? exp.call.callTime;
+    if (exp.type === 'recall') {
+      if (d.recallAt !== undefined && d.recallAt >= exp.call.callTime - this.opt.conflictWindow) return;
+      if (d.returnCallAt !== undefined && d.returnCallAt <= t) return;
+      const what = exp.newName !== undefined ? `${exp.name ?? '?'} -> ${exp.newName}` : exp.name ?? '';
+      this.problem(d, 'unrecalled-change',
+        `${exp.mutation.op} ${what} by ${exp.call.client} (call frame ${exp.call.callFrame}, reply ${exp.call.replyFrame ?? '?'}): not a notification the holder asked for, yet no recall followed`,
+        exp.call.callFrame);
+      return;
+    }
     if (d.recallAt !== undefined && t >= d.recallAt - this.opt.overflowWindow) return; // covered by the recall
     if (d.returnCallAt !== undefined && t >= d.returnCallAt) return; // after the holder gave it back
     const what = exp.type === 'rename' ? `${exp.name ?? '?'} -> ${exp.newName ?? '?'}` : exp.name ?? '';
@@ -1702,7 +1715,7 @@ export class Correlator {
         const entryChange = m.kind !== 'setattr' && m.kind !== 'write' && m.kind !== 'open-write' && (m.dir === fh || m.toDir === fh);
         if (!entryChange && !(m.kind === 'setattr' && m.obj === fh)) continue;
         any = true;
-        if (!f.expectations.some((x) => x.deleg === d && x.exp.mutation === m)) uncovered = true;
+        if (!f.expectations.some((x) => x.deleg === d && x.exp.mutation === m && x.exp.type !== 'recall')) uncovered = true;
       }
       if (uncovered) return 2;
       // A change the holder is notified of is no conflict; plain reads are none either.

@@ -113,6 +113,7 @@ export type ProblemKind =
   | 'notify-unanswered'
   | 'fh-mismatch'
   | 'missed-notification'
+  | 'unrecalled-change'
   | 'unmatched-notification'
   | 'view-divergence'
   | 'return-failed'
