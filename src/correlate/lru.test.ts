@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { LruMap } from './lru.js';
+import { Histogram } from './histogram.js';
+
+describe('LruMap', () => {
+  it('evicts the least recently set or touched entry, reporting each eviction', () => {
+    const ev: string[] = [];
+    const m = new LruMap<string, number>(3, (k) => ev.push(k));
+    m.set('a', 1);
+    m.set('b', 2);
+    m.set('c', 3);
+    m.set('d', 4);
+    expect(ev).toEqual(['a']);
+    m.set('b', 20); // re-set refreshes b
+    m.set('e', 5);
+    expect(ev).toEqual(['a', 'c']);
+    expect([...m.entries()].sort()).toEqual([['b', 20], ['d', 4], ['e', 5]]);
+    expect(m.evicted).toBe(2);
+  });
+
+  it('touch keeps an entry that aged by half the capacity', () => {
+    const m = new LruMap<number, number>(4);
+    m.set(0, 0);
+    m.set(1, 1);
+    m.set(2, 2);
+    m.set(3, 3);
+    m.touch(0); // aged 3 > 2: refreshed
+    m.set(4, 4);
+    expect(m.has(0)).toBe(true);
+    expect(m.has(1)).toBe(false);
+  });
+
+  it('stays bounded (map and queue) through a million set/delete cycles', () => {
+    const m = new LruMap<string, number>(100);
+    for (let i = 0; i < 1_000_000; i++) {
+      m.set(`k${i}`, i);
+      if (i % 2 === 0) m.delete(`k${i}`);
+    }
+    expect(m.size).toBe(100);
+    const queue = (m as unknown as { qKeys: unknown[]; qHead: number });
+    expect(queue.qKeys.length - queue.qHead).toBeLessThanOrEqual(2 * 100 + 1024 + 1);
+    expect(queue.qKeys.length).toBeLessThanOrEqual(4 * 1024);
+  });
+});
+
+describe('Histogram', () => {
+  it('exact count/min/max/mean, percentiles within 2%', () => {
+    const h = new Histogram();
+    for (let i = 1; i <= 10_000; i++) h.add(i / 10_000); // 0.0001 .. 1 s
+    const s = h.summary();
+    expect(s.count).toBe(10_000);
+    expect(s.min).toBeCloseTo(0.0001, 10);
+    expect(s.max).toBe(1);
+    expect(s.mean).toBeCloseTo(0.50005, 6);
+    expect(Math.abs(s.p50 - 0.5) / 0.5).toBeLessThan(0.02);
+    expect(Math.abs(s.p99 - 0.99) / 0.99).toBeLessThan(0.02);
+  });
+
+  it('zeros and negative values (clock steps) count as zero; NaN is ignored', () => {
+    const h = new Histogram();
+    h.add(0);
+    h.add(-1);
+    h.add(Number.NaN);
+    expect(h.summary()).toEqual({ count: 2, min: 0, mean: 0, p50: 0, p99: 0, max: 0 });
+  });
+});
