@@ -536,3 +536,42 @@ describe('Correlator: changes that need a recall', () => {
     expect(cause.kind === 'conflict' && cause.call.op).toBe('REMOVE');
   });
 });
+
+describe('Correlator: client-wide callbacks and NFSv4.0', () => {
+  it('CB_RECALL_ANY reaches the holder\'s delegations of the types in its mask', () => {
+    const { c, w, ca } = setup();
+    grantDir(w, ca, SA, 'd1', 60);
+    const o = w.call(ca, [seq(SA), putfh('d1'), ['OPEN', openArgs('f')], ['GETFH']]);
+    w.ok(o, { 0: seqRes(), 2: openRes(stateid(900), { kind: 'read', sid: stateid(61) }), 3: getfhRes('d1/f') });
+    const r = w.cbCall(ca, [cbSeq(SA), ['CB_RECALL_ANY', { craa_objects_to_keep: 0, craa_type_mask: mask(2) }]]);
+    w.ok(r);
+    expect(events(byOther(c, 60), 'recall-any')).toHaveLength(1);
+    expect(events(byOther(c, 60), 'recall-any')[0]).toMatchObject({ typeMask: ['DIR_DLG'], reply: { status: 'NFS4_OK' } });
+    expect(events(byOther(c, 61), 'recall-any')).toHaveLength(0);
+    expect(c.clientList().find((x) => x.key === clientKey(A))?.events).toMatchObject([{ kind: 'recall-any', detail: 'DIR_DLG', frame: r.msg.record.frame }]);
+  });
+
+  it('NFSv4.0: SETCLIENTID names the client; callbacks on their own connection find it by callback_ident', () => {
+    const c = new Correlator();
+    const w = new World(c);
+    const fore = w.conn('10.0.0.1:900');
+    const sc = w.call(fore, [['SETCLIENTID', { client: { verifier: new Uint8Array(8), id: new TextEncoder().encode('linux-client') }, callback: { cb_program: 0x40000000 }, callback_ident: 7 }]], { minorversion: 0 });
+    w.ok(sc, { 0: { status: 'NFS4_OK', resok4: { clientid: 0x99n, setclientid_confirm: new Uint8Array(8) } } });
+    w.ok(w.call(fore, [['SETCLIENTID_CONFIRM', { clientid: 0x99n, setclientid_confirm: new Uint8Array(8) }]], { minorversion: 0 }));
+    const o = w.call(fore, [putfh('d'), ['OPEN', openArgs('f', { clientid: 0x99 })], ['GETFH']], { minorversion: 0 });
+    w.ok(o, { 1: openRes(stateid(900), { kind: 'read', sid: stateid(70) }), 2: getfhRes('d/f') });
+    // the server calls back on a connection it opened itself
+    const back = { id: 99, a: '10.0.0.1:35931', b: '10.0.0.9:961' };
+    const r = w.cbCall({ ...back }, [cbRecall(stateid(70), 'd/f')], 7);
+    w.ok(r);
+    w.ok(w.call(fore, [putfh('d/f'), ['DELEGRETURN', { deleg_stateid: stateid(70) }]], { minorversion: 0 }));
+    c.finish();
+    const d = byOther(c, 70);
+    expect(d.holder).toBe('0x0000000000000099');
+    expect(d.events.map((e) => e.kind)).toEqual(['granted', 'recalled', 'returned']);
+    expect(d.problems).toEqual([]);
+    const client = c.clientList().find((x) => x.key === '0x0000000000000099');
+    expect(client?.owner).toBe('linux-client');
+    expect(client?.minorversion).toBe(0);
+  });
+});

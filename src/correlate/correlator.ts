@@ -370,7 +370,7 @@ export class Correlator {
 
   private onCall(msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
     const key = this.callKey(msg, msg.record.dir);
-    if (msg.duplicate === true && this.pending.has(key)) {
+    if (msg.duplicate === true) {
       this.drops.add('retransmitted call (not re-analysed)');
       return;
     }
