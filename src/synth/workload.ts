@@ -58,7 +58,8 @@ interface ExchangeTemplate {
 }
 
 const SENTINEL = 0x7fed_c0de;
-const FAST_SLOT = 1;
+/** Slots of the fast path (slot 0 belongs to the fully encoded calls of NfsClient). */
+const FAST_SLOTS = [1, 2];
 
 function findSentinel(b: Uint8Array, from: number): number {
   let found = -1;
@@ -80,11 +81,11 @@ function put32(b: Uint8Array, off: number, v: number): void {
 }
 
 /** Builds the call and reply templates of one compound for one client. */
-function exchangeTemplate(c: NfsClient, kind: string, ops: nfs_argop4[], res: nfs_resop4[]): ExchangeTemplate {
+function exchangeTemplate(c: NfsClient, kind: string, ops: nfs_argop4[], res: nfs_resop4[], slot: number): ExchangeTemplate {
   const sess = c.sessionid!;
-  const callBody = encodeCompoundCall('', [op.sequence(sess, SENTINEL, FAST_SLOT, 3), ...ops]);
+  const callBody = encodeCompoundCall('', [op.sequence(sess, SENTINEL, slot, 3), ...ops]);
   const callMsg = encodeCall(0, NFS_PROGRAM, NFS_V4, PROC_COMPOUND, c.rpc.cred, callBody);
-  const replyBody = encodeCompoundReply('', [op.sequenceRes(sess, SENTINEL, FAST_SLOT, 3), ...res]);
+  const replyBody = encodeCompoundReply('', [op.sequenceRes(sess, SENTINEL, slot, 3), ...res]);
   const replyMsg = encodeAcceptedReply(0, replyBody);
   const callWire = recordMark(callMsg);
   const replyWire = recordMark(replyMsg);
@@ -97,17 +98,19 @@ function exchangeTemplate(c: NfsClient, kind: string, ops: nfs_argop4[], res: nf
 
 interface FastClient {
   c: NfsClient;
-  templates: ExchangeTemplate[];
+  /** templates[slot index][kind] */
+  templates: ExchangeTemplate[][];
   xid: number;
-  seq: number;
+  /** Next sequence id per fast slot. */
+  seq: number[];
   dirFh: Uint8Array;
 }
 
-function clientTemplates(run: SynthRun, c: NfsClient, i: number, rng: Rng): { templates: ExchangeTemplate[]; dirFh: Uint8Array } {
+function clientTemplates(run: SynthRun, c: NfsClient, i: number, slot: number): { templates: ExchangeTemplate[]; dirFh: Uint8Array } {
   const dirFh = op.fileHandle(10_000 + i);
   const fileId = 20_000 + i * 16;
   const fh = op.fileHandle(fileId);
-  const openSid = run.stateid(0x0b);
+  const openSid = { seqid: 1, other: op.bytesOf(12, 0x0b00 + i) };
   const verf = op.bytesOf(8, 0x5000 + i);
   const attrs = { type: 'NF4REG', change: 7_000_000 + i, size: 1 << 20, fileid: fileId, mode: 0o644, numlinks: 1, time_modify: { seconds: 1_795_000_000, nseconds: 0 } };
   const readData = op.bytesOf(4096, 0x9000 + i);
@@ -115,21 +118,27 @@ function clientTemplates(run: SynthRun, c: NfsClient, i: number, rng: Rng): { te
   const entries: op.DirEntry[] = [];
   for (let e = 0; e < 24; e++) entries.push({ cookie: 3 + e, name: `file-${i}-${e}.dat`, attrs: { type: 'NF4REG', fileid: fileId + 100 + e } });
   const t: ExchangeTemplate[] = [
-    exchangeTemplate(c, 'GETATTR', [op.putfh(fh), op.getattr(op.ATTR.type, op.ATTR.change, op.ATTR.size, op.ATTR.fileid, op.ATTR.mode, op.ATTR.numlinks, op.ATTR.time_modify)], [op.ok('OP_PUTFH'), op.getattrRes(attrs)]),
-    exchangeTemplate(c, 'READ', [op.putfh(fh), op.read(openSid, 0, 4096)], [op.ok('OP_PUTFH'), op.readRes(readData, false)]),
-    exchangeTemplate(c, 'WRITE', [op.putfh(fh), op.write(openSid, 4096, writeData)], [op.ok('OP_PUTFH'), op.writeRes(512, verf)]),
-    exchangeTemplate(c, 'LOOKUP', [op.putfh(dirFh), op.lookup(`file-${i}-3.dat`), op.getfh(), op.getattr(op.ATTR.type, op.ATTR.size, op.ATTR.fileid)], [op.ok('OP_PUTFH'), op.ok('OP_LOOKUP'), op.getfhRes(fh), op.getattrRes({ type: 'NF4REG', size: 1 << 20, fileid: fileId })]),
-    exchangeTemplate(c, 'OPEN', [op.putfh(dirFh), op.open({ clientid: c.clientid, owner: `owner-${i}`, name: `file-${i}-3.dat`, access: 'read' }), op.getfh()], [op.ok('OP_PUTFH'), op.openRes({ stateid: openSid, cinfo: op.changeInfo(100, 100) }), op.getfhRes(fh)]),
-    exchangeTemplate(c, 'CLOSE', [op.putfh(fh), op.close(openSid)], [op.ok('OP_PUTFH'), op.closeRes({ seqid: 2, other: openSid.other })]),
-    exchangeTemplate(c, 'READDIR', [op.putfh(dirFh), op.readdir(0, new Uint8Array(8), op.ATTR.type, op.ATTR.fileid)], [op.ok('OP_PUTFH'), op.readdirRes(verf, entries, true)]),
+    exchangeTemplate(c, 'GETATTR', [op.putfh(fh), op.getattr(op.ATTR.type, op.ATTR.change, op.ATTR.size, op.ATTR.fileid, op.ATTR.mode, op.ATTR.numlinks, op.ATTR.time_modify)], [op.ok('OP_PUTFH'), op.getattrRes(attrs)], slot),
+    exchangeTemplate(c, 'READ', [op.putfh(fh), op.read(openSid, 0, 4096)], [op.ok('OP_PUTFH'), op.readRes(readData, false)], slot),
+    exchangeTemplate(c, 'WRITE', [op.putfh(fh), op.write(openSid, 4096, writeData)], [op.ok('OP_PUTFH'), op.writeRes(512, verf)], slot),
+    exchangeTemplate(c, 'LOOKUP', [op.putfh(dirFh), op.lookup(`file-${i}-3.dat`), op.getfh(), op.getattr(op.ATTR.type, op.ATTR.size, op.ATTR.fileid)], [op.ok('OP_PUTFH'), op.ok('OP_LOOKUP'), op.getfhRes(fh), op.getattrRes({ type: 'NF4REG', size: 1 << 20, fileid: fileId })], slot),
+    exchangeTemplate(c, 'OPEN', [op.putfh(dirFh), op.open({ clientid: c.clientid, owner: `owner-${i}`, name: `file-${i}-3.dat`, access: 'read' }), op.getfh()], [op.ok('OP_PUTFH'), op.openRes({ stateid: openSid, cinfo: op.changeInfo(100, 100) }), op.getfhRes(fh)], slot),
+    exchangeTemplate(c, 'CLOSE', [op.putfh(fh), op.close(openSid)], [op.ok('OP_PUTFH'), op.closeRes({ seqid: 2, other: openSid.other })], slot),
+    exchangeTemplate(c, 'READDIR', [op.putfh(dirFh), op.readdir(0, new Uint8Array(8), op.ATTR.type, op.ATTR.fileid)], [op.ok('OP_PUTFH'), op.readdirRes(verf, entries, true)], slot),
   ];
-  void rng;
   return { templates: t, dirFh };
 }
 
 /** Relative frequency of each template kind (same order as clientTemplates). */
 const MIX = [30, 20, 12, 15, 8, 8, 7];
 const MIX_TOTAL = MIX.reduce((a, b) => a + b, 0);
+
+function pickKind(rng: Rng): number {
+  let pick = rng.int(0, MIX_TOTAL - 1);
+  let k = 0;
+  while (pick >= MIX[k]) pick -= MIX[k++];
+  return k;
+}
 
 /**
  * Streams the workload into `w` until the packet or byte budget is reached. Memory stays
@@ -151,30 +160,49 @@ export async function runWorkload(w: CaptureWriter, opts: WorkloadOptions): Prom
     const c = run.client(`C${i}`, { ip: `10.30.${(i >> 8) & 0xff}.${(i & 0xff) + 10}`, port: 51000 + i, machinename: `node${i}` });
     c.establish({ backChannel: true });
     summary.calls += 3;
-    const { templates, dirFh } = clientTemplates(run, c, i, rng);
-    fast.push({ c, templates, xid: (0x50000001 + i * 0x00100000) >>> 0, seq: 1, dirFh });
+    const perSlot = FAST_SLOTS.map((slot) => clientTemplates(run, c, i, slot));
+    fast.push({ c, templates: perSlot.map((p) => p.templates), xid: (0x50000001 + i * 0x00100000) >>> 0, seq: FAST_SLOTS.map(() => 1), dirFh: perSlot[0].dirFh });
     run.clock.advance(rng.int(20_000, 200_000));
     if (w.backpressured) await w.drain();
   }
 
   let exchanges = 0;
   let episode = 0;
+  const inFlight: ExchangeTemplate[] = [];
+  let scratch = new Uint8Array(65536);
+  const pairBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+    if (a.length + b.length > scratch.length) scratch = new Uint8Array(2 * (a.length + b.length));
+    scratch.set(a, 0);
+    scratch.set(b, a.length);
+    return scratch.subarray(0, a.length + b.length);
+  };
   while (!done() && fast.length >= 2) {
     const fc = fast[exchanges % fast.length];
-    let pick = rng.int(0, MIX_TOTAL - 1);
-    let k = 0;
-    while (pick >= MIX[k]) pick -= MIX[k++];
-    const t = fc.templates[k];
-    const xid = fc.xid;
-    fc.xid = (fc.xid + 1) >>> 0;
-    const seq = fc.seq++;
-    put32(t.call.wire, 4, xid);
-    put32(t.call.wire, t.call.seqOffset, seq);
-    fc.c.tcp.sendFast('client', t.call.wire);
-    run.clock.advance(rng.int(40_000, 400_000));
-    put32(t.reply.wire, 4, xid);
-    put32(t.reply.wire, t.reply.seqOffset, seq);
-    fc.c.tcp.sendFast('server', t.reply.wire);
+    // Mostly one call at a time; sometimes two calls (slots 1 and 2) share a segment and so
+    // do their replies, as a client with several requests in flight does.
+    const pair = rng.next() < 0.12;
+    const n = pair ? 2 : 1;
+    for (let j = 0; j < n; j++) {
+      const t = fc.templates[j][pickKind(rng)];
+      const xid = fc.xid;
+      fc.xid = (fc.xid + 1) >>> 0;
+      const seq = fc.seq[j]++;
+      put32(t.call.wire, 4, xid);
+      put32(t.call.wire, t.call.seqOffset, seq);
+      put32(t.reply.wire, 4, xid);
+      put32(t.reply.wire, t.reply.seqOffset, seq);
+      inFlight[j] = t;
+    }
+    if (n === 1) {
+      fc.c.tcp.sendFast('client', inFlight[0].call.wire);
+      run.clock.advance(rng.int(40_000, 400_000));
+      fc.c.tcp.sendFast('server', inFlight[0].reply.wire);
+    } else {
+      fc.c.tcp.sendFast('client', pairBytes(inFlight[0].call.wire, inFlight[1].call.wire));
+      run.clock.advance(rng.int(40_000, 400_000));
+      fc.c.tcp.sendFast('server', pairBytes(inFlight[0].reply.wire, inFlight[1].reply.wire));
+      summary.calls++;
+    }
     summary.calls++;
     if (rng.next() < 0.5) fc.c.tcp.ack('client');
     run.clock.advance(rng.int(2_000, 30_000));
