@@ -15,6 +15,7 @@ import { decodeRecord } from './testdata/decode.js';
 import { extractRecords } from './testdata/records.js';
 
 const CAPTURES = readdirSync('captures').filter((f) => f.endsWith('.pcap')).sort();
+
 /**
  * Ops tshark 4.0 does not decode fully (it then mis-parses what follows): the bodies of
  * GET_DIR_DELEGATION and CB_NOTIFY, and OPEN's CLAIM_DELEG_CUR_FH stateid.
@@ -25,7 +26,7 @@ function tsharkBlind(o: NfsOp): boolean {
   return o.op === 'OPEN' && claim === 'CLAIM_DELEG_CUR_FH';
 }
 
-interface FrameView { nfsOps: number[]; cbOps: number[]; stats: string[]; fhs: Set<string>; blind: boolean }
+interface FrameView { xids: string[]; nfsOps: number[]; cbOps: number[]; stats: string[]; fhs: Set<string>; blind: boolean }
 
 function collectFhs(spans: Span[] | undefined, record: Uint8Array, out: Set<string>): void {
   if (spans === undefined) return;
@@ -54,9 +55,10 @@ function ours(file: string): Map<number, FrameView> {
     if (c === undefined) continue;
     let v = frames.get(rec.frame);
     if (v === undefined) {
-      v = { nfsOps: [], cbOps: [], stats: [], fhs: new Set(), blind: false };
+      v = { xids: [], nfsOps: [], cbOps: [], stats: [], fhs: new Set(), blind: false };
       frames.set(rec.frame, v);
     }
+    v.xids.push('0x' + rec.xid.toString(16).padStart(8, '0'));
     if (c.procedure !== 1) continue;
     const list = c.program === 'NFS' ? v.nfsOps : v.cbOps;
     if (c.type === 'reply') v.stats.push(c.status!);
@@ -76,12 +78,18 @@ function ours(file: string): Map<number, FrameView> {
 describe.skipIf(!tsharkAvailable)('NFSv4 decoding equals tshark 4.0 where tshark decodes', () => {
   it.each(CAPTURES)('%s', (file) => {
     const mine = ours(file);
-    const rows = tsharkFields(`captures/${file}`, ['frame.number', 'nfs.opcode', 'nfs.cb.operation', 'nfs.nfsstat4', 'nfs.fhandle'], ['-Y', 'nfs']);
+    const rows = tsharkFields(`captures/${file}`, ['frame.number', 'rpc.xid', 'nfs.opcode', 'nfs.cb.operation', 'nfs.nfsstat4', 'nfs.fhandle'], ['-Y', 'nfs']);
     let compared = 0;
-    for (const [[frameStr], opcodes, cbops, stats, fhs] of rows) {
+    let framingDiffers = 0;
+    for (const [[frameStr], xids, opcodes, cbops, stats, fhs] of rows) {
       const frame = Number(frameStr);
       const v = mine.get(frame);
-      expect(v, `frame ${frame}`).toBeDefined();
+      // Record framing is the RPC layer's job (and tshark 4.0 loses records whose marker is
+      // split across segments): compare only frames where both see the same records.
+      if (v === undefined || v.xids.join() !== xids.join()) {
+        framingDiffers++;
+        continue;
+      }
       if (v!.blind) {
         // tshark stops being right after the blind op: compare the prefix only.
         expect(opcodes.map(Number).slice(0, v!.nfsOps.length), `frame ${frame}`).toEqual(v!.nfsOps);
@@ -95,6 +103,7 @@ describe.skipIf(!tsharkAvailable)('NFSv4 decoding equals tshark 4.0 where tshark
       compared++;
     }
     expect(compared).toBeGreaterThan(5);
+    expect(framingDiffers).toBeLessThanOrEqual(file.startsWith('synth-framing') ? 10 : 0);
   });
 });
 
