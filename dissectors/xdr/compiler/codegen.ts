@@ -322,10 +322,16 @@ class Generator {
     this.out.push(
       `export const ${n}_names: Readonly<Record<number, string>> = lookupTable<string>({ ${[...names].map(([v, name]) => `${JSON.stringify(String(v))}: ${str(name)}`).join(', ')} });`,
       `export const ${n}_values: Readonly<Record<string, number>> = lookupTable<number>({ ${def.members.map((m) => `${str(m.name)}: ${m.value}`).join(', ')} });`,
+      // A switch beats a table lookup (sparse integer keys make the table a hash dictionary).
+      `/** The enum's name for a number (the number itself when unnamed). */`,
+      `export function nameOf_${n}(v: number): ${n} {`,
+      `  switch (v) {`,
+      ...[...names].map(([v, name]) => `    case ${v}: return ${str(name)};`),
+      `    default: return v;`,
+      `  }`,
+      `}`,
       `export function decode_${n}(r: XdrReader): ${n} {`,
-      `  const v = r.i32();`,
-      `  const name = ${n}_names[v];`,
-      `  return name === undefined ? v : (name as ${n});`,
+      `  return nameOf_${n}(r.i32());`,
       `}`,
       `export function encode_${n}(w: XdrWriter, v: ${n}): void {`,
       `  w.i32(enumValue(${n}_values, v, ${str(n)}));`,
@@ -529,7 +535,7 @@ class Generator {
     });
     if (def.defaultArm !== undefined) {
       let discExpr = 'd';
-      if (def.discKind === 'enum' && !allNamesCovered) discExpr = `((${def.discEnum}_names[d] ?? d) as ${defaultDiscTs})`;
+      if (def.discKind === 'enum' && !allNamesCovered) discExpr = `(nameOf_${def.discEnum}(d) as ${defaultDiscTs})`;
       else if (def.discKind === 'bool') discExpr = `(d as ${defaultDiscTs})`;
       const body = def.defaultArm ? `{ ${d.name}: ${discExpr}, ${def.defaultArm.name}: ${armDecoder(def.defaultArm, 'Default')}(r) }` : `{ ${d.name}: ${discExpr} }`;
       this.out.push(`    default: ${ret(body)}`);
