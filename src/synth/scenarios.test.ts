@@ -33,6 +33,11 @@ describe('scenario registry', () => {
   it('rejects an unknown scenario', async () => {
     await expect(runScenario('no-such-thing', join(dir, 'x.pcap'))).rejects.toThrow(/unknown scenario/);
   });
+
+  it('rejects when the file cannot be written (small scenario and streaming workload)', async () => {
+    await expect(runScenario('dirdeleg', join(dir, 'missing-dir', 'x.pcap'))).rejects.toThrow(/ENOENT/);
+    await expect(runScenario('workload', join(dir, 'missing-dir', 'w.pcap'), { packets: 20_000 })).rejects.toThrow(/ENOENT/);
+  });
 });
 
 for (const s of small) {
