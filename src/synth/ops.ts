@@ -138,7 +138,7 @@ export function exchangeId(owner: Uint8Array, verifier: Uint8Array): nfs_argop4 
     argop: 'OP_EXCHANGE_ID',
     opexchange_id: {
       eia_clientowner: { co_verifier: verifier, co_ownerid: owner },
-      eia_flags: 0x00000101, // EXCHGID4_FLAG_SUPP_MOVED_MIGR | EXCHGID4_FLAG_BIND_PRINC_STATEID
+      eia_flags: 0x00000101, // EXCHGID4_FLAG_SUPP_MOVED_REFER | EXCHGID4_FLAG_BIND_PRINC_STATEID
       eia_state_protect: { spa_how: 'SP4_NONE' },
       eia_client_impl_id: [{ nii_domain: 'kernel.org', nii_name: 'Linux 6.19.0 #1 SMP x86_64', nii_date: { seconds: 0, nseconds: 0 } }],
     },
@@ -294,7 +294,7 @@ export function exchangeIdRes(clientid: bigint, seq: number): nfs_resop4 {
       eir_resok4: {
         eir_clientid: clientid,
         eir_sequenceid: seq,
-        eir_flags: 0x00010001, // USE_NON_PNFS | SUPP_MOVED_MIGR... as Linux nfsd answers
+        eir_flags: 0x00010001, // EXCHGID4_FLAG_USE_NON_PNFS | EXCHGID4_FLAG_SUPP_MOVED_REFER
         eir_state_protect: { spr_how: 'SP4_NONE' },
         eir_server_owner: { so_minor_id: 0, so_major_id: new TextEncoder().encode('nfs-synth-server') },
         eir_server_scope: new TextEncoder().encode('nfs-synth-server'),
