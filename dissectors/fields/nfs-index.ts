@@ -259,8 +259,9 @@ function walkOp(index: NfsIndex, op: NfsOp, root: unknown): void {
         leaf(ctx, info, value);
         continue;
       }
-      if (isInvalidUtf8(value)) {
-        if (info) leaf(ctx, info, value);
+      // Only name keys care about InvalidUtf8 holders; elsewhere walking into one is harmless.
+      if (info !== undefined && (info.kind === 'string' || info.kind === 'name') && isInvalidUtf8(value)) {
+        leaf(ctx, info, value);
         continue;
       }
       // Raw attribute / notification bytes are Uint8Array (skipped above); their decoded
@@ -273,48 +274,68 @@ function walkOp(index: NfsIndex, op: NfsOp, root: unknown): void {
 
 /** Queues (or, for leaves, handles) an object-valued array element. */
 function visitObject(ctx: OpContext, stack: Pending[], key: string, el: object, deleg: boolean, prev: boolean, info: KeyInfo | undefined): void {
-  if (isInvalidUtf8(el)) {
-    if (info) leaf(ctx, info, el);
+  if (info !== undefined && (info.kind === 'string' || info.kind === 'name') && isInvalidUtf8(el)) {
+    leaf(ctx, info, el);
     return;
   }
   stack.push({ obj: el, key, deleg: deleg || (info?.deleg ?? false), prev: prev || key === 'pe_prev_entry' });
 }
 
-/** Fields read from the compound and op headers alone (no walk of decoded values). */
-export const SHALLOW_FIELDS: ReadonlySet<string> = new Set([
-  'nfs.tag', 'nfs.minorversion', 'nfs.procedure_v4', 'nfs.cb_procedure',
-  'nfs.ops.count', 'nfs.opcode', 'nfs.cb.operation', 'nfs.status', 'nfs.nfsstat4', 'nfs.malformed',
-]);
+type ShallowFn = (c: NfsCompound) => FieldValue[] | undefined;
 
-/** Builds the header-level fields of one compound (uncached; see nfsIndex). */
+function statusNumber(s: string | undefined): number | undefined {
+  return s === undefined ? undefined : enumNumber(NFSSTAT4, s);
+}
+
+/**
+ * Fields read from the compound and op headers alone: computed directly on each request
+ * (a few small arrays), no walk of decoded values and no cache.
+ */
+const SHALLOW: Record<string, ShallowFn> = {
+  'nfs.tag': (c) => { const t = nameText(c.tag); return t === undefined ? undefined : [t]; },
+  'nfs.minorversion': (c) => (c.minorversion !== undefined && c.type === 'call' ? [c.minorversion] : undefined),
+  'nfs.procedure_v4': (c) => (c.program === 'NFS' ? [c.procedure] : undefined),
+  'nfs.cb_procedure': (c) => (c.program === 'NFS_CB' ? [c.procedure] : undefined),
+  'nfs.ops.count': (c) => (c.program === 'NFS' && c.procedure === 1 ? [c.ops.length] : undefined),
+  'nfs.opcode': (c) => (c.program === 'NFS' ? opnums(c) : undefined),
+  'nfs.cb.operation': (c) => (c.program === 'NFS_CB' ? opnums(c) : undefined),
+  'nfs.status': (c) => { const n = statusNumber(c.status); return n === undefined ? undefined : [n]; },
+  'nfs.nfsstat4': (c) => {
+    if (c.type !== 'reply') return undefined;
+    const out: FieldValue[] = [];
+    const n = statusNumber(c.status);
+    if (n !== undefined) out.push(n);
+    for (const op of c.ops) {
+      const s = statusNumber(op.status);
+      if (s !== undefined) out.push(s);
+    }
+    return out;
+  },
+  'nfs.malformed': (c) => {
+    const out: FieldValue[] = [];
+    for (const op of c.ops) if (op.malformed) out.push(`${op.op}: ${op.malformed.reason} at offset ${op.malformed.offset}`);
+    if (c.malformed) out.push(`${c.malformed.reason} at offset ${c.malformed.offset}`);
+    return out;
+  },
+};
+
+function opnums(c: NfsCompound): FieldValue[] {
+  const out: FieldValue[] = new Array(c.ops.length);
+  for (let i = 0; i < c.ops.length; i++) out[i] = c.ops[i].opnum;
+  return out;
+}
+
+/** Fields read from the compound and op headers alone (no walk of decoded values). */
+export const SHALLOW_FIELDS: ReadonlySet<string> = new Set(Object.keys(SHALLOW));
+const SHALLOW_FNS: ReadonlyMap<string, ShallowFn> = new Map(Object.entries(SHALLOW));
+
+/** The header-level fields of one compound, as an index (for tests and tools). */
 export function buildShallowIndex(c: NfsCompound): NfsIndex {
   const index: NfsIndex = new Map();
-  const tag = nameText(c.tag);
-  if (tag !== undefined) add(index, 'nfs.tag', tag);
-  if (c.minorversion !== undefined && c.type === 'call') add(index, 'nfs.minorversion', c.minorversion);
-  if (c.program === 'NFS') {
-    add(index, 'nfs.procedure_v4', c.procedure);
-    if (c.procedure === 1) add(index, 'nfs.ops.count', c.ops.length);
-  } else {
-    add(index, 'nfs.cb_procedure', c.procedure);
+  for (const [name, fn] of Object.entries(SHALLOW)) {
+    const v = fn(c);
+    if (v !== undefined && v.length > 0) index.set(name, v);
   }
-  const opField = c.program === 'NFS' ? 'nfs.opcode' : 'nfs.cb.operation';
-  if (c.status !== undefined) {
-    const s = enumNumber(NFSSTAT4, c.status);
-    if (s !== undefined) {
-      add(index, 'nfs.status', s);
-      add(index, 'nfs.nfsstat4', s);
-    }
-  }
-  for (const op of c.ops) {
-    add(index, opField, op.opnum);
-    if (op.status !== undefined) {
-      const s = enumNumber(NFSSTAT4, op.status);
-      if (s !== undefined) add(index, 'nfs.nfsstat4', s);
-    }
-    if (op.malformed) add(index, 'nfs.malformed', `${op.op}: ${op.malformed.reason} at offset ${op.malformed.offset}`);
-  }
-  if (c.malformed) add(index, 'nfs.malformed', `${c.malformed.reason} at offset ${c.malformed.offset}`);
   return index;
 }
 
@@ -330,26 +351,54 @@ export function buildDeepIndex(c: NfsCompound): NfsIndex {
   return index;
 }
 
-// A one-message cache: a filter and the output read all their fields of a message before the
-// next message comes, so remembering the last compound is enough. (A WeakMap keyed by every
-// compound costs more in garbage collection than the walk it saves.)
-let lastCompound: NfsCompound | undefined;
-let lastShallow: NfsIndex | undefined;
-let lastDeep: NfsIndex | undefined;
+/** Fields only some operations can carry: other ops are not walked for them. */
+const FIELD_OPS = new Map<string, ReadonlySet<string>>();
+{
+  const notify = new Set(['CB_NOTIFY']);
+  const gdd = new Set(['GET_DIR_DELEGATION']);
+  for (const f of ['nfs.notify.type', 'nfs.notify.name', 'nfs.notify.cookie', 'nfs.notify.prev_name',
+    'nfs.notify.prev_cookie', 'nfs.notify.last_entry']) FIELD_OPS.set(f, notify);
+  for (const f of ['nfs.gdd.status', 'nfs.gdd.notification_types', 'nfs.gdd.notification',
+    'nfs.gdd.signal_deleg_avail', 'nfs.gdd.will_signal_deleg_avail']) FIELD_OPS.set(f, gdd);
+}
 
-/** The values of one nfs.* field in a compound, computed at most once per message. */
+// A one-message cache of per-op walks: a filter and the output read all their fields of a
+// message before the next message comes, so remembering the last compound is enough (a
+// WeakMap keyed by every compound costs more in garbage collection than the walk it saves).
+let lastCompound: NfsCompound | undefined;
+let lastOps: Array<NfsIndex | undefined> = [];
+
+function opIndex(c: NfsCompound, i: number): NfsIndex {
+  let ix = lastOps[i];
+  if (ix === undefined) {
+    ix = new Map();
+    const op = c.ops[i];
+    const body = op.args !== undefined ? op.args : op.res;
+    if (body !== undefined) walkOp(ix, op, body);
+    lastOps[i] = ix;
+  }
+  return ix;
+}
+
+/** The values of one nfs.* field in a compound; each op is walked at most once per message. */
 export function nfsFieldValues(c: NfsCompound, field: string): FieldValue[] | undefined {
+  const shallow = SHALLOW_FNS.get(field);
+  if (shallow !== undefined) return shallow(c);
   if (c !== lastCompound) {
     lastCompound = c;
-    lastShallow = undefined;
-    lastDeep = undefined;
+    lastOps = [];
   }
-  if (SHALLOW_FIELDS.has(field)) {
-    if (!lastShallow) lastShallow = buildShallowIndex(c);
-    return lastShallow.get(field);
+  let out: FieldValue[] | undefined;
+  if (field === 'nfs.callback.ident' && c.callbackIdent !== undefined) out = [c.callbackIdent];
+  const only = FIELD_OPS.get(field);
+  for (let i = 0; i < c.ops.length; i++) {
+    if (only !== undefined && !only.has(c.ops[i].op)) continue;
+    const v = opIndex(c, i).get(field);
+    if (v === undefined) continue;
+    if (out === undefined) out = v;
+    else out = out.concat(v);
   }
-  if (!lastDeep) lastDeep = buildDeepIndex(c);
-  return lastDeep.get(field);
+  return out;
 }
 
 /**
