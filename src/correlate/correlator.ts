@@ -603,6 +603,8 @@ export class Correlator {
       } else if (a.name !== undefined && (s.status === undefined || s.status === 'NFS4_OK')) {
         const pk = parentKeyOf(a.parent);
         if (pk === undefined) continue;
+        const known = this.names.get(a.hex);
+        if (known !== undefined && known.name === a.name && known.parent === pk) continue;
         this.learnName(a.hex, a.name, pk);
         // Also reachable from the parent's own filehandle when the parent is the root.
         if (a.parent?.root === true && a.parent.hex !== undefined) this.children.set(childKey(a.parent.hex, a.name), a.hex);
@@ -624,7 +626,7 @@ export class Correlator {
       stateid: stateid === undefined ? undefined : { seqid: stateid.seqid, other: bytesToHex(stateid.other) },
       kind, state: kind === 'directory' && stateid === undefined ? 'unavailable' : 'active',
       fh, name: this.pathOf(fh), holder, firstFrame: frame, firstTime: time, lastTime: time, firstSeenAs,
-      events: [], problems: [], eventsDropped: 0,
+      events: [], problems: [], eventsDropped: 0, notifications: 0, notifiedChanges: 0,
     };
     const d = new Deleg(key, rec);
     this.delegs.set(key, d);
@@ -785,7 +787,10 @@ export class Correlator {
     d.expectations = [];
     this.withExpectations.delete(d);
     if (d.rec.stateid !== undefined) {
-      if (d.returnedAt !== undefined && d.rec.firstSeenAs === 'granted') this.lifetime.add(d.returnedAt - d.rec.firstTime);
+      if (d.returnedAt !== undefined && d.rec.firstSeenAs === 'granted') {
+        d.rec.lifetime = d.returnedAt - d.rec.firstTime;
+        this.lifetime.add(d.rec.lifetime);
+      }
       if (d.rec.kind === 'directory') this.notifiesPerDeleg.add(d.notifyCalls);
     }
   }
@@ -915,7 +920,10 @@ export class Correlator {
               if (d.recallAt !== undefined) e.afterRecall = t - d.recallAt;
               if (d.returnCallAt === undefined) {
                 d.returnCallAt = t;
-                if (d.recallAt !== undefined) this.recallToReturn.add(t - d.recallAt);
+                if (d.recallAt !== undefined) {
+                  d.rec.recallToReturn = t - d.recallAt;
+                  this.recallToReturn.add(d.rec.recallToReturn);
+                }
               }
               this.addEvent(d, e);
               p.events.push({ opIndex: s.index, deleg: d, event: e });
@@ -1674,6 +1682,8 @@ export class Correlator {
     }
     for (const e of entries) this.applyToView(d, e, frame);
     d.notifyCalls++;
+    d.rec.notifications++;
+    d.rec.notifiedChanges += entries.length;
     d.recentNotifies.push({ frame, time: t, entries: entries.length });
     if (d.recentNotifies.length > MAX_RECENT_NOTIFIES) d.recentNotifies.shift();
     if (d.rec.holder !== undefined) this.client(d.rec.holder, frame).notifications++;

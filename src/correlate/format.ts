@@ -124,6 +124,11 @@ export function formatDelegationsText(records: readonly DelegationRecord[], opts
     out.push(`Delegation #${d.id}  ${d.kind}  ${sid}  ${d.name !== undefined ? q(d.name) : '(name unknown)'}`);
     const holder = d.holder === undefined ? 'unknown' : d.holder + (d.holderAddress !== undefined ? ` (${d.holderAddress})` : '');
     out.push(`  fh ${d.fh ?? 'unknown'}  holder ${holder}  state ${d.state}${d.firstSeenAs !== 'granted' && d.firstSeenAs !== 'unavailable' ? `  first seen at ${d.firstSeenAs}` : ''}`);
+    const figures: string[] = [];
+    if (d.kind === 'directory' && d.stateid !== undefined) figures.push(`${d.notifications} CB_NOTIFY (${d.notifiedChanges} changes)`);
+    if (d.recallToReturn !== undefined) figures.push(`recall->return ${ms(d.recallToReturn)}`);
+    if (d.lifetime !== undefined) figures.push(`held ${d.lifetime.toFixed(3)} s`);
+    if (figures.length > 0) out.push(`  ${figures.join(', ')}`);
     const events = [...d.events].sort((x, y) => x.frame - y.frame);
     for (const e of events) {
       const lines = eventLines(e);
@@ -220,7 +225,8 @@ export function delegationToJson(d: DelegationRecord): Json {
   return plain({
     id: d.id, stateid: d.stateid ?? null, kind: d.kind, state: d.state, fh: d.fh ?? null, name: d.name ?? null,
     holder: d.holder ?? null, holderAddress: d.holderAddress, firstFrame: d.firstFrame, firstTime: d.firstTime,
-    firstSeenAs: d.firstSeenAs, notificationTypes: d.notificationTypes,
+    firstSeenAs: d.firstSeenAs, notificationTypes: d.notificationTypes, notifications: d.notifications,
+    notifiedChanges: d.notifiedChanges, recallToReturn: d.recallToReturn, lifetime: d.lifetime,
     events: [...d.events].sort((x, y) => x.frame - y.frame), problems: d.problems, eventsDropped: d.eventsDropped,
   });
 }

@@ -156,6 +156,12 @@ export interface DelegationRecord {
   eventsDropped: number;
   /** Notifications the server announced (gddr_notification names), directory delegations. */
   notificationTypes?: string[];
+  /** CB_NOTIFY calls received, and notified changes (entries). */
+  notifications: number;
+  notifiedChanges: number;
+  /** Seconds from the (first) recall to the DELEGRETURN call, and from the grant to the return. */
+  recallToReturn?: number;
+  lifetime?: number;
 }
 
 export interface ClientRecord {
