@@ -50,7 +50,7 @@ const NUMBER_KEYS: Record<string, string> = {
   csa_cb_program: 'nfs.cb_program', bca_cb_program: 'nfs.cb_program', cb_program: 'nfs.cb_program',
   callback_ident: 'nfs.callback.ident',
   sr_status_flags: 'nfs.sequence.flags',
-  csa_flags: 'nfs.create_session_flags',
+  csa_flags: 'nfs.create_session_flags', csr_flags: 'nfs.create_session_flags',
   nad_new_entry_cookie: 'nfs.notify.cookie', nrm_old_entry_cookie: 'nfs.notify.cookie',
   pe_prev_entry_cookie: 'nfs.notify.prev_cookie',
 };

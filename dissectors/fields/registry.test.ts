@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { crc32, stateidHash } from '../nfs4/hash.js';
 import { FIELDS, fieldValues, getField } from './registry.js';
@@ -25,6 +26,14 @@ describe('field registry', () => {
       if (f.type === 'enum') expect(f.values && f.values.size > 0).toBe(true);
     }
     expect(getField('nfs.nope')).toBeUndefined();
+  });
+
+  it('the README lists every field', () => {
+    const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
+    const listed = new Set(readme.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| field'))
+      .flatMap((l) => l.split('|')[1].split(',').map((x) => x.trim())));
+    expect(FIELDS.map((f) => f.name).filter((n) => !listed.has(n))).toEqual([]);
+    expect([...listed].filter((n) => n !== '---' && getField(n) === undefined)).toEqual([]);
   });
 
   it('names enum values like the RFCs', () => {

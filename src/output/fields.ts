@@ -48,3 +48,17 @@ export function formatFieldsLine(src: FieldSource, fields: readonly FieldDef[], 
   }
   return line;
 }
+
+/**
+ * `nfscope fields`: one line per registry field (name, type, label, origin, note), optionally
+ * only those whose name contains `match`.
+ */
+export function formatFieldList(fields: readonly FieldDef[], match?: string): string {
+  const rows = fields.filter((f) => match === undefined || f.name.includes(match));
+  const width = Math.max(...rows.map((f) => f.name.length), 10);
+  return rows.map((f) => {
+    const origin = f.wireshark ? 'wireshark' : 'nfscope';
+    const note = f.blurb ? `  ${f.blurb}` : '';
+    return `${f.name.padEnd(width)}  ${f.type.padEnd(8)}  ${origin.padEnd(9)}  ${f.label}${note}`;
+  }).join('\n');
+}

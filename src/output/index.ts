@@ -3,4 +3,4 @@ export { fieldSourceOf, splitEndpoint, relativeTime, type MessageLike, type Endp
 export { formatSummaryLine, summaryInfo, type SummaryOptions } from './summary.js';
 export { formatJsonLine, formatJsonSummary, jsonMessage, type JsonMessage, type JsonOp } from './json.js';
 export { buildTree, formatTreeText, formatTreeJson, type TreeNode, type TreeOptions } from './tree.js';
-export { resolveFieldList, formatFieldsHeader, formatFieldsLine, type FieldsOptions, type FieldListResult } from './fields.js';
+export { resolveFieldList, formatFieldsHeader, formatFieldsLine, formatFieldList, type FieldsOptions, type FieldListResult } from './fields.js';

@@ -18,7 +18,8 @@ const FIELDS = [
   'nfs.fhandle', 'nfs.fh.hash', 'nfs.session_id4', 'nfs.seqid', 'nfs.slotid', 'nfs.high_slotid',
   'nfs.target_high_slotid', 'nfs.cachethis4', 'nfs.sequence.flags', 'nfs.clientid', 'nfs.cb_program',
   'nfs.callback.ident', 'nfs.truncate', 'nfs.recall4', 'nfs.open.delegation_type', 'nfs.open.claim_type',
-  'nfs.pathname.component', 'nfs.name',
+  'nfs.pathname.component', 'nfs.name', 'nfs.create_session_flags', 'nfs.sequence.flags.recallable_state_revoked',
+  'rpc.auth.stamp', 'rpc.version', 'nfs.lock_seqid', 'nfs.procedure_v4', 'nfs.cb_procedure',
 ];
 /** Stateid fields: tshark skips the (deprecated) stateid of CLOSE replies, which we report;
  *  they are compared on every frame without a CLOSE reply. */
