@@ -83,86 +83,140 @@ function pad4(n: number): number {
   return (n + 3) & ~3;
 }
 
-/** Failure carried out of the small helpers without exceptions. */
-interface Fail {
-  reason: string;
-  offset: number;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * opaque_auth whose body view is made on first access: creating a typed-array view costs
+ * more than the rest of the header decode, and most consumers never look at the body.
+ * JSON output shows the same fields as a plain OpaqueAuth.
+ */
+class LazyAuth implements OpaqueAuth {
+  sys?: AuthSysParams;
+  gss?: GssCredential;
+  problem?: string;
+  readonly #record: Uint8Array;
+  readonly #start: number;
+  readonly #len: number;
+  #body: Uint8Array | null = null;
+
+  constructor(
+    readonly flavor: number,
+    readonly offset: number,
+    record: Uint8Array,
+    start: number,
+    len: number,
+  ) {
+    this.#record = record;
+    this.#start = start;
+    this.#len = len;
+  }
+
+  get flavorName(): string {
+    return flavorName(this.flavor);
+  }
+
+  get body(): Uint8Array {
+    if (this.#body === null) this.#body = this.#len === 0 ? EMPTY : this.#record.subarray(this.#start, this.#start + this.#len);
+    return this.#body;
+  }
+
+  /** Record and offset of the body, for decoders that read in place without a view. */
+  get bodyStart(): number {
+    return this.#start;
+  }
+
+  get bodyLength(): number {
+    return this.#len;
+  }
+
+  toJSON(): OpaqueAuth {
+    const j: OpaqueAuth = { flavor: this.flavor, flavorName: this.flavorName, body: this.body, offset: this.offset };
+    if (this.sys !== undefined) j.sys = this.sys;
+    if (this.gss !== undefined) j.gss = this.gss;
+    if (this.problem !== undefined) j.problem = this.problem;
+    return j;
+  }
 }
 
-/** Decodes opaque_auth at o; returns the auth or a failure. */
-function readOpaqueAuth(b: Uint8Array, o: number, what: string): OpaqueAuth | Fail {
+/** Where the last readOpaqueAuth failure happened (module scratch: keeps the return monomorphic). */
+let failReason = '';
+let failOffset = 0;
+
+/** Decodes opaque_auth at o; null on failure (failReason/failOffset set). */
+function readOpaqueAuth(b: Uint8Array, o: number, what: string): LazyAuth | null {
   const end = b.length;
-  if (o + 8 > end) return { reason: `truncated ${what} (needs flavor and length)`, offset: o };
+  if (o + 8 > end) {
+    failReason = `truncated ${what} (needs flavor and length)`;
+    failOffset = o;
+    return null;
+  }
   const flavor = u32(b, o);
   const len = u32(b, o + 4);
-  if (len > MAX_AUTH_BYTES) return { reason: `${what} body length ${len} exceeds ${MAX_AUTH_BYTES}`, offset: o + 4 };
-  const bodyStart = o + 8;
-  if (bodyStart + pad4(len) > end) return { reason: `truncated ${what} body (${len} bytes claimed)`, offset: o + 4 };
-  const auth: OpaqueAuth = {
-    flavor,
-    flavorName: flavorName(flavor),
-    body: b.subarray(bodyStart, bodyStart + len),
-    offset: o,
-  };
-  return auth;
+  if (len > MAX_AUTH_BYTES) {
+    failReason = `${what} body length ${len} exceeds ${MAX_AUTH_BYTES}`;
+    failOffset = o + 4;
+    return null;
+  }
+  if (o + 8 + pad4(len) > end) {
+    failReason = `truncated ${what} body (${len} bytes claimed)`;
+    failOffset = o + 4;
+    return null;
+  }
+  return new LazyAuth(flavor, o, b, o + 8, len);
 }
 
-function isFail(v: OpaqueAuth | Fail): v is Fail {
-  return (v as Fail).reason !== undefined;
-}
-
-function asciiOrUtf8(b: Uint8Array): string {
+function asciiOrUtf8(b: Uint8Array, from: number, to: number): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = b[i];
-    if (c >= 0x80) return utf8Decoder.decode(b);
+    if (c >= 0x80) return utf8Decoder.decode(b.subarray(from, to));
     s += String.fromCharCode(c);
   }
   return s;
 }
 const utf8Decoder = new TextDecoder('utf-8');
 
-/** AUTH_SYS body (authsys_parms); problem string when malformed. */
-function decodeAuthSys(body: Uint8Array): AuthSysParams | string {
-  const n = body.length;
+/** AUTH_SYS body (authsys_parms) at b[s..s+n); problem string when malformed. */
+function decodeAuthSys(b: Uint8Array, s: number, n: number): AuthSysParams | string {
   if (n < 8) return 'AUTH_SYS body truncated before machinename';
-  const stamp = u32(body, 0);
-  const nameLen = u32(body, 4);
+  const stamp = u32(b, s);
+  const nameLen = u32(b, s + 4);
   if (nameLen > MAX_MACHINENAME) return `AUTH_SYS machinename length ${nameLen} exceeds ${MAX_MACHINENAME}`;
   let o = 8 + pad4(nameLen);
   if (o + 12 > n) return 'AUTH_SYS body truncated';
-  const machinename = asciiOrUtf8(body.subarray(8, 8 + nameLen));
-  const uid = u32(body, o);
-  const gid = u32(body, o + 4);
-  const count = u32(body, o + 8);
+  const machinename = asciiOrUtf8(b, s + 8, s + 8 + nameLen);
+  o += s;
+  const end = s + n;
+  const uid = u32(b, o);
+  const gid = u32(b, o + 4);
+  const count = u32(b, o + 8);
   o += 12;
   if (count > MAX_AUTH_SYS_GIDS) return `AUTH_SYS gids count ${count} exceeds ${MAX_AUTH_SYS_GIDS}`;
-  if (o + count * 4 > n) return `AUTH_SYS gids truncated (${count} claimed)`;
+  if (o + count * 4 > end) return `AUTH_SYS gids truncated (${count} claimed)`;
   const gids: number[] = [];
-  for (let i = 0; i < count; i++, o += 4) gids.push(u32(body, o));
+  for (let i = 0; i < count; i++, o += 4) gids.push(u32(b, o));
   return { stamp, machinename, uid, gid, gids };
 }
 
-/** RPCSEC_GSS credential body (rpc_gss_cred_vers_1_t); problem string when malformed. */
-function decodeGssCred(body: Uint8Array): GssCredential | string {
-  const n = body.length;
+/** RPCSEC_GSS credential body (rpc_gss_cred_vers_1_t) at b[s..s+n); problem string when malformed. */
+function decodeGssCred(b: Uint8Array, s: number, n: number): GssCredential | string {
   if (n < 20) return 'RPCSEC_GSS credential truncated';
-  const version = u32(body, 0);
-  const proc = u32(body, 4);
-  const seqNum = u32(body, 8);
-  const service = u32(body, 12);
-  const hlen = u32(body, 16);
+  const version = u32(b, s);
+  const proc = u32(b, s + 4);
+  const seqNum = u32(b, s + 8);
+  const service = u32(b, s + 12);
+  const hlen = u32(b, s + 16);
   if (20 + hlen > n) return `RPCSEC_GSS handle truncated (${hlen} claimed)`;
-  return { version, proc, seqNum, service, handle: body.subarray(20, 20 + hlen) };
+  return { version, proc, seqNum, service, handle: b.subarray(s + 20, s + 20 + hlen) };
 }
 
-function decodeCredBody(auth: OpaqueAuth): void {
+function decodeCredBody(auth: LazyAuth, b: Uint8Array): void {
   if (auth.flavor === AUTH_SYS) {
-    const r = decodeAuthSys(auth.body);
+    const r = decodeAuthSys(b, auth.bodyStart, auth.bodyLength);
     if (typeof r === 'string') auth.problem = r;
     else auth.sys = r;
   } else if (auth.flavor === RPCSEC_GSS) {
-    const r = decodeGssCred(auth.body);
+    const r = decodeGssCred(b, auth.bodyStart, auth.bodyLength);
     if (typeof r === 'string') auth.problem = r;
     else auth.gss = r;
   }
@@ -193,11 +247,11 @@ export function decodeRpcHeader(record: Uint8Array): RpcHeaderResult {
     const vers = u32(b, 16);
     const proc = u32(b, 20);
     const cred = readOpaqueAuth(b, 24, 'credential');
-    if (isFail(cred)) return { ok: false, reason: cred.reason, offset: cred.offset };
-    const verfAt = 24 + 8 + pad4(cred.body.length);
+    if (cred === null) return { ok: false, reason: failReason, offset: failOffset };
+    const verfAt = 24 + 8 + pad4(cred.bodyLength);
     const verf = readOpaqueAuth(b, verfAt, 'verifier');
-    if (isFail(verf)) return { ok: false, reason: verf.reason, offset: verf.offset };
-    decodeCredBody(cred);
+    if (verf === null) return { ok: false, reason: failReason, offset: failOffset };
+    decodeCredBody(cred, b);
     const header: RpcCallHeader = {
       xid,
       msgType: 'call',
@@ -207,7 +261,7 @@ export function decodeRpcHeader(record: Uint8Array): RpcHeaderResult {
       proc,
       cred,
       verf,
-      bodyOffset: verfAt + 8 + pad4(verf.body.length),
+      bodyOffset: verfAt + 8 + pad4(verf.bodyLength),
     };
     const wrap = gssBodyWrap(cred.gss);
     if (wrap !== undefined) header.bodyWrap = wrap;
@@ -218,8 +272,8 @@ export function decodeRpcHeader(record: Uint8Array): RpcHeaderResult {
   const replyStat = u32(b, 8);
   if (replyStat === 0) {
     const verf = readOpaqueAuth(b, 12, 'verifier');
-    if (isFail(verf)) return { ok: false, reason: verf.reason, offset: verf.offset };
-    let o = 12 + 8 + pad4(verf.body.length);
+    if (verf === null) return { ok: false, reason: failReason, offset: failOffset };
+    let o = 12 + 8 + pad4(verf.bodyLength);
     if (o + 4 > n) return { ok: false, reason: 'RPC reply truncated before accept_stat', offset: o };
     const stat = u32(b, o);
     o += 4;

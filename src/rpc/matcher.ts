@@ -4,12 +4,14 @@
  * in the opposite direction: fore channel and back channel share a TCP connection but have
  * independent xid spaces, and the direction keeps them apart.
  *
- * Memory is bounded: at most maxPendingCalls unanswered calls (oldest evicted, counted as
- * never answered) and as many answered calls remembered for duplicate detection.
+ * Memory is bounded: at most maxPendingCalls calls wait for a reply (beyond it the oldest is
+ * evicted and counted as never answered) and the maxAnsweredCalls most recently answered
+ * calls are remembered to recognise duplicates.
  */
 import { decodeRpcHeader } from '../../dissectors/rpc/header.js';
 import type { RpcBodyWrap } from '../../dissectors/rpc/types.js';
 import type { ConnectionKey } from '../tcp/types.js';
+import { CallTable } from './call-table.js';
 import type { RpcMessage, RpcRecord } from './types.js';
 
 export { CallbackPrograms } from './programs.js';
@@ -35,7 +37,10 @@ export interface UnansweredCall {
 export interface RpcMatcherOptions {
   /** Calls waiting for a reply (default 100000); the oldest is evicted beyond it. */
   maxPendingCalls?: number;
-  /** Answered calls remembered to recognise duplicates (default = maxPendingCalls). */
+  /**
+   * Answered calls remembered to recognise a retransmitted call or a second reply (default
+   * 8192). Kept small on purpose: a large table costs cache misses on every record.
+   */
   maxAnsweredCalls?: number;
   /** A call older than this (capture time) with no reply is given up (default: never). */
   callTimeoutSec?: number;
@@ -65,29 +70,15 @@ export interface RpcMatcherStats {
   malformed: number;
 }
 
-/** A call seen, waiting for (or having got) its reply. */
-interface CallEntry {
-  conn: ConnectionKey;
-  dir: 'ab' | 'ba';
-  xid: number;
-  program: number;
-  version: number;
-  procedure: number;
-  frame: number;
-  sec: number;
-  nsec: number;
-  bodyWrap: RpcBodyWrap | undefined;
+const WRAPS: ReadonlyArray<RpcBodyWrap | undefined> = [undefined, 'gss-integrity', 'gss-privacy', 'gss-control'];
+
+function wrapCode(w: RpcBodyWrap | undefined): number {
+  return w === undefined ? 0 : w === 'gss-integrity' ? 1 : w === 'gss-privacy' ? 2 : 3;
 }
 
-type CallKey = number | string;
-
-/** Connection ids below this give a collision-free numeric key (id*2+dir)*2^32+xid < 2^53. */
-const NUMERIC_KEY_LIMIT = 2 ** 20;
-
-function callKey(connId: number, callDir: 'ab' | 'ba', xid: number): CallKey {
-  const d = callDir === 'ab' ? 0 : 1;
-  if (connId < NUMERIC_KEY_LIMIT) return (connId * 2 + d) * 4294967296 + xid;
-  return `${connId}/${d}/${xid}`;
+/** First half of the table key: connection and the direction the call travelled. */
+function connDir(connId: number, callDir: 'ab' | 'ba'): number {
+  return (connId * 2 + (callDir === 'ab' ? 0 : 1)) >>> 0;
 }
 
 function opposite(dir: 'ab' | 'ba'): 'ab' | 'ba' {
@@ -101,9 +92,8 @@ export class RpcMatcher {
   private readonly maxListed: number;
   private readonly onMalformed: (reason: string, frame: number, offset: number) => void;
   private readonly onUnanswered: ((call: UnansweredCall) => void) | undefined;
-  /** Insertion order = arrival order, so the first key is the oldest call. */
-  private readonly pending = new Map<CallKey, CallEntry>();
-  private readonly answered = new Map<CallKey, CallEntry>();
+  /** Every remembered call, pending or answered, with both orders. */
+  private readonly calls = new CallTable();
   private readonly givenUp: UnansweredCall[] = [];
 
   readonly stats: RpcMatcherStats = {
@@ -121,7 +111,7 @@ export class RpcMatcher {
 
   constructor(opts: RpcMatcherOptions = {}) {
     this.maxPending = Math.max(1, opts.maxPendingCalls ?? 100_000);
-    this.maxAnswered = Math.max(1, opts.maxAnsweredCalls ?? this.maxPending);
+    this.maxAnswered = Math.max(1, opts.maxAnsweredCalls ?? 8192);
     this.timeout = opts.callTimeoutSec ?? Infinity;
     this.maxListed = opts.maxUnansweredListed ?? 10_000;
     this.onMalformed = opts.onMalformed ?? noMalformed;
@@ -130,12 +120,13 @@ export class RpcMatcher {
 
   /** Calls currently waiting for a reply. */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.calls.pendingCount;
   }
 
   /** Is a call with this xid waiting for a reply that would travel in replyDir? (resync hint) */
   isPendingReplyXid(conn: ConnectionKey, replyDir: 'ab' | 'ba', xid: number): boolean {
-    return this.pending.has(callKey(conn.id, opposite(replyDir), xid));
+    const id = this.calls.find(connDir(conn.id, opposite(replyDir)), xid);
+    return id >= 0 && !this.calls.isAnswered(id);
   }
 
   /** Decodes the record's header and emits one RpcMessage (or counts it as malformed). */
@@ -167,66 +158,53 @@ export class RpcMatcher {
         procedure: header.proc,
       };
       if (header.bodyWrap !== undefined) msg.bodyWrap = header.bodyWrap;
-      const key = callKey(conn.id, dir, header.xid);
-      const prior = this.pending.get(key) ?? this.answered.get(key);
-      if (prior !== undefined && prior.program === header.prog && prior.version === header.vers && prior.procedure === header.proc) {
-        // Retransmission: the reply matches the first call; this one is marked.
-        msg.duplicate = true;
-        this.stats.duplicateCalls++;
-        out(msg);
-        return;
-      }
-      if (prior !== undefined) {
+      const calls = this.calls;
+      const k1 = connDir(conn.id, dir);
+      const prior = calls.find(k1, header.xid);
+      if (prior >= 0) {
+        if (calls.program(prior) === header.prog && calls.version(prior) === header.vers && calls.procedure(prior) === header.proc) {
+          // Retransmission: the reply matches the first call; this one is marked.
+          msg.duplicate = true;
+          this.stats.duplicateCalls++;
+          out(msg);
+          return;
+        }
         // Same xid, different procedure: the caller reused the xid for a new call.
-        if (this.pending.delete(key)) this.giveUp(prior, 'xid reused');
-        else this.answered.delete(key);
+        if (!calls.isAnswered(prior)) this.giveUp(prior, 'xid reused');
+        calls.remove(prior);
       }
-      this.pending.set(key, {
-        conn,
-        dir,
-        xid: header.xid,
-        program: header.prog,
-        version: header.vers,
-        procedure: header.proc,
-        frame: record.frame,
-        sec: record.sec,
-        nsec: record.nsec,
-        bodyWrap: header.bodyWrap,
-      });
-      if (this.pending.size > this.maxPending) this.evictOldest();
+      calls.addPending(k1, header.xid, conn, header.prog, header.vers, header.proc, record.frame, record.sec, record.nsec, wrapCode(header.bodyWrap));
+      if (calls.pendingCount > this.maxPending) this.evictPending();
       out(msg);
       return;
     }
 
     this.stats.replies++;
     const msg: RpcMessage = { record, src, dst, header, xid: header.xid, type: 'reply' };
-    const key = callKey(conn.id, opposite(dir), header.xid);
-    let call = this.pending.get(key);
-    if (call !== undefined) {
-      this.stats.matched++;
-      this.pending.delete(key);
-      this.answered.set(key, call);
-      if (this.answered.size > this.maxAnswered) {
-        const oldest = this.answered.keys().next();
-        if (!oldest.done) this.answered.delete(oldest.value);
-      }
-    } else {
-      call = this.answered.get(key);
-      if (call !== undefined) {
-        msg.duplicate = true;
-        this.stats.duplicateReplies++;
-      } else {
-        msg.orphan = true;
-        this.stats.orphanReplies++;
-      }
+    const calls = this.calls;
+    const id = calls.find(connDir(conn.id, opposite(dir)), header.xid);
+    if (id < 0) {
+      msg.orphan = true;
+      this.stats.orphanReplies++;
+      out(msg);
+      return;
     }
-    if (call !== undefined) {
-      msg.program = call.program;
-      msg.version = call.version;
-      msg.procedure = call.procedure;
-      msg.callFrame = call.frame;
-      msg.responseTime = record.sec - call.sec + (record.nsec - call.nsec) / 1e9;
-      if (call.bodyWrap !== undefined) msg.bodyWrap = call.bodyWrap;
+    if (calls.isAnswered(id)) {
+      msg.duplicate = true;
+      this.stats.duplicateReplies++;
+    } else {
+      this.stats.matched++;
+    }
+    msg.program = calls.program(id);
+    msg.version = calls.version(id);
+    msg.procedure = calls.procedure(id);
+    msg.callFrame = calls.frame(id);
+    msg.responseTime = record.sec - calls.sec(id) + (record.nsec - calls.nsec(id)) / 1e9;
+    const wrap = WRAPS[calls.tagOf(id)];
+    if (wrap !== undefined) msg.bodyWrap = wrap;
+    if (!msg.duplicate) {
+      calls.markAnswered(id);
+      if (calls.answeredCount > this.maxAnswered) calls.remove(calls.oldestAnswered());
     }
     out(msg);
   }
@@ -237,46 +215,49 @@ export class RpcMatcher {
    * maxUnansweredListed of them; stats.unanswered has the full count.
    */
   flushUnanswered(): UnansweredCall[] {
-    for (const call of this.pending.values()) this.giveUp(call, 'end of capture');
-    this.pending.clear();
+    for (const id of this.calls.pendingIds()) this.giveUp(id, 'end of capture');
+    this.calls.clear();
     const list = this.givenUp.slice();
     this.givenUp.length = 0;
     return list;
   }
 
-  private evictOldest(): void {
-    const oldest = this.pending.entries().next();
-    if (oldest.done) return;
-    this.pending.delete(oldest.value[0]);
+  private evictPending(): void {
+    const id = this.calls.oldestPending();
+    if (id < 0) return;
     this.stats.evicted++;
-    this.giveUp(oldest.value[1], 'evicted');
+    this.giveUp(id, 'evicted');
+    this.calls.remove(id);
   }
 
-  /** Gives up calls older than the timeout (the table is in arrival order). */
+  /** Gives up pending calls older than the timeout (the queue is in arrival order). */
   private expire(sec: number, nsec: number): void {
-    for (const [key, call] of this.pending) {
-      if (sec - call.sec + (nsec - call.nsec) / 1e9 <= this.timeout) break;
-      this.pending.delete(key);
+    const calls = this.calls;
+    for (let id = calls.oldestPending(); id >= 0; id = calls.oldestPending()) {
+      if (sec - calls.sec(id) + (nsec - calls.nsec(id)) / 1e9 <= this.timeout) break;
       this.stats.timedOut++;
-      this.giveUp(call, 'timed out');
+      this.giveUp(id, 'timed out');
+      calls.remove(id);
     }
   }
 
-  private giveUp(call: CallEntry, reason: UnansweredReason): void {
+  private giveUp(id: number, reason: UnansweredReason): void {
     this.stats.unanswered++;
-    const c = call.conn;
+    const calls = this.calls;
+    const c = calls.conn(id);
+    const dir = calls.callDirBit(id) === 0 ? 'ab' : 'ba';
     const u: UnansweredCall = {
       conn: c,
-      dir: call.dir,
-      src: call.dir === 'ab' ? c.a : c.b,
-      dst: call.dir === 'ab' ? c.b : c.a,
-      xid: call.xid,
-      program: call.program,
-      version: call.version,
-      procedure: call.procedure,
-      frame: call.frame,
-      sec: call.sec,
-      nsec: call.nsec,
+      dir,
+      src: dir === 'ab' ? c.a : c.b,
+      dst: dir === 'ab' ? c.b : c.a,
+      xid: calls.xid(id),
+      program: calls.program(id),
+      version: calls.version(id),
+      procedure: calls.procedure(id),
+      frame: calls.frame(id),
+      sec: calls.sec(id),
+      nsec: calls.nsec(id),
       reason,
     };
     if (this.onUnanswered !== undefined) this.onUnanswered(u);
