@@ -575,3 +575,20 @@ describe('Correlator: client-wide callbacks and NFSv4.0', () => {
     expect(client?.minorversion).toBe(0);
   });
 });
+
+describe('Correlator: what conflicts with a file delegation', () => {
+  it('another client reading does not conflict with a read delegation, but does with a write delegation', () => {
+    const { c, w, ca, cb } = setup();
+    const o = w.call(ca, [seq(SA), putfh('d'), ['OPEN', openArgs('r')], ['GETFH']]);
+    w.ok(o, { 0: seqRes(), 2: openRes(stateid(901), { kind: 'read', sid: stateid(80) }), 3: getfhRes('d/r') });
+    const o2 = w.call(ca, [seq(SA), putfh('d'), ['OPEN', openArgs('w', { write: true })], ['GETFH']]);
+    w.ok(o2, { 0: seqRes(), 2: openRes(stateid(902), { kind: 'write', sid: stateid(81) }), 3: getfhRes('d/w') });
+    w.call(cb, [seq(SB), putfh('d/r'), ['GETATTR', { attr_request: [] }]]);
+    w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(80), 'd/r')]);
+    const rd = w.call(cb, [seq(SB), putfh('d/w'), ['READ', { stateid: stateid(0, 0), offset: 0, count: 1 }]]);
+    w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(81), 'd/w')]);
+    expect(recallCause(byOther(c, 80)).kind).toBe('unknown');
+    const cause = recallCause(byOther(c, 81));
+    expect(cause.kind === 'conflict' && cause.call.callFrame).toBe(rd.msg.record.frame);
+  });
+});

@@ -1731,8 +1731,10 @@ export class Correlator {
       // A change the holder is notified of is no conflict; plain reads are none either.
       return any ? 0 : f.replyFrame === undefined ? 1 : 0;
     }
-    if (f.mutations.some((m) => m.obj === fh || m.dir === fh)) return 2;
-    return d.rec.kind === 'write' ? 2 : 1;
+    // A file: a change to it (open for write, write, setattr, remove, rename, link) conflicts
+    // with any delegation; any access at all conflicts with a write delegation.
+    if (f.mutations.some((m) => m.obj === fh)) return 2;
+    return d.rec.kind === 'read' ? 0 : 1;
   }
 
   private findCause(d: Deleg, t: number, referring: ForeCall | undefined, cbClient: string | undefined): RecallCause {
@@ -1806,7 +1808,7 @@ export class Correlator {
         continue;
       }
       if (status === 'NFS4ERR_DELAY') tr.cause.delayed.push(callRef(fore));
-      else if (status === 'NFS4_OK' && fore.callTime >= tr.cause.call.callTime) {
+      else if (status === 'NFS4_OK' && fore.op === tr.cause.call.op && fore.callTime >= tr.cause.call.callTime) {
         tr.cause.retry = callRef(fore);
         tr.until = -Infinity;
         closed = true;
