@@ -4,10 +4,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCapture } from '../sources/open.js';
 import { collectFrames } from '../sources/collect.js';
-import type { Frame } from '../sources/types.js';
 import { decodeFrame } from './decode.js';
 import { Ipv4Reassembler } from './ipv4-reassembler.js';
-import type { LinkDecodeResult, TransportSegment } from './types.js';
+import type { TransportSegment } from './types.js';
 import { tsharkAvailable, tsharkLines } from '../../test/helpers/tshark.js';
 
 function captureFiles(): string[] {

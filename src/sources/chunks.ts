@@ -189,9 +189,3 @@ export async function* gunzipChunks(input: AsyncIterable<Buffer>, chunkSize = DE
     await feeding;
   }
 }
-
-function isZlibError(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  const code = (e as NodeJS.ErrnoException).code;
-  return typeof code === 'string' && (code.startsWith('Z_') || code === 'ERR_STREAM_PREMATURE_CLOSE');
-}

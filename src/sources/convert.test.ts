@@ -128,9 +128,10 @@ describe('streams', () => {
       const fifo = join(dir, 'pipe');
       execFileSync('mkfifo', [fifo]);
       const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', file, fifo], { stdio: 'ignore' });
+      const writerDone = new Promise((r) => writer.on('close', r));
       const src = await openCapture(fifo, { chunkSize: 1000 });
       expectSameFrames(await collectFrames(src), (await readClean(file)).frames);
-      await new Promise((r) => writer.on('close', r));
+      await writerDone;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
