@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../sources/index.js';
-import { runEngine } from '../engine.js';
+import { Engine, runEngine } from '../engine.js';
 import type { Correlator } from './correlator.js';
 import type { DelegationEvent, DelegationRecord } from './types.js';
 import { delegationsToJson, formatDelegationsText, formatStatsText } from './format.js';
@@ -201,5 +201,23 @@ describe('crafted directory delegations with CB_NOTIFY (truth file)', () => {
     const stats = formatStatsText(c.stats());
     expect(stats).toMatch(/CB_NOTIFY +12 /);
     expect(stats).toMatch(/recall causes: (overflow 1, conflict 1|conflict 1, overflow 1)/);
+  });
+});
+
+describe('incremental use (live capture)', () => {
+  it('the delegation life is visible frame by frame, before the end of the capture', async () => {
+    const src = await openCapture('captures/pynfs-v41-deleg-recall.pcap');
+    const engine = new Engine({ correlate: true });
+    const seen: Array<[number, string, number]> = [];
+    for await (const batch of src.batches()) {
+      for (const frame of batch) {
+        engine.feed(frame);
+        const d = engine.correlator?.delegations()[0];
+        if (d !== undefined && (seen.length === 0 || seen[seen.length - 1][1] !== d.state || seen[seen.length - 1][2] !== d.events.length)) {
+          seen.push([frame.no, d.state, d.events.length]);
+        }
+      }
+    }
+    expect(seen).toEqual([[39, 'active', 1], [49, 'recalled', 2], [53, 'recalled', 3], [54, 'returned', 3]]);
   });
 });

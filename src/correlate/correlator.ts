@@ -477,7 +477,8 @@ export class Correlator {
 
   /** Identifies the client making a fore-channel call. */
   private foreClient(msg: RpcMessage, ops: readonly NfsOp[]): string {
-    const conn = `${msg.record.conn.id}:${msg.src}`;
+    let connKey: string | undefined;
+    const connOf = (): string => (connKey ??= `${msg.record.conn.id}:${msg.src}`);
     for (const op of ops) {
       switch (op.op) {
         case 'SEQUENCE': {
@@ -502,7 +503,7 @@ export class Correlator {
         case 'RENEW': {
           const id = u64Hex(field(op.args, 'clientid'));
           if (id !== undefined) {
-            this.connClient.set(conn, id);
+            this.connClient.set(connOf(), id);
             return id;
           }
           break;
@@ -510,7 +511,7 @@ export class Correlator {
         case 'OPEN': {
           const id = u64Hex(path(op.args, 'owner', 'clientid'));
           if (id !== undefined) {
-            this.connClient.set(conn, id);
+            this.connClient.set(connOf(), id);
             return id;
           }
           break;
@@ -529,7 +530,7 @@ export class Correlator {
           break;
       }
     }
-    return this.connClient.get(conn) ?? `addr:${msg.src}`;
+    return this.connClient.get(connOf()) ?? `addr:${msg.src}`;
   }
 
   /** The client a reply goes to, when its call was not seen. */
