@@ -95,6 +95,13 @@ describe('display filter: comparisons', () => {
     expect(test1('rpc.dup', { ...namesCall(), rpc: { ...namesCall().rpc, duplicate: true } })).toBe(true);
   });
 
+  it('absolute and relative times', () => {
+    expect(frames('frame.time_epoch >= 1795786430')).toEqual([30, 31, 40]);
+    expect(frames('frame.time_epoch < "2026-11-27 13:33:48"')).toEqual([2]);
+    expect(frames('frame.time_epoch > "2026-11-27T13:33:50.005Z"')).toEqual([31, 40]);
+    expect(frames('frame.time_relative in {1..2.5}')).toEqual([10, 12, 20, 21]);
+  });
+
   it('64-bit values compare exactly', () => {
     const m = openDelegReply();
     const nfs = m.nfs!;
@@ -240,6 +247,21 @@ describe('display filter: errors with positions', () => {
       expect(e.position).toBe(pos);
     });
   }
+
+  it('refuses absurd nesting with an error instead of a stack overflow', () => {
+    const deep = '('.repeat(100_000) + 'nfs' + ')'.repeat(100_000);
+    const e = err(deep);
+    expect(e.error).toMatch(/nested more than 200 levels/);
+    expect(e.position).toBe(200);
+    expect(err('!'.repeat(5000) + 'nfs').position).toBe(200);
+    expect(frames('(((nfs.notify.name)))')).toEqual([20]);
+    expect(frames('!!!!nfs.notify.name')).toEqual([20]);
+  });
+
+  it('long flat filters compile (no recursion per term)', () => {
+    const text = Array.from({ length: 20_000 }, (_, i) => `frame.number == ${i}`).join(' or ');
+    expect(frames(text)).toEqual([2, 10, 12, 20, 21, 30, 31, 40]);
+  });
 
   it('formats the filter with a caret under the failing character', () => {
     const text = 'nfs.opcode == 46 and nfs.bogus';

@@ -330,15 +330,29 @@ class Compiler {
 
   compile(ast: FilterAst): CompiledFilter {
     switch (ast.kind) {
-      case 'or': {
-        const a = this.compile(ast.left);
-        const b = this.compile(ast.right);
-        return (s) => a(s) || b(s);
-      }
+      case 'or':
       case 'and': {
-        const a = this.compile(ast.left);
-        const b = this.compile(ast.right);
-        return (s) => a(s) && b(s);
+        // `a or b or c ...` parses left-deep: flatten it so neither compiling nor running a
+        // filter of thousands of terms recurses per term.
+        const terms: FilterAst[] = [];
+        let n: FilterAst = ast;
+        while (n.kind === ast.kind) {
+          terms.push(n.right);
+          n = n.left;
+        }
+        terms.push(n);
+        terms.reverse();
+        const fns = terms.map((t) => this.compile(t));
+        if (ast.kind === 'or') {
+          return (s) => {
+            for (let i = 0; i < fns.length; i++) if (fns[i](s)) return true;
+            return false;
+          };
+        }
+        return (s) => {
+          for (let i = 0; i < fns.length; i++) if (!fns[i](s)) return false;
+          return true;
+        };
       }
       case 'not': {
         const a = this.compile(ast.expr);

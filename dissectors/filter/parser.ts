@@ -51,8 +51,16 @@ function describe(t: Token): string {
   return `"${t.text}"`;
 }
 
+/** Nesting of parentheses / `not` beyond this is refused (the parser recurses). */
+export const MAX_NESTING = 200;
+
 class Parser {
   private i = 0;
+  private depth = 0;
+
+  private enter(t: Token): void {
+    if (++this.depth > MAX_NESTING) throw new FilterSyntaxError(`filter nested more than ${MAX_NESTING} levels deep`, t.pos);
+  }
   constructor(private readonly tokens: Token[]) {}
 
   private peek(): Token {
@@ -109,7 +117,10 @@ class Parser {
     const t = this.peek();
     if ((t.kind === 'op' && t.text === '!') || this.isWord(t, 'not')) {
       this.next();
-      return { kind: 'not', expr: this.parseNot(), pos: t.pos };
+      this.enter(t);
+      const expr = this.parseNot();
+      this.depth--;
+      return { kind: 'not', expr, pos: t.pos };
     }
     return this.parsePrimary();
   }
@@ -118,7 +129,9 @@ class Parser {
     const t = this.peek();
     if (t.kind === 'lparen') {
       this.next();
+      this.enter(t);
       const e = this.parseOr();
+      this.depth--;
       const close = this.peek();
       if (close.kind !== 'rparen') {
         throw new FilterSyntaxError(`expected ")" to close the "(" at ${t.pos + 1}, found ${describe(close)}`, close.pos);

@@ -4,3 +4,4 @@ export { formatSummaryLine, summaryInfo, type SummaryOptions } from './summary.j
 export { formatJsonLine, formatJsonSummary, jsonMessage, type JsonMessage, type JsonOp } from './json.js';
 export { buildTree, formatTreeText, formatTreeJson, type TreeNode, type TreeOptions } from './tree.js';
 export { resolveFieldList, formatFieldsHeader, formatFieldsLine, formatFieldList, type FieldsOptions, type FieldListResult } from './fields.js';
+export { messageFormatter, type OutputFormat, type OutputOptions } from './format.js';

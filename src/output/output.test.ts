@@ -9,6 +9,7 @@ import { fieldSourceOf, splitEndpoint } from './source.js';
 import { formatSummaryLine } from './summary.js';
 import { buildTree, formatTreeJson, formatTreeText, type TreeNode } from './tree.js';
 import type { RpcMessage } from '../rpc/types.js';
+import { messageFormatter } from './format.js';
 
 describe('summary lines', () => {
   it('formats calls, replies, callbacks, errors and non-NFS RPC like tshark', () => {
@@ -212,5 +213,19 @@ describe('FieldSource from an engine message', () => {
     };
     const s = fieldSourceOf({ rpc }, { sec: 99, nsec: 750_000_000 }, 6);
     expect(s).toMatchObject({ frame: 5, sec: 100, nsec: 250_000_000, relTime: 0.5, srcIp: '::1', srcPort: 700, dstPort: 2049, transport: 'tcp', replyFrame: 6 });
+  });
+});
+
+describe('messageFormatter', () => {
+  it('picks the formatter of each output format', () => {
+    const m = gddCall();
+    expect(messageFormatter({ format: 'summary' })(m)).toBe(formatSummaryLine(m));
+    expect(messageFormatter({ format: 'summary', summary: { absoluteTime: true } })(m)).toContain('2026-11-27 13:33:48.500000');
+    expect(messageFormatter({ format: 'json' })(m)).toBe(formatJsonLine(m));
+    expect(messageFormatter({ format: 'tree' })(m)).toBe(formatTreeText(buildTree(m)));
+    expect(messageFormatter({ format: 'tree-json' })(m)).toBe(formatTreeJson(m));
+    const r = resolveFieldList(['rpc.xid', 'nfs.opcode']);
+    if (!r.ok) throw new Error(r.error);
+    expect(messageFormatter({ format: 'fields', fields: r.fields })(m)).toBe('0x4e189170\t53,22,46');
   });
 });
