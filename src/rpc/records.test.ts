@@ -234,11 +234,15 @@ describe('RecordAssembler: hostile input', () => {
       // Start synced (as on a fresh connection): the first "marker" is random too.
       const t = run();
       const t0 = performance.now();
+      let maxBuffered = 0;
       for (let o = 0, f = 1; o < data.length; f++) {
         const len = 1 + (next() * 7) % 1460;
         t.feed(data.subarray(o, o + len), f);
         o += len;
+        maxBuffered = Math.max(maxBuffered, t.asm.bufferedBytes);
       }
+      // Random markers can claim up to the record limit, but a buffer only grows with bytes that arrived.
+      expect(maxBuffered).toBeLessThanOrEqual(2 * data.length);
       t.asm.finish(99999);
       const ms = performance.now() - t0;
       expect(ms).toBeLessThan(2000);
@@ -248,6 +252,21 @@ describe('RecordAssembler: hostile input', () => {
       expect(inRecords + s.bytesSkipped).toBeLessThanOrEqual(data.length);
       expect(s.bytesSkipped).toBeGreaterThan(data.length / 2);
     }
+  });
+
+  it('while resynchronising, at most the lookahead (under 512 bytes) is held', () => {
+    const next = prng(7);
+    const t = run();
+    t.asm.gap(-1, 1);
+    let maxBuffered = 0;
+    for (let f = 2; f < 3000; f++) {
+      const chunk = new Uint8Array(1 + (next() % 700));
+      for (let i = 0; i < chunk.length; i++) chunk[i] = next();
+      t.feed(chunk, f);
+      maxBuffered = Math.max(maxBuffered, t.asm.bufferedBytes);
+    }
+    expect(t.records.length).toBe(0);
+    expect(maxBuffered).toBeLessThan(512);
   });
 
   it('random bytes with real records mixed in: the records after the noise are found', () => {

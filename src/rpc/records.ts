@@ -184,6 +184,11 @@ export class RecordAssembler {
     this.stats = opts.stats ?? newRecordStats();
   }
 
+  /** Bytes held: a partial record copied so far, plus bytes carried while resynchronising. */
+  get bufferedBytes(): number {
+    return (this.recBuf === null ? 0 : this.recBuf.length) + (this.scanCarry === null ? 0 : this.scanCarry.length);
+  }
+
   /** Is the assembler between records (nothing partial held)? */
   get idle(): boolean {
     return this.synced && !this.recActive && this.markerHave === 0;

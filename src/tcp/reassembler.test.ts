@@ -229,3 +229,40 @@ describe('TcpReassembler', () => {
     expect(data[0].conn.transport).toBe('udp');
   });
 });
+
+describe('TcpReassembler: hostile input', () => {
+  it('random segments on a few ports: no throw, buffers and table stay within bounds', () => {
+    let x = 12345;
+    const rnd = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x >>> 0;
+    };
+    const h = harness({ maxBufferedBytesPerDirection: 4096, maxConnections: 8 });
+    let maxHeld = 0;
+    for (let i = 0; i < 20000; i++) {
+      const len = rnd() % 600;
+      const payload = new Uint8Array(len);
+      const s = seg(rnd() & 1 ? 'c' : 's', rnd() % 3 === 0 ? rnd() : 1000 + (rnd() % 20000), payload, rnd() & 0x1f);
+      s.srcPort = s.srcPort + (rnd() % 12);
+      h.push(s);
+      maxHeld = Math.max(maxHeld, h.r.heldBytes);
+      expect(h.r.size).toBeLessThanOrEqual(8);
+    }
+    // 8 connections x 2 directions x 4096 bytes (+ one segment over the bound before it is released).
+    expect(maxHeld).toBeLessThanOrEqual(8 * 2 * (4096 + 600));
+    const out: StreamEvent[] = [];
+    h.r.flush((e) => out.push(e));
+    expect(h.r.size).toBe(0);
+    expect(h.r.heldBytes).toBe(0);
+  });
+
+  it('a keep-alive probe is named as such', () => {
+    const h = harness();
+    handshake(h, 0, 0);
+    h.push(seg('c', 1, 'abc'));
+    h.push(seg('c', 3, 'c'));
+    expect(h.drops.map((d) => d[0])).toEqual(['TCP keep-alive']);
+  });
+});

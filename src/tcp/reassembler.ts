@@ -137,6 +137,13 @@ export class TcpReassembler {
     return this.connCount;
   }
 
+  /** Out-of-order bytes held over all connections (each direction stays within its bound). */
+  get heldBytes(): number {
+    let n = 0;
+    for (let c = this.lruHead; c !== null; c = c.next) n += c.ab.heldBytes + c.ba.heldBytes;
+    return n;
+  }
+
   /** Feeds one segment; events for it (and for anything it unblocks) go to `out` synchronously. */
   push(seg: TransportSegment, out: (e: StreamEvent) => void): void {
     this.lastFrame = seg.frame;
@@ -270,7 +277,8 @@ export class TcpReassembler {
     }
     if (diff + len <= 0) {
       this.stats.retransmissions++;
-      this.onDrop('TCP retransmission', seg.frame);
+      // A keep-alive repeats the last byte (or none) to probe the peer: not a real resend.
+      this.onDrop(diff === -1 && len <= 1 ? 'TCP keep-alive' : 'TCP retransmission', seg.frame);
       return;
     }
     let bytes = payload;
