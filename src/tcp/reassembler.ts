@@ -8,6 +8,15 @@
  * number of tracked connections (maxConnections, least recently active evicted first).
  * In-order payloads are passed through as the same Uint8Array (no copy); only segments that
  * must wait for a hole to fill are copied.
+ *
+ * Frame attribution: bytes are reported at the frame where they became available in order.
+ * A retransmission carries nothing new and is dropped ('TCP retransmission'), so a record
+ * completed by an original segment keeps that segment's frame (crafted-dirdeleg-notify-1:
+ * the OPEN call completes in frame 40; frame 42 re-sends its last 6 bytes and is dropped,
+ * which is also tshark's choice). Segments held behind a hole are delivered when the hole
+ * fills, stamped with the frame (and time) of the segment that filled it: that is the first
+ * moment the bytes were usable, and it keeps frame numbers of records non-decreasing.
+ * Endpoints are "ip:port", IPv6 as "[addr]:port".
  */
 import type { TransportSegment } from '../net/types.js';
 import type { ConnectionKey, StreamEvent } from './types.js';
