@@ -5,7 +5,6 @@
  */
 import type { FieldSource } from '../../dissectors/fields/types.js';
 import { toJsonValue, type JSONValue } from '../../dissectors/nfs4/json.js';
-import { nameText } from '../../dissectors/fields/nfs-index.js';
 
 export interface JsonOp {
   op: string;
@@ -37,7 +36,8 @@ export interface JsonMessage {
   orphan?: boolean;
   /** Reply: RPC-level failure (MSG_DENIED ..., PROG_UNAVAIL, ...). */
   rpcError?: string;
-  tag?: string;
+  /** A string, or {hex} when the tag is not valid UTF-8. */
+  tag?: JSONValue;
   minorversion?: number;
   callbackIdent?: number;
   status?: string;
@@ -83,8 +83,11 @@ export function jsonMessage(src: FieldSource): JsonMessage {
   }
   const c = src.nfs;
   if (c) {
-    const tag = nameText(c.tag);
-    if (tag !== undefined && tag !== '') out.tag = tag;
+    if (typeof c.tag === 'string') {
+      if (c.tag !== '') out.tag = c.tag;
+    } else if (c.tag !== undefined && c.tag !== null) {
+      out.tag = toJsonValue(c.tag);
+    }
     if (c.minorversion !== undefined) out.minorversion = c.minorversion;
     if (c.callbackIdent !== undefined) out.callbackIdent = c.callbackIdent;
     if (c.status !== undefined) out.status = c.status;

@@ -159,7 +159,8 @@ describe('-V trees', () => {
       ops: [{ opnum: 26, op: 'READDIR', status: 'NFS4_OK', offset: 0, length: 0, res: { status: 'NFS4_OK', resok4: { cookieverf: new Uint8Array(8), reply: { entries: head, eof: true } } } }],
     };
     const text = formatTreeText(buildTree(m));
-    expect(text).toContain('                    name: "f2999"\n');
+    expect(text).toContain('                    entries: 3000 entries\n                        entry\n                            cookie: 0\n                            name: "f0"\n');
+    expect(text).toContain('                            name: "f2999"\n');
     const maxIndent = Math.max(...text.split('\n').map((l) => l.length - l.trimStart().length));
     expect(maxIndent).toBeLessThan(40);
   });

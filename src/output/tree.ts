@@ -227,7 +227,25 @@ class ValueTree {
       return node;
     }
     if (node.field === 'nfs.deleg.stateid') delete node.field; // a container of one, not a stateid
+    if ('nextentry' in o) return this.entryList(node, o, depth);
     node.children = this.objectChildren(o, span, depth);
+    return node;
+  }
+
+  /** READDIR's entry4 linked list, shown as a flat list (never nested deeper per entry). */
+  private entryList(node: TreeNode, head: Obj, depth: number): TreeNode {
+    const kids: TreeNode[] = [];
+    let next: unknown = head;
+    while (isPlainObject(next) && kids.length < this.opts.maxElements) {
+      const entry = next;
+      const shown: Obj = {};
+      for (const ek of Object.keys(entry)) if (ek !== 'nextentry') shown[ek] = entry[ek];
+      kids.push({ label: 'entry', children: this.objectChildren(shown, undefined, depth + 1) });
+      next = entry.nextentry;
+    }
+    if (isPlainObject(next)) kids.push({ label: '… more entries' });
+    node.value = `${kids.length} entries`;
+    node.children = kids;
     return node;
   }
 
@@ -268,21 +286,6 @@ class ValueTree {
       const v = o[k];
       if (v === undefined) continue;
       if ((k === 'attr_vals' && hasAttrs) || (k === 'notify_vals' && hasValues)) continue;
-      if (k === 'nextentry') {
-        // READDIR entries are a linked list: show them as siblings, not ever deeper.
-        let next: unknown = v;
-        let count = 0;
-        while (isPlainObject(next) && count < this.opts.maxElements) {
-          const entry = next;
-          const shown: Obj = {};
-          for (const ek of Object.keys(entry)) if (ek !== 'nextentry') shown[ek] = entry[ek];
-          kids.push({ label: 'entry', children: this.objectChildren(shown, undefined, depth + 1) });
-          next = entry.nextentry;
-          count++;
-        }
-        if (isPlainObject(next)) kids.push({ label: '… more entries' });
-        continue;
-      }
       kids.push(this.node(k, v, childSpan(span, k), depth + 1));
     }
     return kids;
