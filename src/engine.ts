@@ -64,6 +64,13 @@ export const FrameReason = {
 /** The first program number of the transient range that NFSv4 clients pick callbacks from. */
 const TRANSIENT_FIRST = 0x40000000;
 const TRANSIENT_LAST = 0x5fffffff;
+/**
+ * State bounds, sized so that the whole engine stays well under 100 MB however long the
+ * capture: connections tracked at once (open ones and recently closed ones), and calls
+ * waiting for a reply. Beyond them the oldest is dropped and counted.
+ */
+const MAX_CONNECTIONS = 8192;
+const MAX_PENDING_CALLS = 20_000;
 /** Frames whose segment was held for reordering, remembered so their count can be corrected. */
 const MAX_HELD_FRAMES = 4096;
 
@@ -108,9 +115,11 @@ export class Engine {
     this.onMessage = opts.onMessage;
     if (opts.correlate) this.correlator = new Correlator(opts.correlate === true ? {} : opts.correlate);
     this.tcp = new TcpReassembler({
+      maxConnections: MAX_CONNECTIONS,
       onDrop: (reason, frame) => this.frameProblem(reason, frame),
     });
     this.matcher = new RpcMatcher({
+      maxPendingCalls: MAX_PENDING_CALLS,
       onMalformed: (reason, frame) => this.frameProblem(reason, frame),
       onUnanswered: (call) => this.problems.add(`call never answered (${call.reason})`),
     });
