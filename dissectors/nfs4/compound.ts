@@ -223,33 +223,34 @@ function walkOps(
       tracer.end(r.pos);
     }
     const codec = table[opnum];
-    const op: NfsOp = { opnum, op: codec !== undefined ? codec.name : isCb ? cbOpName(opnum) : nfsOpName(opnum), offset: at, length: 4 };
-    ops.push(op);
     if (codec === undefined) {
-      op.malformed = { reason: 'unknown operation', offset: at };
-      op.length = r.end - at;
-      if (tracer !== null) op.spans = tracer.spans;
+      const unknown: NfsOp = { opnum, op: isCb ? cbOpName(opnum) : nfsOpName(opnum), offset: at, length: r.end - at };
+      unknown.malformed = { reason: 'unknown operation', offset: at };
+      if (tracer !== null) unknown.spans = tracer.spans;
+      ops.push(unknown);
       return;
     }
+    let status: string | undefined;
     if (!isCall && r.end - r.pos >= 4) {
       const b = r.buf;
       const p = r.pos;
-      op.status = nfsStatName(((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0);
+      status = nfsStatName(((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0);
     }
     const device = isCb && opnum === 14;
     if (device) setDeviceNotifyContext(true);
     resetHookFailure();
     const valueAt = r.pos;
+    let value: unknown;
     let failed: Malformed | null = null;
     try {
       if (isCall) {
         if (codec.decodeArgs !== null) {
           if (tracer !== null) tracer.begin('args', codec.argsType!, valueAt);
-          op.args = codec.decodeArgs(r);
+          value = codec.decodeArgs(r);
         }
       } else {
         if (tracer !== null) tracer.begin('res', codec.resType, valueAt);
-        op.res = codec.decodeRes(r);
+        value = codec.decodeRes(r);
       }
       if (tracer !== null) tracer.closeAll(r.pos);
       failed = takeHookFailure();
@@ -259,13 +260,17 @@ function walkOps(
       r.depth = 0;
     }
     if (device) setDeviceNotifyContext(false);
+    const length = failed === null ? r.pos - at : r.end - at;
+    // One object literal per op (stable shapes for the consumers' property reads).
+    const op: NfsOp = isCall
+      ? { opnum, op: codec.name, args: value, offset: at, length }
+      : { opnum, op: codec.name, status, res: value, offset: at, length };
+    ops.push(op);
     if (tracer !== null) op.spans = tracer.spans;
     if (failed !== null) {
       op.malformed = failed;
-      op.length = r.end - at;
       return;
     }
-    op.length = r.pos - at;
   }
 }
 
