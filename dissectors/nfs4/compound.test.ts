@@ -347,5 +347,10 @@ describe('crafted-dirdeleg-notify-1: every RPC message against the truth file', 
     const walk = (spans: Any[]): void => { for (const s of spans) { if (s.name === 'attrs' && s.children) names.push(...s.children.map((x: Any) => x.name)); if (s.children) walk(s.children); } };
     walk(op(c, 'CB_NOTIFY').spans!);
     expect(names).toEqual(['type', 'size', 'fileid', 'mode', 'time_modify']);
+    // The notify4 hook adds one span per entry under 'values', covering the entry's bytes.
+    const values: Any[] = [];
+    const walkValues = (spans: Any[]): void => { for (const s of spans) { if (s.name === 'values' && s.children) values.push(...s.children); if (s.children) walkValues(s.children); } };
+    walkValues(op(c, 'CB_NOTIFY').spans!);
+    expect(values.map((s) => [s.name, s.type, s.length])).toEqual([['NOTIFY4_ADD_ENTRY', 'notify_add4', 116]]);
   });
 });

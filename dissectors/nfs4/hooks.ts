@@ -91,6 +91,8 @@ for (const key of Object.keys(GEN)) {
 
 interface NotifyCodec {
   type: string;
+  /** The XDR struct of the value ('notify_add4'). */
+  struct: string;
   decode: DecodeFn;
   encode: EncodeFn;
 }
@@ -101,7 +103,7 @@ function notifyCodec(typeName: string, structName: string): NotifyCodec {
   if (typeof decode !== 'function' || typeof encode !== 'function') {
     throw new Error(`generated nfs4 codecs lack ${structName}`);
   }
-  return { type: typeName, decode: decode as DecodeFn, encode: encode as EncodeFn };
+  return { type: typeName, struct: structName, decode: decode as DecodeFn, encode: encode as EncodeFn };
 }
 
 /** Directory notifications (CB_NOTIFY), by notify_type4 bit; bits 6.. are bodiless flags. */
@@ -323,7 +325,7 @@ function notify4AfterDecode(v: Notify4Value, r: XdrReader): Notify4Value {
           values.push({ type, undecoded: undecoded(bit, `unknown notification type ${bit}`, r, at) });
           break words;
         }
-        if (tracer !== null) tracer.begin(codec.type, codec.type, at);
+        if (tracer !== null) tracer.begin(codec.type, codec.struct, at);
         try {
           values.push({ type: codec.type, value: codec.decode(r) });
         } catch (e) {
