@@ -132,6 +132,9 @@ interface Pending {
   statsOps: string[];
   procName: string;
   events: PendingEvent[];
+  /** A compound that cannot touch delegation state (plain I/O on undelegated objects): only
+   *  statistics, identity, the SEQUENCE flags and revocation errors are looked at. */
+  slim?: boolean;
 }
 
 interface NameEntry {
@@ -171,6 +174,13 @@ class Deleg {
   retired = false;
   constructor(readonly key: string, readonly rec: DelegationRecord) {}
 }
+
+/** Ops that create, change, end or name state or objects the correlator follows. */
+const RELEVANT_OPS = new Set([
+  'OPEN', 'CREATE', 'REMOVE', 'RENAME', 'LINK', 'SETATTR', 'DELEGRETURN', 'DELEGPURGE', 'GET_DIR_DELEGATION',
+  'WANT_DELEGATION', 'FREE_STATEID', 'TEST_STATEID', 'EXCHANGE_ID', 'CREATE_SESSION', 'BIND_CONN_TO_SESSION',
+  'DESTROY_SESSION', 'DESTROY_CLIENTID', 'SETCLIENTID', 'SETCLIENTID_CONFIRM', 'LOOKUP', 'GETFH', 'READDIR',
+]);
 
 const REVOCATION_STATUSES = new Set(['NFS4ERR_DELEG_REVOKED', 'NFS4ERR_BAD_STATEID', 'NFS4ERR_ADMIN_REVOKED', 'NFS4ERR_EXPIRED']);
 const MAX_EXPECTATIONS = 256;
@@ -484,8 +494,12 @@ export class Correlator {
         case 'SEQUENCE': {
           const sid = bytesField(op.args, 'sa_sessionid');
           if (sid !== undefined) {
-            const s = this.session(bytesToHex(sid), msg.record.frame);
-            this.bindConn(s, msg.record.conn.id, 'fore');
+            const hex = this.sessionHex(sid);
+            const s = this.session(hex, msg.record.frame);
+            if (this.lastBound !== `${msg.record.conn.id}|${hex}`) {
+              this.bindConn(s, msg.record.conn.id, 'fore');
+              this.lastBound = `${msg.record.conn.id}|${hex}`;
+            }
             return s.client ?? `session:${s.sessionid}`;
           }
           break;
@@ -531,6 +545,28 @@ export class Correlator {
       }
     }
     return this.connClient.get(connOf()) ?? `addr:${msg.src}`;
+  }
+
+  private lastSid: Uint8Array | undefined;
+  private lastSidHex = '';
+  private lastBound = '';
+
+  /** Hex of a session id; consecutive calls of one session reuse the last conversion. */
+  private sessionHex(sid: Uint8Array): string {
+    const last = this.lastSid;
+    if (last !== undefined && last.length === sid.length) {
+      let same = true;
+      for (let i = 0; i < sid.length; i++) {
+        if (last[i] !== sid[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.lastSidHex;
+    }
+    this.lastSid = sid.slice(); // a copy: the record buffer may be reused by the reader
+    this.lastSidHex = bytesToHex(sid);
+    return this.lastSidHex;
   }
 
   /** The client a reply goes to, when its call was not seen. */
@@ -813,6 +849,10 @@ export class Correlator {
       this.opStats.get(op.op).calls++;
       if (cs !== undefined) cs.stats.get(op.op).calls++;
     }
+    if (!this.relevant(nfs.ops)) {
+      p.slim = true;
+      return;
+    }
     const steps = walkCompound(nfs.ops, undefined, this.resolveChild);
     const fore: ForeCall = {
       key: p.key, xid: msg.xid, client, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
@@ -827,7 +867,7 @@ export class Correlator {
           const seq = numField(s.args, 'sa_sequenceid');
           const slot = numField(s.args, 'sa_slotid');
           if (sid !== undefined && seq !== undefined && slot !== undefined) {
-            this.referring.set(`${bytesToHex(sid)}:${slot}:${seq}`, fore);
+            this.referring.set(`${this.sessionHex(sid)}:${slot}:${seq}`, fore);
           }
           break;
         }
@@ -957,7 +997,58 @@ export class Correlator {
     }
   }
 
+  /** Does this compound need the full walk? (Most of a capture is I/O that does not.) */
+  private relevant(ops: readonly NfsOp[]): boolean {
+    for (const op of ops) {
+      if (RELEVANT_OPS.has(op.op)) return true;
+      if (op.op === 'PUTFH' && this.byFh.size > 0) {
+        const fh = bytesField(op.args, 'object');
+        if (fh !== undefined && this.byFh.has(bytesToHex(fh))) return true;
+      }
+    }
+    return false;
+  }
+
+  private slimReply(p: Pending, msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
+    if (nfs === undefined) return;
+    const server = ipOf(msg.src);
+    const client = p.client;
+    const ops = nfs.ops;
+    if (client !== undefined && ops[0]?.op === 'SEQUENCE' && ops[0].status === 'NFS4_OK') {
+      this.sequenceFlags(client, ops[0].res, msg.record.frame, t, msg.xid);
+    }
+    const last = ops[ops.length - 1];
+    if (last?.status !== undefined && REVOCATION_STATUSES.has(last.status)) {
+      this.revocationError(last.op, p.nfs?.ops[ops.length - 1]?.args, last.status, server, msg, t);
+    }
+  }
+
+  private sequenceFlags(client: string, res: unknown, frame: number, t: number, xid: number): void {
+    const flags = numField(field(res, 'sr_resok4'), 'sr_status_flags') ?? 0;
+    const on = (flags & SEQ4_STATUS_RECALLABLE_STATE_REVOKED) !== 0;
+    const c = this.clients.get(client);
+    if (c === undefined || c.revokedFlag === on) return;
+    c.revokedFlag = on;
+    if (!on) return;
+    this.clientEvent(client, frame, t, 'recallable-state-revoked', 'SEQ4_STATUS_RECALLABLE_STATE_REVOKED set');
+    for (const d of this.byClient.get(client) ?? []) {
+      if (d.rec.state === 'recalled') this.revoke(d, frame, t, xid, 'SEQ4_STATUS_RECALLABLE_STATE_REVOKED', 'SEQUENCE', false);
+    }
+  }
+
+  /** An op answered with a revocation status: the delegations whose stateids it used are revoked. */
+  private revocationError(op: string, args: unknown, status: string, server: string, msg: RpcMessage, t: number): void {
+    for (const sid of findStateids(args)) {
+      const d = this.findDeleg(server, sid);
+      if (d !== undefined) this.revoke(d, msg.record.frame, t, msg.xid, status, op, status !== 'NFS4ERR_BAD_STATEID');
+    }
+  }
+
   private onForeReply(p: Pending | undefined, msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
+    if (p?.slim === true) {
+      this.slimReply(p, msg, nfs, t);
+      return;
+    }
     const fore = p?.fore;
     const server = ipOf(msg.src);
     const client = p?.fore?.client ?? p?.client ?? this.replyClient(msg, nfs);
@@ -1065,20 +1156,9 @@ export class Correlator {
         }
         break;
       }
-      case 'SEQUENCE': {
-        if (!ok || client === undefined) break;
-        const flags = numField(field(s.res, 'sr_resok4'), 'sr_status_flags') ?? 0;
-        const c = this.client(client, frame);
-        const on = (flags & SEQ4_STATUS_RECALLABLE_STATE_REVOKED) !== 0;
-        if (on && !c.revokedFlag) {
-          this.clientEvent(client, frame, t, 'recallable-state-revoked', 'SEQ4_STATUS_RECALLABLE_STATE_REVOKED set');
-          for (const d of this.byClient.get(client) ?? []) {
-            if (d.rec.state === 'recalled') this.revoke(d, frame, t, msg.xid, 'SEQ4_STATUS_RECALLABLE_STATE_REVOKED', 'SEQUENCE', false);
-          }
-        }
-        c.revokedFlag = on;
+      case 'SEQUENCE':
+        if (ok && client !== undefined) this.sequenceFlags(client, s.res, frame, t, msg.xid);
         break;
-      }
       case 'EXCHANGE_ID': {
         if (!ok) break;
         const id = u64Hex(path(s.res, 'eir_resok4', 'eir_clientid'));
@@ -1164,12 +1244,7 @@ export class Correlator {
     }
     if (REVOCATION_STATUSES.has(status) && s.op !== 'DELEGRETURN' && s.op !== 'TEST_STATEID' && s.op !== 'FREE_STATEID') {
       const claimed = s.op === 'OPEN' && p?.events.some((e) => e.opIndex === s.index) === true;
-      if (!claimed) {
-        for (const sid of findStateids(s.args)) {
-          const d = this.findDeleg(server, sid);
-          if (d !== undefined) this.revoke(d, frame, t, msg.xid, status, s.op, status !== 'NFS4ERR_BAD_STATEID');
-        }
-      }
+      if (!claimed) this.revocationError(s.op, s.args, status, server, msg, t);
     }
   }
 
