@@ -106,13 +106,31 @@ function stateidBytes(s: StateidValue): Uint8Array {
   return b;
 }
 
-function addStateid(index: NfsIndex, prefix: string, s: StateidValue): void {
-  add(index, prefix, stateidBytes(s));
-  add(index, prefix + '.hash', stateidHash(s));
-  add(index, prefix + '.seqid', s.seqid >>> 0);
-  add(index, prefix + '.other', s.other);
-  add(index, prefix + '.other_hash', crc32(s.other));
+// The walk only collects stateids and filehandles; their derived fields (bytes, hashes,
+// parts) are computed when asked for, so a filter on one field does not pay for all.
+const STATEIDS = '#stateids';
+const DELEG_STATEIDS = '#deleg-stateids';
+
+function addStateid(index: NfsIndex, key: string, s: StateidValue): void {
+  add(index, key, s as unknown as FieldValue);
 }
+
+type Derive = (v: FieldValue) => FieldValue;
+const asStateid = (v: FieldValue): StateidValue => v as unknown as StateidValue;
+const STATEID_PARTS: Array<[string, Derive]> = [
+  ['', (v) => stateidBytes(asStateid(v))],
+  ['.hash', (v) => stateidHash(asStateid(v))],
+  ['.seqid', (v) => asStateid(v).seqid >>> 0],
+  ['.other', (v) => asStateid(v).other],
+  ['.other_hash', (v) => crc32(asStateid(v).other)],
+];
+
+/** Derived field -> [collected source key, derivation]. */
+const DERIVED = new Map<string, [string, Derive]>([
+  ['nfs.fh.hash', ['nfs.fhandle', (v) => crc32(v as Uint8Array)]],
+  ...STATEID_PARTS.map(([suffix, fn]): [string, [string, Derive]] => ['nfs.stateid' + suffix, [STATEIDS, fn]]),
+  ...STATEID_PARTS.map(([suffix, fn]): [string, [string, Derive]] => ['nfs.deleg.stateid' + suffix, [DELEG_STATEIDS, fn]]),
+]);
 
 /** What a spec key means to the walker. */
 interface KeyInfo {
@@ -196,7 +214,6 @@ function leaf(ctx: OpContext, info: KeyInfo, value: unknown): void {
     case 'fh':
       if (value instanceof Uint8Array) {
         add(ctx.index, 'nfs.fhandle', value);
-        add(ctx.index, 'nfs.fh.hash', crc32(value));
       }
       return;
     case 'session':
@@ -241,8 +258,8 @@ function walkOp(index: NfsIndex, op: NfsOp, root: unknown): void {
       continue;
     }
     if (isStateid(obj)) {
-      addStateid(index, 'nfs.stateid', obj);
-      if (deleg || (ctx.isCbRecall && key === 'stateid')) addStateid(index, 'nfs.deleg.stateid', obj);
+      addStateid(index, STATEIDS, obj);
+      if (deleg || (ctx.isCbRecall && key === 'stateid')) addStateid(index, DELEG_STATEIDS, obj);
       continue;
     }
     const o = obj as Record<string, unknown>;
@@ -348,6 +365,12 @@ export function buildDeepIndex(c: NfsCompound): NfsIndex {
     const body = op.args !== undefined ? op.args : op.res;
     if (body !== undefined) walkOp(index, op, body);
   }
+  for (const [field, [source, fn]] of DERIVED) {
+    const src = index.get(source);
+    if (src) index.set(field, src.map(fn));
+  }
+  index.delete(STATEIDS);
+  index.delete(DELEG_STATEIDS);
   return index;
 }
 
@@ -390,15 +413,17 @@ export function nfsFieldValues(c: NfsCompound, field: string): FieldValue[] | un
   }
   let out: FieldValue[] | undefined;
   if (field === 'nfs.callback.ident' && c.callbackIdent !== undefined) out = [c.callbackIdent];
+  const derived = DERIVED.get(field);
+  const key = derived ? derived[0] : field;
   const only = FIELD_OPS.get(field);
   for (let i = 0; i < c.ops.length; i++) {
     if (only !== undefined && !only.has(c.ops[i].op)) continue;
-    const v = opIndex(c, i).get(field);
+    const v = opIndex(c, i).get(key);
     if (v === undefined) continue;
     if (out === undefined) out = v;
     else out = out.concat(v);
   }
-  return out;
+  return out && derived ? out.map(derived[1]) : out;
 }
 
 /**
