@@ -163,7 +163,9 @@ function noteFailure(reason: string, offset: number): void {
  * keyed by the mask words and bounded; anything unusual takes the generic loop.
  */
 type MaskPlan = (r: XdrReader) => FattrAttrs;
-interface PlanSlot { words: number[]; plan: MaskPlan | null }
+interface PlanSlot { words: number[]; seen: number; plan: MaskPlan | null }
+/** A mask is compiled only once it has been seen this often (random masks stay on the loop). */
+const COMPILE_AFTER = 4;
 /** Plans by a hash of the mask words; each bucket lists the masks with that hash. */
 const PLANS = new Map<number, PlanSlot[]>();
 let planCount = 0;
@@ -191,6 +193,8 @@ function compilePlan(mask: readonly number[]): MaskPlan | null {
 }
 
 function planFor(mask: readonly number[]): MaskPlan | null {
+  // Attribute numbers end below 96: longer masks are hostile or exotic, never worth a plan.
+  if (mask.length > 4) return null;
   let h = mask.length;
   for (let i = 0; i < mask.length; i++) h = Math.imul(h ^ mask[i], 0x9e3779b1) ^ (h >>> 15);
   let bucket = PLANS.get(h);
@@ -200,7 +204,10 @@ function planFor(mask: readonly number[]): MaskPlan | null {
       if (slot.words.length !== mask.length) continue;
       let same = true;
       for (let i = 0; i < mask.length; i++) if (slot.words[i] !== mask[i]) { same = false; break; }
-      if (same) return slot.plan;
+      if (same) {
+        if (slot.plan === null && slot.seen < COMPILE_AFTER && ++slot.seen === COMPILE_AFTER) slot.plan = compilePlan(mask);
+        return slot.plan;
+      }
     }
   }
   if (planCount >= PLAN_LIMIT) {
@@ -208,14 +215,13 @@ function planFor(mask: readonly number[]): MaskPlan | null {
     planCount = 0;
     bucket = undefined;
   }
-  const plan = compilePlan(mask);
   if (bucket === undefined) {
     bucket = [];
     PLANS.set(h, bucket);
   }
-  bucket.push({ words: mask.slice(), plan });
+  bucket.push({ words: mask.slice(), seen: 1, plan: null });
   planCount++;
-  return plan;
+  return null;
 }
 
 /**
