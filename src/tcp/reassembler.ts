@@ -77,7 +77,11 @@ class Half {
   constructor(
     readonly conn: Conn,
     readonly dir: 'ab' | 'ba',
-    readonly mapKey: string,
+    /** Sender's view of the 4-tuple: segments from srcIp:srcPort to dstIp:dstPort. */
+    readonly srcIp: string,
+    readonly srcPort: number,
+    readonly dstIp: string,
+    readonly dstPort: number,
   ) {}
 
   /** All bytes up to this direction's FIN delivered. */
@@ -95,14 +99,17 @@ class Conn {
   prev: Conn | null = null;
   next: Conn | null = null;
 
+  /** aIp:aPort is endpoint a (the SYN sender or first sender). */
   constructor(
     readonly key: ConnectionKey,
     readonly udp: boolean,
-    abKey: string,
-    baKey: string,
+    aIp: string,
+    aPort: number,
+    bIp: string,
+    bPort: number,
   ) {
-    this.ab = new Half(this, 'ab', abKey);
-    this.ba = new Half(this, 'ba', baKey);
+    this.ab = new Half(this, 'ab', aIp, aPort, bIp, bPort);
+    this.ba = new Half(this, 'ba', bIp, bPort, aIp, aPort);
   }
 }
 
@@ -110,12 +117,69 @@ function endpoint(ip: string, port: number): string {
   return ip.indexOf(':') >= 0 ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
+/** Last three characters of an address (the distinctive end of "10.0.0.123" or "fe80::1a2"). */
+function tail3(ip: string): number {
+  const n = ip.length;
+  return (ip.charCodeAt(n - 1) | (ip.charCodeAt(n - 2) << 7) | (ip.charCodeAt(n - 3) << 14)) >>> 0;
+}
+
+/**
+ * Small-integer bucket key for a directed 4-tuple. Building and hashing a string per segment
+ * cost far more than the rest of the in-order path; collisions are resolved in the bucket.
+ */
+function tupleKey(srcIp: string, srcPort: number, dstIp: string, dstPort: number): number {
+  let h = Math.imul(srcPort * 65536 + dstPort, 0x9e3779b1) ^ Math.imul(tail3(srcIp), 0x85ebca6b) ^ Math.imul(tail3(dstIp), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h & 0x3fffffff;
+}
+
+/** Directed 4-tuple -> Half, with buckets keyed by tupleKey. */
+class HalfIndex {
+  private readonly buckets = new Map<number, Half | Half[]>();
+
+  find(srcIp: string, srcPort: number, dstIp: string, dstPort: number): Half | undefined {
+    const b = this.buckets.get(tupleKey(srcIp, srcPort, dstIp, dstPort));
+    if (b === undefined) return undefined;
+    if (!Array.isArray(b)) return b.srcPort === srcPort && b.dstPort === dstPort && b.srcIp === srcIp && b.dstIp === dstIp ? b : undefined;
+    for (let i = 0; i < b.length; i++) {
+      const h = b[i];
+      if (h.srcPort === srcPort && h.dstPort === dstPort && h.srcIp === srcIp && h.dstIp === dstIp) return h;
+    }
+    return undefined;
+  }
+
+  add(h: Half): void {
+    const k = tupleKey(h.srcIp, h.srcPort, h.dstIp, h.dstPort);
+    const b = this.buckets.get(k);
+    if (b === undefined) this.buckets.set(k, h);
+    else if (Array.isArray(b)) b.push(h);
+    else this.buckets.set(k, [b, h]);
+  }
+
+  remove(h: Half): void {
+    const k = tupleKey(h.srcIp, h.srcPort, h.dstIp, h.dstPort);
+    const b = this.buckets.get(k);
+    if (b === undefined) return;
+    if (!Array.isArray(b)) {
+      if (b === h) this.buckets.delete(k);
+      return;
+    }
+    const i = b.indexOf(h);
+    if (i >= 0) b.splice(i, 1);
+    if (b.length === 1) this.buckets.set(k, b[0]);
+  }
+
+  clear(): void {
+    this.buckets.clear();
+  }
+}
+
 export class TcpReassembler {
   private readonly maxHeld: number;
   private readonly maxConns: number;
   private readonly onDrop: (reason: string, frame: number) => void;
-  private readonly tcp = new Map<string, Half>();
-  private readonly udp = new Map<string, Half>();
+  private readonly tcp = new HalfIndex();
+  private readonly udp = new HalfIndex();
   private lruHead: Conn | null = null;
   private lruTail: Conn | null = null;
   private connCount = 0;
@@ -164,16 +228,15 @@ export class TcpReassembler {
     }
     const flags = seg.flags;
     const payload = seg.payload;
-    const key = seg.srcIp + ',' + seg.srcPort + ',' + seg.dstIp + ',' + seg.dstPort;
-    let half = this.tcp.get(key);
+    let half = this.tcp.find(seg.srcIp, seg.srcPort, seg.dstIp, seg.dstPort);
     if (half === undefined) {
       // A lone ACK or RST for a connection we never saw carries nothing to reassemble.
       if ((flags & (SYN | FIN)) === 0 && payload.length === 0) return;
-      half = this.open(seg, key, out);
+      half = this.open(seg, out);
     } else if (half.conn.closed) {
       if ((flags & SYN) !== 0) {
         this.forget(half.conn);
-        half = this.open(seg, key, out);
+        half = this.open(seg, out);
       } else {
         if (payload.length > 0) this.onDrop('TCP data after connection closed', seg.frame);
         return;
@@ -182,7 +245,7 @@ export class TcpReassembler {
       // A new SYN with another ISN on a live 4-tuple: the ports were reused.
       this.close(half.conn, out, seg.frame, seg.sec, seg.nsec);
       this.forget(half.conn);
-      half = this.open(seg, key, out);
+      half = this.open(seg, out);
     }
     const conn = half.conn;
     if (conn !== this.lruTail) this.touch(conn);
@@ -230,13 +293,11 @@ export class TcpReassembler {
   }
 
   private pushUdp(seg: TransportSegment, out: (e: StreamEvent) => void): void {
-    const key = seg.srcIp + ',' + seg.srcPort + ',' + seg.dstIp + ',' + seg.dstPort;
-    let half = this.udp.get(key);
+    let half = this.udp.find(seg.srcIp, seg.srcPort, seg.dstIp, seg.dstPort);
     if (half === undefined) {
-      const rkey = seg.dstIp + ',' + seg.dstPort + ',' + seg.srcIp + ',' + seg.srcPort;
-      const conn = this.create(endpoint(seg.srcIp, seg.srcPort), endpoint(seg.dstIp, seg.dstPort), true, key, rkey);
-      this.udp.set(key, conn.ab);
-      this.udp.set(rkey, conn.ba);
+      const conn = this.create(seg.srcIp, seg.srcPort, seg.dstIp, seg.dstPort, true);
+      this.udp.add(conn.ab);
+      this.udp.add(conn.ba);
       half = conn.ab;
       this.evictIfFull(out, seg.frame);
     } else if (half.conn !== this.lruTail) {
@@ -251,22 +312,21 @@ export class TcpReassembler {
   }
 
   /** Creates a connection for a segment with no live state; returns the sender's half. */
-  private open(seg: TransportSegment, key: string, out: (e: StreamEvent) => void): Half {
-    const rkey = seg.dstIp + ',' + seg.dstPort + ',' + seg.srcIp + ',' + seg.srcPort;
-    const src = endpoint(seg.srcIp, seg.srcPort);
-    const dst = endpoint(seg.dstIp, seg.dstPort);
+  private open(seg: TransportSegment, out: (e: StreamEvent) => void): Half {
     // The SYN sender is 'a'; a SYN+ACK comes from 'b'; otherwise the first sender is 'a'.
     const fromB = (seg.flags & (SYN | ACK)) === (SYN | ACK);
-    const conn = fromB ? this.create(dst, src, false, rkey, key) : this.create(src, dst, false, key, rkey);
-    this.tcp.set(conn.ab.mapKey, conn.ab);
-    this.tcp.set(conn.ba.mapKey, conn.ba);
+    const conn = fromB
+      ? this.create(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, false)
+      : this.create(seg.srcIp, seg.srcPort, seg.dstIp, seg.dstPort, false);
+    this.tcp.add(conn.ab);
+    this.tcp.add(conn.ba);
     this.evictIfFull(out, seg.frame);
     return fromB ? conn.ba : conn.ab;
   }
 
-  private create(a: string, b: string, udp: boolean, abKey: string, baKey: string): Conn {
-    const key: ConnectionKey = { id: this.nextId++, a, b, transport: udp ? 'udp' : 'tcp' };
-    const conn = new Conn(key, udp, abKey, baKey);
+  private create(aIp: string, aPort: number, bIp: string, bPort: number, udp: boolean): Conn {
+    const key: ConnectionKey = { id: this.nextId++, a: endpoint(aIp, aPort), b: endpoint(bIp, bPort), transport: udp ? 'udp' : 'tcp' };
+    const conn = new Conn(key, udp, aIp, aPort, bIp, bPort);
     this.stats.connections++;
     this.connCount++;
     this.append(conn);
@@ -390,9 +450,9 @@ export class TcpReassembler {
 
   /** Removes a connection from the table and the LRU list. */
   private forget(conn: Conn): void {
-    const map = conn.udp ? this.udp : this.tcp;
-    if (map.get(conn.ab.mapKey) === conn.ab) map.delete(conn.ab.mapKey);
-    if (map.get(conn.ba.mapKey) === conn.ba) map.delete(conn.ba.mapKey);
+    const index = conn.udp ? this.udp : this.tcp;
+    index.remove(conn.ab);
+    index.remove(conn.ba);
     this.unlink(conn);
     this.connCount--;
   }
