@@ -592,3 +592,19 @@ describe('Correlator: what conflicts with a file delegation', () => {
     expect(cause.kind === 'conflict' && cause.call.callFrame).toBe(rd.msg.record.frame);
   });
 });
+
+describe('Correlator: memory budget for stored events', () => {
+  it('notifications beyond the budget are counted, not kept; lifecycle events are always kept', () => {
+    const { c, w, ca } = setup({ maxStoredEvents: 10 });
+    grantDir(w, ca, SA, 'dir', 90);
+    for (let i = 0; i < 20; i++) w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(90), 'dir', notifyAdd(`n${i}`))]));
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(90), 'dir')]));
+    const d = byOther(c, 90);
+    expect(d.notifications).toBe(20);
+    expect(events(d, 'notified').length).toBeLessThan(10);
+    expect(d.eventsDropped).toBe(20 - events(d, 'notified').length);
+    expect(d.events.map((e) => e.kind)).toContain('recalled');
+    expect(d.problems.map((p) => p.kind)).toContain('events-truncated');
+    expect(c.stats().drops.some(([r]) => r.startsWith('notification events not kept'))).toBe(true);
+  });
+});

@@ -36,6 +36,9 @@ export interface CorrelatorOptions {
   retireAfter?: number;
   /** Events kept per delegation. Default 2000. */
   maxEventsPerDelegation?: number;
+  /** Events kept over all records (a notification weighs 1 + its entries); beyond it notifications
+   *  are counted, not kept. Default 2000000. */
+  maxStoredEvents?: number;
   /** A recall without DELEGRETURN after this many seconds is flagged. Default 60. */
   recallTimeout?: number;
   /** Completed calls this many seconds before a recall are cause candidates. Default 2. */
@@ -184,7 +187,10 @@ const RELEVANT_OPS = new Set([
 
 const REVOCATION_STATUSES = new Set(['NFS4ERR_DELEG_REVOKED', 'NFS4ERR_BAD_STATEID', 'NFS4ERR_ADMIN_REVOKED', 'NFS4ERR_EXPIRED']);
 const MAX_EXPECTATIONS = 256;
-const MAX_VIEW_NAMES = 4096;
+const MAX_VIEW_NAMES = 2048;
+/** Notify entries kept from one CB_NOTIFY (the rest are counted). */
+const MAX_ENTRIES_PER_NOTIFY = 4096;
+const MAX_TRACKERS = 10_000;
 const MAX_RECENT_NOTIFIES = 32;
 
 function timeOf(msg: RpcMessage): number {
@@ -240,6 +246,8 @@ export class Correlator {
   private retainedHead = 0;
   private trackers: CauseTracker[] = [];
   private nextId = 1;
+  /** Events (a notification counts 1 + its entries) held by tracked and retained records. */
+  private storedWeight = 0;
   private nextSweep = -Infinity;
   private firstTime: number | undefined;
   private lastTime: number | undefined;
@@ -264,6 +272,7 @@ export class Correlator {
       maxRetainedDelegations: options.maxRetainedDelegations ?? 10_000,
       retireAfter: options.retireAfter ?? 60,
       maxEventsPerDelegation: options.maxEventsPerDelegation ?? 2000,
+      maxStoredEvents: options.maxStoredEvents ?? 2_000_000,
       recallTimeout: options.recallTimeout ?? 60,
       conflictWindow: options.conflictWindow ?? 2,
       overflowWindow: options.overflowWindow ?? 0.5,
@@ -712,12 +721,29 @@ export class Correlator {
 
   private addEvent(d: Deleg, e: DelegationEvent): void {
     d.rec.lastTime = Math.max(d.rec.lastTime, e.time);
-    if (d.rec.events.length >= this.opt.maxEventsPerDelegation) {
-      if (d.rec.eventsDropped === 0) this.problem(d, 'events-truncated', `more than ${this.opt.maxEventsPerDelegation} events: later ones counted, not kept`);
+    const weight = e.kind === 'notified' ? 1 + e.entries.length : 1;
+    // Notifications are the only events without a natural bound per delegation: they give
+    // way first when the memory budget shared by all records is spent.
+    const overBudget = e.kind === 'notified' && this.storedWeight + weight > this.opt.maxStoredEvents;
+    if (d.rec.events.length >= this.opt.maxEventsPerDelegation || overBudget) {
+      if (overBudget) this.drops.add('notification events not kept (memory budget for stored events spent)');
+      if (d.rec.eventsDropped === 0) {
+        this.problem(d, 'events-truncated', overBudget
+          ? `stored-event budget (${this.opt.maxStoredEvents}) spent: later notifications counted, not kept`
+          : `more than ${this.opt.maxEventsPerDelegation} events: later ones counted, not kept`);
+      }
       d.rec.eventsDropped++;
       return;
     }
     d.rec.events.push(e);
+    this.storedWeight += weight;
+  }
+
+  /** Stored-event weight of a record (what addEvent counted for it). */
+  private weightOf(r: DelegationRecord): number {
+    let w = 0;
+    for (const e of r.events) w += e.kind === 'notified' ? 1 + e.entries.length : 1;
+    return w;
   }
 
   private problem(d: Deleg, kind: ProblemKind, message: string, frame?: number): void {
@@ -800,11 +826,13 @@ export class Correlator {
     if (cap > 0) {
       if (this.retained.length < cap) this.retained.push(d.rec);
       else {
+        this.storedWeight -= this.weightOf(this.retained[this.retainedHead]);
         this.retained[this.retainedHead] = d.rec;
         this.retainedHead = (this.retainedHead + 1) % cap;
         this.counts.evicted++;
       }
     } else {
+      this.storedWeight -= this.weightOf(d.rec);
       this.counts.evicted++;
     }
     this.opt.onRetire?.(d.rec);
@@ -1354,7 +1382,7 @@ export class Correlator {
 
   // ------------------------------------------------------------------------------ directory views
 
-  private readonly views = new LruMap<string, DirView>(1024);
+  private readonly views = new LruMap<string, DirView>(256);
 
   /** The holder's listing of a directory, from its READDIR replies (a listing from cookie 0 to eof is complete). */
   private readdirReply(s: WalkStep, client: string, frame: number): void {
@@ -1739,14 +1767,18 @@ export class Correlator {
     const entries: NotifyEntry[] = [];
     const changes = field(op.args, 'cna_changes');
     if (Array.isArray(changes)) {
-      for (const ch of changes.slice(0, 1024)) {
+      for (const ch of changes) {
+        if (entries.length >= MAX_ENTRIES_PER_NOTIFY) {
+          this.drops.add('CB_NOTIFY entries beyond the per-call cap (counted, not kept)');
+          break;
+        }
         const values = field(ch, 'values');
         if (!Array.isArray(values)) {
           const mask = bitmapField(ch, 'notify_mask');
           entries.push({ type: notifyMaskNames(mask).join('|') || 'EMPTY' });
           continue;
         }
-        for (const v of values.slice(0, 1024)) entries.push(notifyEntryOf(v));
+        for (const v of values.slice(0, MAX_ENTRIES_PER_NOTIFY - entries.length)) entries.push(notifyEntryOf(v));
       }
     }
     for (const e of entries) {
@@ -1859,6 +1891,10 @@ export class Correlator {
     if (f.status === 'NFS4ERR_DELAY') cause.delayed.push(callRef(f));
     const objects = new Set<string>();
     if (d.rec.fh !== undefined) objects.add(d.rec.fh);
+    if (this.trackers.length >= MAX_TRACKERS) {
+      this.trackers.shift();
+      this.drops.add('recall cause trackers dropped (too many recalls at once)');
+    }
     this.trackers.push({ deleg: d, cause, client: f.client, objects, originalKey: f.key, until: t + this.opt.causeTrackWindow });
     return cause;
   }
