@@ -175,6 +175,9 @@ export function specKeyField(key: string, opName: string): string | undefined {
   }
 }
 
+/** Every spec field name the walker gives a meaning to (for the spec-drift test). */
+export const WALKED_SPEC_KEYS: readonly string[] = [...KEYS.keys(), 'pe_prev_entry', 'stateid'];
+
 const PREV_NAME: KeyInfo = { kind: 'string', field: 'nfs.notify.prev_name' };
 
 interface OpContext {

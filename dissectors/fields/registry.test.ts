@@ -4,6 +4,7 @@ import { crc32, stateidHash } from '../nfs4/hash.js';
 import { FIELDS, fieldValues, getField } from './registry.js';
 import { fieldTexts, formatFieldValue } from './format.js';
 import { lookupValueName, NFS_OPCODES, NFSSTAT4, NOTIFY_TYPES } from './enums.js';
+import { WALKED_SPEC_KEYS } from './nfs-index.js';
 import {
   DELEG_OTHER, DIR_FH, OPEN_OTHER, SESSION, cbNotifyCall, cbNotifyReply, delayReply, gddCall, gddReply,
   namesCall, openDelegReply, portmapCall,
@@ -34,6 +35,13 @@ describe('field registry', () => {
       .flatMap((l) => l.split('|')[1].split(',').map((x) => x.trim())));
     expect(FIELDS.map((f) => f.name).filter((n) => !listed.has(n))).toEqual([]);
     expect([...listed].filter((n) => n !== '---' && getField(n) === undefined)).toEqual([]);
+  });
+
+  it('every spec key the walker knows is declared in nfs4.x (no silent drift)', () => {
+    const spec = readFileSync(new URL('../xdr/nfs4.x', import.meta.url), 'utf8');
+    const missing = WALKED_SPEC_KEYS.filter((k) => !new RegExp(`\\b${k}\\s*(<[^>]*>|\\[[^\\]]*\\])?\\s*;`).test(spec) && !spec.includes(`fattr4_${k};`)
+      && !new RegExp(`switch\\s*\\(\\s*\\w+\\s+${k}\\s*\\)`).test(spec));
+    expect(missing).toEqual([]);
   });
 
   it('names enum values like the RFCs', () => {
