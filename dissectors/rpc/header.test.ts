@@ -160,3 +160,17 @@ describe('decodeRpcHeader: truncation', () => {
     });
   }
 });
+
+describe('decodeRpcHeader: auth bodies', () => {
+  it('bodies are views into the record, and JSON shows them like plain fields', () => {
+    const credBody = encodeAuthSys({ stamp: 3, machinename: 'm', uid: 1, gid: 2, gids: [] });
+    const bytes = encodeRpcCall({ xid: 1, prog: 100003, vers: 4, proc: 0, cred: { flavor: 1, body: credBody } });
+    const h = call(bytes);
+    expect(Array.from(h.cred.body)).toEqual(Array.from(credBody));
+    expect(h.cred.body.buffer).toBe(bytes.buffer);
+    expect(h.verf.body.length).toBe(0);
+    const json = JSON.parse(JSON.stringify(h.cred)) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(['flavor', 'flavorName', 'body', 'offset', 'sys']);
+    expect(json.flavorName).toBe('AUTH_SYS');
+  });
+});

@@ -88,9 +88,11 @@ const EMPTY = new Uint8Array(0);
 /**
  * opaque_auth whose body view is made on first access: creating a typed-array view costs
  * more than the rest of the header decode, and most consumers never look at the body.
+ * `body` is a getter (object spread or structuredClone do not copy it; read it directly);
  * JSON output shows the same fields as a plain OpaqueAuth.
  */
 class LazyAuth implements OpaqueAuth {
+  readonly flavorName: string;
   sys?: AuthSysParams;
   gss?: GssCredential;
   problem?: string;
@@ -106,13 +108,10 @@ class LazyAuth implements OpaqueAuth {
     start: number,
     len: number,
   ) {
+    this.flavorName = flavorName(flavor);
     this.#record = record;
     this.#start = start;
     this.#len = len;
-  }
-
-  get flavorName(): string {
-    return flavorName(this.flavor);
   }
 
   get body(): Uint8Array {
