@@ -52,6 +52,18 @@ describe('summary lines', () => {
     expect(formatSummaryLine(priv)).toBe('   10    1.500000 10.0.0.5:812 → 10.0.0.1:2049 NFS V4 Call [RPCSEC_GSS privacy]');
   });
 
+  it('names NULL procedures and leaves other programs plain', () => {
+    const nul = { ...gddCall(), nfs: undefined };
+    nul.rpc = { ...nul.rpc, procedure: 0 };
+    expect(formatSummaryLine(nul)).toBe('   10    1.500000 10.0.0.5:812 → 10.0.0.1:2049 NFS V4 NULL Call');
+    const v3 = { ...gddCall(), nfs: undefined, undecoded: 'not NFSv4' };
+    v3.rpc = { ...v3.rpc, version: 3, procedure: 1 };
+    expect(formatSummaryLine(v3)).toBe('   10    1.500000 10.0.0.5:812 → 10.0.0.1:2049 NFS V3 Proc 1 Call');
+    const cb = { ...cbNotifyCall(), nfs: undefined, undecoded: 'orphan reply' };
+    expect(formatSummaryLine(cb)).toBe('   20    2.250000 10.0.0.1:2049 → 10.0.0.5:812 NFS CB V1 CB_COMPOUND Call [orphan reply]');
+    expect(formatSummaryLine({ ...portmapCall(), undecoded: 'not NFSv4' })).toBe('    2    0.100000 [fe80::1]:900 → [fe80::2]:111 RPC Portmap V2 Proc 3 Call');
+  });
+
   it('marks malformed compounds', () => {
     const m = gddCall();
     m.nfs = { ...m.nfs!, ops: [m.nfs!.ops[0], { opnum: 99, op: 'UNKNOWN_99', offset: 88, length: 4, malformed: { reason: 'unknown operation 99', offset: 88 } }] };

@@ -68,9 +68,13 @@ export function summaryInfo(src: FieldSource): { protocol: string; info: string 
     const prog = r.program;
     const isNfs = prog === 100003;
     protocol = isNfs ? 'NFS' : prog !== undefined && prog >= 0x40000000 && prog <= 0x5fffffff ? 'NFS CB' : 'RPC';
-    if (isNfs || protocol === 'NFS CB') {
-      info = `V${r.version ?? '?'} ${dir}`;
-      if (r.procedure !== undefined && r.procedure !== 1) info = `V${r.version ?? '?'} ${r.procedure === 0 ? (isNfs ? 'NULL' : 'CB_NULL') : `Proc ${r.procedure}`} ${dir}`;
+    const isCb = protocol === 'NFS CB';
+    const v4 = (isNfs && r.version === 4) || (isCb && r.version === 1);
+    if (isNfs || isCb) {
+      let proc = r.procedure === undefined ? '' : `Proc ${r.procedure} `;
+      if (v4 && r.procedure === 0) proc = isNfs ? 'NULL ' : 'CB_NULL ';
+      else if (v4 && r.procedure === 1) proc = isNfs ? '' : 'CB_COMPOUND ';
+      info = `V${r.version ?? '?'} ${proc}${dir}`;
     } else {
       const name = prog === undefined ? 'Program ?' : PROGRAM_NAMES[prog] ?? `Program ${prog}`;
       const parts = [name];
@@ -78,7 +82,9 @@ export function summaryInfo(src: FieldSource): { protocol: string; info: string 
       if (r.procedure !== undefined) parts.push(`Proc ${r.procedure}`);
       info = `${parts.join(' ')} ${dir}`;
     }
-    if (src.undecoded !== undefined) info += ` [${escapeForTerminal(src.undecoded)}]`;
+    // Why an NFSv4 body is missing (GSS privacy, orphan reply, ...); other programs are
+    // never decoded, so saying so on every line would be noise.
+    if (src.undecoded !== undefined && v4) info += ` [${escapeForTerminal(src.undecoded)}]`;
   }
   const problem = rpcReplyProblem(src);
   if (problem !== undefined) info += ` ${problem}`;
