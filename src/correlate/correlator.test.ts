@@ -242,6 +242,7 @@ describe('Correlator: directory delegation lifecycle', () => {
 
   it('notify after return is an impossible order', () => {
     const { c, w, ca } = setup();
+    w.advance(31); // past the start of the capture: every change should have been seen
     grantDir(w, ca, SA, 'dir', 9);
     w.ok(w.call(ca, [seq(SA), putfh('dir'), ['DELEGRETURN', { deleg_stateid: stateid(9) }]]));
     w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(9), 'dir', notifyAdd('late'))]));
@@ -338,7 +339,8 @@ describe('Correlator: directory delegation lifecycle', () => {
     expect(d.kind).toBe('directory');
     expect(d.holder).toBe('session:' + 'a5'.repeat(16));
     expect(d.state).toBe('returned');
-    expect(d.problems.map((p) => p.kind)).toEqual(['first-seen-late', 'unmatched-notification']);
+    // the change notified may predate the capture: not reported as unmatched
+    expect(d.problems.map((p) => p.kind)).toEqual(['first-seen-late']);
     const e = byOther(c, 21);
     expect(e.firstSeenAs).toBe('returned');
     expect(e.kind).toBe('unknown');

@@ -1569,7 +1569,8 @@ export class Correlator {
     if (done || !exp.confirmed) return;
     const t = exp.call.replyTime ?? exp.call.callTime;
     if (exp.type === 'recall') {
-      if (d.recallAt !== undefined && d.recallAt >= exp.call.callTime - this.opt.conflictWindow) return;
+      // Any recall covers it: one sent after the change, or one still outstanding before it.
+      if (d.recallAt !== undefined) return;
       if (d.returnCallAt !== undefined && d.returnCallAt <= t) return;
       const what = exp.newName !== undefined ? `${exp.name ?? '?'} -> ${exp.newName}` : exp.name ?? '';
       this.problem(d, 'unrecalled-change',
@@ -1781,8 +1782,10 @@ export class Correlator {
         for (const v of values.slice(0, MAX_ENTRIES_PER_NOTIFY - entries.length)) entries.push(notifyEntryOf(v));
       }
     }
+    // A notification soon after the capture started may be for a change made before it.
+    const judgeable = this.firstTime !== undefined && t - this.firstTime > this.opt.notifyTimeout;
     for (const e of entries) {
-      if (this.matchEntry(d, e, t)) continue;
+      if (this.matchEntry(d, e, t) || !judgeable) continue;
       if (e.type === 'NOTIFY4_ADD_ENTRY' || e.type === 'NOTIFY4_REMOVE_ENTRY' || e.type === 'NOTIFY4_RENAME_ENTRY' || e.type === 'NOTIFY4_CHANGE_CHILD_ATTRS') {
         this.problem(d, 'unmatched-notification',
           `CB_NOTIFY (frame ${frame}) ${e.type.replace('NOTIFY4_', '')} ${e.name ?? ''}${e.newName !== undefined ? ' -> ' + e.newName : ''}: no matching change by another client seen (server-local change, or before the capture)`, frame);
@@ -1938,7 +1941,12 @@ export class Correlator {
         this.problem(d, 'recall-unanswered', `recalled, no DELEGRETURN within ${this.opt.recallTimeout}s`);
       }
     }
-    if (this.trackers.length > 0) this.trackers = this.trackers.filter((x) => x.until >= now);
+    // A tracker lives while its recall is outstanding (a revocation can take a lease period),
+    // and causeTrackWindow after the delegation ends.
+    if (this.trackers.length > 0) {
+      this.trackers = this.trackers.filter((x) => x.until >= now
+        || (!x.deleg.retired && (x.deleg.terminalAt === undefined || now - x.deleg.terminalAt <= this.opt.causeTrackWindow)));
+    }
     for (const d of this.withExpectations) {
       const keep: Expectation[] = [];
       for (const x of d.expectations) {
