@@ -384,26 +384,19 @@ class Compiler {
   }
 
   private compare(rel: Relation, left: Operand, right: Operand): CompiledFilter {
-    let l = left;
-    let r = right;
-    let relation = rel;
-    let def = this.field(l);
-    const rdef = this.field(r);
-    if (!def) {
-      if (!rdef) return this.unknown(l);
-      // A literal on the left: mirror the relation.
-      [l, r] = [r, l];
-      def = rdef;
-      const mirror: Partial<Record<Relation, Relation>> = { lt: 'gt', gt: 'lt', le: 'ge', ge: 'le' };
-      relation = mirror[relation] ?? relation;
-      if (this.field(r)) return this.fieldPair(relation, def, this.field(r) as FieldDef, r);
-    } else if (rdef) {
-      return this.fieldPair(relation, def, rdef, r);
-    }
+    const ldef = this.field(left);
+    const rdef = this.field(right);
+    if (ldef && rdef) return this.fieldPair(rel, ldef, rdef, right);
+    if (!ldef && !rdef) return this.unknown(left);
+    // A literal on the left: swap the operands and mirror the relation.
+    const mirror: Partial<Record<Relation, Relation>> = { lt: 'gt', gt: 'lt', le: 'ge', ge: 'le' };
+    const def = (ldef ?? rdef) as FieldDef;
+    const literal = ldef ? right : left;
+    const relation = ldef ? rel : mirror[rel] ?? rel;
     const kind = kindOf(def.type);
-    const lit = resolveLiteral(def, r);
+    const lit = resolveLiteral(def, literal);
     const get = this.getter(def);
-    return this.combine(relation, get, (rr) => relPred(kind, rr, lit));
+    return this.combine(relation, get, (r) => relPred(kind, r, lit));
   }
 
   private combine(rel: Relation, get: Getter, pred: (r: 'eq' | 'lt' | 'gt' | 'le' | 'ge') => Pred): CompiledFilter {
