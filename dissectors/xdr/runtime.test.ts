@@ -391,3 +391,37 @@ describe('hostile input against generated codecs', () => {
     }
   });
 });
+
+describe('generated module exports', () => {
+  it('exports constants, enum tables, union arm maps and program tables', () => {
+    expect([fixture.SMALL, fixture.NEGVAL, fixture.HUGE_CONST, fixture.BLUE, fixture.FIXTURE_PROG]).toEqual([4, -7, 2n ** 63n - 1n, 16, 0x20000099]);
+    expect((fixture.color_names as Record<number, string>)[0]).toBe('RED');
+    expect((fixture.color_names as Record<number, string>)[-1]).toBe('NEG_COLOR');
+    expect((fixture.color_values as Record<string, number>).CRIMSON).toBe(0);
+    expect((fixture.color_values as Record<string, number>).constructor).toBeUndefined();
+    const nameOf = fixture.nameOf_color as (v: number) => string | number;
+    expect([nameOf(16), nameOf(99)]).toEqual(['BLUE', 99]);
+    expect({ ...(fixture.op_result_arms as object) }).toEqual({ OP_A: 'where', OP_B: 'message', OP_C: 'message', OP_D: null });
+    expect(fixture.op_result_default_arm).toBe('code');
+    expect(fixture.uint_union_default_arm).toBeNull();
+    expect(fixture.int_union_default_arm).toBeUndefined();
+    expect({ ...(fixture.maybe_point_arms as object) }).toEqual({ true: 'p', false: null });
+
+    type Program = { name: string; number: number; versions: { name: string; number: number; procedures: { name: string; number: number; args: string[]; result: string | null; decodeArgs: Decoder[]; decodeResult: Decoder | null }[] }[] };
+    const [prog] = fixture.programs as Program[];
+    const two = prog.versions[0].procedures[2];
+    expect([two.name, two.number, two.args, two.result]).toEqual(['FIXTUREPROC_TWO', 2, ['point', 'color'], 'int']);
+    const bytes = fromHex('00000001 fffffffe 00000010 ffffffff');
+    const r = new XdrReader(bytes);
+    expect(two.decodeArgs.map((d) => d(r))).toEqual([{ x: 1, y: -2 }, 'BLUE']);
+    expect(two.decodeResult?.(r)).toBe(-1);
+  });
+
+  it('decodes unnamed enum values as numbers and unknown union discriminants per the default rules', () => {
+    expect(xdrDecode(fixture.decode_color as Decoder, fromHex('00000063'))).toEqual({ ok: true, value: 99, end: 4 });
+    expect(xdrDecode(fixture.decode_op_result as Decoder, fromHex('00000009 00000007'))).toEqual({ ok: true, value: { kind: 9, code: 7 }, end: 8 });
+    expect(xdrDecode(fixture.decode_int_union as Decoder, fromHex('00000007'))).toEqual({ ok: false, reason: 'int_union: no arm for discriminant 7', offset: 0 });
+    expect(xdrDecode(fixture.decode_uint_union as Decoder, fromHex('00000007'))).toEqual({ ok: true, value: { which: 7 }, end: 4 });
+    expect(xdrDecode(fixture.decode_maybe_point as Decoder, fromHex('00000002'))).toMatchObject({ ok: false, reason: 'bool value 2 is not 0 or 1' });
+  });
+});
