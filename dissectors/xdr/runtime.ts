@@ -513,10 +513,34 @@ export class XdrWriter {
 
   /** string<max>: UTF-8 of a JS string, or the raw bytes of an InvalidUtf8. */
   string(s: string | InvalidUtf8, max: number = NO_MAX): void {
-    const b = typeof s === 'string' ? utf8Encoder.encode(s) : s.bytes;
-    if (b.length > max) throw new RangeError(`string<${max}>: got ${b.length} bytes`);
-    this.u32(b.length);
-    this.bytesPadded(b);
+    if (typeof s !== 'string') {
+      if (s.bytes.length > max) throw new RangeError(`string<${max}>: got ${s.bytes.length} bytes`);
+      this.u32(s.bytes.length);
+      this.bytesPadded(s.bytes);
+      return;
+    }
+    // Encode in place after a length word filled in afterwards (UTF-8 is at most 3 bytes per
+    // UTF-16 unit); plain ASCII is copied by a loop, cheaper than a TextEncoder call.
+    const start = this.pos;
+    this.reserve(4 + s.length * 3 + 3);
+    const b = this.buf;
+    let n = 0;
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        ascii = false;
+        break;
+      }
+      b[start + 4 + i] = c;
+    }
+    if (ascii) n = s.length;
+    else n = utf8Encoder.encodeInto(s, b.subarray(start + 4)).written;
+    if (n > max) throw new RangeError(`string<${max}>: got ${n} bytes`);
+    this.put32(n);
+    const padded = (n + 3) & ~3;
+    b.fill(0, start + 4 + n, start + 4 + padded);
+    this.pos = start + 4 + padded;
   }
 
   /** Count word of a variable-length array (checked against max). */
