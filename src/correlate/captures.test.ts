@@ -221,3 +221,54 @@ describe('incremental use (live capture)', () => {
     expect(seen).toEqual([[39, 'active', 1], [49, 'recalled', 2], [53, 'recalled', 3], [54, 'returned', 3]]);
   });
 });
+
+interface SynthRef { frame: number }
+interface SynthDeleg {
+  id: string;
+  stateidOther: string;
+  problems: string[];
+  recall: { call: SynthRef; cause: string; conflictingCall?: SynthRef; retryCall?: SynthRef; referringCall?: boolean } | null;
+  changes: Array<{ call: SynthRef; by: string; change: string; names: string[]; delivery: string; deliveredBy?: SynthRef }>;
+}
+
+const SYNTH = ['synth-late-start', 'synth-missed-notify', 'synth-read-deleg', 'synth-recall-during-notify', 'synth-rename-out',
+  'synth-return-races-recall', 'synth-revoked', 'synth-two-holders', 'demo-dirdeleg'];
+
+describe.each(SYNTH)('synthetic capture %s (expected.json)', (name) => {
+  it('exact problems, recall cause with conflicting call and retry, and how every change reached the holder', async () => {
+    const expected = JSON.parse(readFileSync(`captures/${name}.expected.json`, 'utf8')) as { delegations: SynthDeleg[] };
+    const c = await correlate(`${name}.pcap`);
+    const ds = c.delegations();
+    for (const want of expected.delegations) {
+      const d = ds.find((x) => x.stateid?.other === want.stateidOther);
+      expect(d, want.id).toBeDefined();
+      if (d === undefined) continue;
+      expect([...new Set(d.problems.map((p) => p.kind))].sort(), want.id).toEqual([...new Set(want.problems)].sort());
+      const rec = d.events.find((e) => e.kind === 'recalled');
+      if (want.recall === null) expect(rec).toBeUndefined();
+      else {
+        expect(rec?.frame).toBe(want.recall.call.frame);
+        if (rec?.kind === 'recalled') {
+          expect(rec.cause.kind).toBe(want.recall.cause);
+          if (rec.cause.kind === 'conflict') {
+            expect(rec.cause.call.callFrame).toBe(want.recall.conflictingCall?.frame);
+            expect(rec.cause.retry?.callFrame).toBe(want.recall.retryCall?.frame);
+            if (want.recall.referringCall === true) expect(rec.cause.via).toBe('referring-call');
+          }
+        }
+      }
+      for (const ch of want.changes) {
+        if (ch.call.frame === 0) continue; // before the capture
+        if (ch.delivery === 'notified') {
+          const n = d.events.find((e) => e.kind === 'notified' && e.frame === ch.deliveredBy?.frame);
+          const entries = n?.kind === 'notified' ? n.entries : [];
+          expect(entries.some((x) => x.mutation?.callFrame === ch.call.frame), `${want.id} change at ${ch.call.frame}`).toBe(true);
+        } else if (ch.delivery === 'missed') {
+          expect(d.problems.some((p) => p.kind === 'missed-notification' && p.frame === ch.call.frame)).toBe(true);
+        } else {
+          expect(d.problems.some((p) => p.frame === ch.call.frame)).toBe(false);
+        }
+      }
+    }
+  });
+});

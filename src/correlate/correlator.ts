@@ -68,6 +68,8 @@ type MutationKind = 'create' | 'open-create' | 'remove' | 'rename' | 'link' | 's
 
 interface Mutation {
   kind: MutationKind;
+  /** Delegations (ids) a notification was matched to this change without an expectation. */
+  lateMatches?: number[];
   op: string;
   opIndex: number;
   dir?: string;
@@ -1633,6 +1635,33 @@ export class Correlator {
     return false;
   }
 
+  /**
+   * A notification with no expectation: the change may have been made before the correlator
+   * knew of the delegation (capture started after the grant). Look for it among recent calls.
+   */
+  private matchRecent(d: Deleg, e: NotifyEntry, t: number): boolean {
+    const fh = d.rec.fh;
+    if (fh === undefined) return false;
+    const n = this.recent.length;
+    for (let k = 0; k < n; k++) {
+      const f = this.recent[(this.recentHead - 1 - k + 2 * n) % n];
+      if (f.callTime > t) continue;
+      if (t - f.callTime > this.opt.notifyTimeout) break;
+      if (f.client === d.rec.holder || (f.status !== undefined && f.status !== 'NFS4_OK')) continue;
+      for (const m of f.mutations) {
+        if (m.lateMatches?.includes(d.rec.id) === true || !entryFits(e, m, fh)) continue;
+        (m.lateMatches ??= []).push(d.rec.id);
+        e.mutation = { op: m.op, client: f.client, callFrame: f.callFrame };
+        if (f.replyTime !== undefined) {
+          e.mutation.replyFrame = f.replyFrame;
+          e.mutation.latency = t - f.replyTime;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
   // ------------------------------------------------------------------------------ back channel
 
   private onCbCall(p: Pending, msg: RpcMessage, nfs: NfsCompound, t: number): void {
@@ -1785,7 +1814,7 @@ export class Correlator {
     // A notification soon after the capture started may be for a change made before it.
     const judgeable = this.firstTime !== undefined && t - this.firstTime > this.opt.notifyTimeout;
     for (const e of entries) {
-      if (this.matchEntry(d, e, t) || !judgeable) continue;
+      if (this.matchEntry(d, e, t) || this.matchRecent(d, e, t) || !judgeable) continue;
       if (e.type === 'NOTIFY4_ADD_ENTRY' || e.type === 'NOTIFY4_REMOVE_ENTRY' || e.type === 'NOTIFY4_RENAME_ENTRY' || e.type === 'NOTIFY4_CHANGE_CHILD_ATTRS') {
         this.problem(d, 'unmatched-notification',
           `CB_NOTIFY (frame ${frame}) ${e.type.replace('NOTIFY4_', '')} ${e.name ?? ''}${e.newName !== undefined ? ' -> ' + e.newName : ''}: no matching change by another client seen (server-local change, or before the capture)`, frame);
@@ -1972,6 +2001,25 @@ const RCA_NAMES: Record<number, string> = {
   0: 'RDATA_DLG', 1: 'WDATA_DLG', 2: 'DIR_DLG', 3: 'FILE_LAYOUT', 4: 'BLK_LAYOUT', 8: 'OBJ_LAYOUT_MIN', 9: 'OBJ_LAYOUT_MAX',
   12: 'OTHER_LAYOUT_MIN', 15: 'OTHER_LAYOUT_MAX',
 };
+
+/** Could this notify entry (to a delegation on directory fh) report this change? */
+function entryFits(e: NotifyEntry, m: Mutation, fh: string): boolean {
+  switch (e.type) {
+    case 'NOTIFY4_ADD_ENTRY':
+      return ((m.kind === 'create' || m.kind === 'open-create' || m.kind === 'link') && m.dir === fh && m.name === e.name)
+        || (m.kind === 'rename' && m.toDir === fh && m.newName === e.name);
+    case 'NOTIFY4_REMOVE_ENTRY':
+      return (m.kind === 'remove' || m.kind === 'rename') && m.dir === fh && m.name === e.name;
+    case 'NOTIFY4_RENAME_ENTRY':
+      return m.kind === 'rename' && m.dir === fh && m.toDir === fh && m.name === e.name && m.newName === e.newName;
+    case 'NOTIFY4_CHANGE_CHILD_ATTRS':
+      return m.kind === 'setattr' && m.dir === fh && m.name === e.name;
+    case 'NOTIFY4_CHANGE_DIR_ATTRS':
+      return m.kind === 'setattr' && m.obj === fh;
+    default:
+      return false;
+  }
+}
 
 function asStateid(v: unknown): StateidValue | undefined {
   const o = asObj(v);
