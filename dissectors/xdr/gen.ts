@@ -58,7 +58,8 @@ function writeIfChanged(path: string, text: string): boolean {
 export function generateAll(xdrDir = XDR_DIR): GenResult[] {
   return genTargets(xdrDir).map((target) => {
     const source = readFileSync(target.source, 'utf8');
-    const name = relative(process.cwd(), target.source) || target.source;
+    // Named relative to the repository root, so the output does not depend on the cwd.
+    const name = relative(join(xdrDir, '..', '..'), target.source);
     const r = compileXdr(source, name, { hooks: target.hooks, runtimeImport: target.runtimeImport });
     if (!r.ok) return { target, ok: false, changed: false, error: r.error };
     return { target, ok: true, changed: writeIfChanged(target.output, r.code) };
