@@ -267,6 +267,10 @@ describe.each(SYNTH)('synthetic capture %s (expected.json)', (name) => {
           expect(d.problems.some((p) => p.kind === 'missed-notification' && p.frame === ch.call.frame)).toBe(true);
         } else {
           expect(d.problems.some((p) => p.frame === ch.call.frame)).toBe(false);
+          // an overflow recall names the changes it left unnotified
+          if (rec?.kind === 'recalled' && rec.cause.kind === 'overflow') {
+            expect(rec.cause.unnotified.map((u) => u.callFrame)).toContain(ch.call.frame);
+          }
         }
       }
     }

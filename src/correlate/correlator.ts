@@ -1910,7 +1910,15 @@ export class Correlator {
     const burst = d.recentNotifies.filter((x) => x.time >= since && x.time <= t);
     const entries = burst.reduce((a, x) => a + Math.max(1, x.entries), 0);
     if (burst.length > 0 && entries >= this.opt.overflowMinEntries) {
-      return { kind: 'overflow', notifyFrames: [...new Set(burst.map((x) => x.frame))], notifyCalls: burst.length, entries, window: this.opt.overflowWindow };
+      const unnotified: Extract<RecallCause, { kind: 'overflow' }>['unnotified'] = [];
+      for (const x of d.expectations) {
+        if (x.type === 'recall' || x.addDone || x.removeDone || unnotified.length >= 64) continue;
+        const u: (typeof unnotified)[number] = { op: x.mutation.op, client: x.call.client, callFrame: x.call.callFrame };
+        if (x.name !== undefined) u.name = x.name;
+        if (x.newName !== undefined) u.newName = x.newName;
+        unnotified.push(u);
+      }
+      return { kind: 'overflow', notifyFrames: [...new Set(burst.map((x) => x.frame))], notifyCalls: burst.length, entries, window: this.opt.overflowWindow, unnotified };
     }
     return {
       kind: 'unknown',

@@ -48,8 +48,13 @@ function causeText(c: RecallCause): string[] {
         : '       no successful retry by the conflicting client seen');
       return lines;
     }
-    case 'overflow':
-      return [`cause: overflow - ${c.notifyCalls} CB_NOTIFY call(s) with ${c.entries} change(s) in the ${c.window} s before it (frames ${c.notifyFrames.join(', ')}), no conflicting call`];
+    case 'overflow': {
+      const lines = [`cause: overflow - ${c.notifyCalls} CB_NOTIFY call(s) with ${c.entries} change(s) in the ${c.window} s before it (frames ${c.notifyFrames.join(', ')}), no conflicting call`];
+      if (c.unnotified.length > 0) {
+        lines.push(`       not yet notified when recalled: ${c.unnotified.map((u) => `${u.op}${u.name !== undefined ? ' ' + q(u.name) : ''}${u.newName !== undefined ? ' -> ' + q(u.newName) : ''} (call ${u.callFrame})`).join(', ')}`);
+      }
+      return lines;
+    }
     case 'unknown':
       return [`cause: unknown - ${c.note}`];
   }
@@ -57,7 +62,7 @@ function causeText(c: RecallCause): string[] {
 
 function entryText(e: NotifyEntry): string {
   let s = shortType(e.type);
-  if (e.name !== undefined) s += ' ' + q(e.name);
+  if (e.name !== undefined && e.name !== '') s += ' ' + q(e.name);
   if (e.newName !== undefined) s += ' -> ' + q(e.newName);
   if (e.replacedName !== undefined) s += ` (replacing ${q(e.replacedName)})`;
   if (e.cookie !== undefined) s += ` cookie ${e.cookie}`;

@@ -69,6 +69,8 @@ export type RecallCause =
       notifyCalls: number;
       entries: number;
       window: number;
+      /** Changes by other clients not yet notified when the recall was sent (the queue that overflowed). */
+      unnotified: Array<{ op: string; client: string; callFrame: number; name?: string; newName?: string }>;
     }
   | { kind: 'unknown'; note: string };
 
