@@ -266,3 +266,39 @@ describe('TcpReassembler: hostile input', () => {
     expect(h.drops.map((d) => d[0])).toEqual(['TCP keep-alive']);
   });
 });
+
+describe('TcpReassembler: connection identity', () => {
+  it('same ports, different addresses (and IPv6) are different connections', () => {
+    const h = harness();
+    const mk = (srcIp: string, dstIp: string, data: string): TransportSegment => ({ ...seg('c', 10, data), srcIp, dstIp });
+    h.push(mk('10.0.0.1', '10.0.0.2', 'one'));
+    h.push(mk('10.0.1.1', '10.0.0.2', 'two'));
+    h.push(mk('10.0.0.1', '10.0.0.3', 'three'));
+    h.push(mk('fe80::1', 'fe80::2', 'six'));
+    h.push(mk('fe80::1', 'fe80::2', 'six')); // retransmission on the IPv6 connection
+    const data = h.events.filter((e) => e.kind === 'data');
+    expect(data.map((e) => (e.kind === 'data' ? [e.conn.id, e.conn.a, e.conn.b] : []))).toEqual([
+      [1, '10.0.0.1:731', '10.0.0.2:2049'],
+      [2, '10.0.1.1:731', '10.0.0.2:2049'],
+      [3, '10.0.0.1:731', '10.0.0.3:2049'],
+      [4, '[fe80::1]:731', '[fe80::2]:2049'],
+    ]);
+    expect(h.drops).toEqual([['TCP retransmission', 5]]);
+  });
+
+  it('many connections: each finds its own state again', () => {
+    const h = harness();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 500; i++) {
+        const s: TransportSegment = { ...seg('c', 100 + round * 2, `${round}${round}`), srcIp: `192.168.${i % 7}.${i % 250}`, srcPort: 600 + (i % 300) };
+        h.push(s);
+      }
+    }
+    const byConn = new Map<number, string>();
+    for (const e of h.events) if (e.kind === 'data') byConn.set(e.conn.id, (byConn.get(e.conn.id) ?? '') + new TextDecoder().decode(e.bytes));
+    const distinct = new Set(Array.from({ length: 500 }, (_, i) => `192.168.${i % 7}.${i % 250}:${600 + (i % 300)}`)).size;
+    expect(byConn.size).toBe(distinct);
+    expect(h.drops.length).toBe(3 * 500 - 3 * distinct);
+    for (const text of byConn.values()) expect(text).toBe('001122');
+  });
+});
