@@ -485,6 +485,8 @@ describe('Correlator: API details and bounds', () => {
     const kept = c.delegations();
     expect(kept.length).toBeLessThanOrEqual(100 + 10);
     expect(retired).toBe(N);
+    c.finish();
+    expect(retired).toBe(N); // nothing left tracked: each record streamed exactly once
     const st = c.stats();
     expect(st.delegations.granted).toBe(N);
     expect(st.delegations.returned).toBe(N);

@@ -328,7 +328,11 @@ export class Correlator {
     if (this.finished) return;
     this.finished = true;
     for (const p of this.pending.values()) this.dropPending(p, undefined);
-    for (const d of this.delegs.values()) this.finalize(d, true);
+    for (const d of this.delegs.values()) {
+      this.finalize(d, true);
+      // Still listed by delegations(), but a streaming consumer gets every record once.
+      this.opt.onRetire?.(d.rec);
+    }
   }
 
   // ------------------------------------------------------------------------------ output
