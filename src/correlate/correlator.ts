@@ -237,7 +237,6 @@ export class Correlator {
   private readonly clients: LruMap<string, ClientState>;
   private readonly connClient: LruMap<string, string>;
   private readonly cbIdentClient: LruMap<string, string>;
-  private readonly setclientidPending = new LruMap<string, string>(1024);
   private readonly delegs = new Map<string, Deleg>();
   private readonly byFh = new Map<string, Set<Deleg>>();
   private readonly byClient = new Map<string, Set<Deleg>>();
@@ -1138,9 +1137,6 @@ export class Correlator {
   }
 
   private revoke(d: Deleg, frame: number, time: number, xid: number, reason: string, op: string | undefined, certain: boolean): void {
-    if (d.rec.state === 'revoked' && certain) {
-      // already known: keep one revoked event per cause
-    }
     this.addEvent(d, { kind: 'revoked', frame, time, xid, reason, op, certain });
     if (certain && d.rec.state !== 'revoked' && d.rec.state !== 'freed') {
       this.counts.revoked++;
