@@ -131,6 +131,27 @@ describe('TcpReassembler', () => {
     if (d.kind === 'data') expect(d.conn.a).toBe('10.0.0.2:2049');
   });
 
+  it('skips a hole at once when the receiver acknowledges past it (segments the capture missed)', () => {
+    const h = harness();
+    handshake(h, 1000, 5000);
+    h.push(seg('c', 1001, 'aaaa'));
+    // 'bbbb' (1005..1008) was never captured; 'cccc' waits behind the hole.
+    h.push(seg('c', 1009, 'cccc'));
+    expect(h.text('ab')).toBe('aaaa');
+    // An ACK that does not cover the held data changes nothing.
+    const early = seg('s', 5001, '');
+    early.ack = 1005;
+    h.push(early);
+    expect(h.kinds().filter((k) => k.startsWith('gap'))).toEqual([]);
+    // The server acknowledges 1013: it got the missing bytes, so they will never come again.
+    const ack = seg('s', 5001, '');
+    ack.ack = 1013;
+    h.push(ack);
+    expect(h.kinds().filter((k) => k.startsWith('gap'))).toEqual(['gap(4)']);
+    expect(h.text('ab')).toBe('aaaacccc');
+    expect(h.r.heldBytes).toBe(0);
+  });
+
   it('gives up on a hole when held bytes exceed the bound, emits a gap and continues', () => {
     const h = harness({ maxBufferedBytesPerDirection: 10 });
     handshake(h, 0, 0);

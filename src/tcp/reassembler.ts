@@ -270,6 +270,7 @@ export class TcpReassembler {
       half.nextSeq = dataSeq;
       half.gapPending = true;
     }
+    if ((flags & ACK) !== 0) this.skipAckedHole(half === conn.ab ? conn.ba : conn.ab, seg.ack, out);
     if ((flags & FIN) !== 0 && !half.hasFin) {
       half.hasFin = true;
       half.finSeq = (dataSeq + payload.length) >>> 0;
@@ -390,6 +391,19 @@ export class TcpReassembler {
       this.skipHole(half, seg.frame, seg.sec, seg.nsec, out);
       this.drain(half, seg.frame, seg.sec, seg.nsec, out);
     }
+  }
+
+  /**
+   * The receiver acknowledged bytes beyond a hole we are holding data behind: it has them, so
+   * they will never be retransmitted and the capture simply missed them. Announce the gap now
+   * instead of waiting for the buffer bound or the end of the connection.
+   */
+  private skipAckedHole(peer: Half, ack: number, out: (e: StreamEvent) => void): void {
+    const held = peer.held;
+    if (held.length === 0 || ((ack - held[0].seq) | 0) < 0) return;
+    const first = held[0];
+    this.skipHole(peer, first.frame, this.lastSec, this.lastNsec, out);
+    this.drain(peer, first.frame, this.lastSec, this.lastNsec, out);
   }
 
   private skipHole(half: Half, frame: number, sec: number, nsec: number, out: (e: StreamEvent) => void): void {
