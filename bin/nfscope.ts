@@ -10,6 +10,7 @@ import { runDeleg, runStats } from '../src/commands/deleg.js';
 import { runSynth, listSynthScenarios } from '../src/commands/synth.js';
 import { listFields } from '../src/commands/fields.js';
 import { UsageError } from '../src/commands/errors.js';
+import { parseSize } from '../src/synth/index.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -18,6 +19,12 @@ function collect(value: string, previous: string[]): string[] {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`not a positive integer: ${value}`);
+  return n;
+}
+
+function byteSize(value: string): number {
+  const n = parseSize(value);
+  if (n === null || n <= 0) throw new UsageError(`not a size: ${value}`);
   return n;
 }
 
@@ -77,14 +84,15 @@ async function main(argv: string[]): Promise<number> {
     .option('-w, --write <file>', 'output capture file')
     .addOption(new Option('-F, --format <format>', 'capture format').choices(['pcap', 'nsec', 'pcapng']).default('pcap'))
     .option('--packets <n>', 'workload: about this many packets', positiveInt)
+    .option('--bytes <size>', 'workload: about this many bytes (e.g. 64M, 1G)', byteSize)
     .option('--list', 'list the scenarios')
-    .action(async (scenario: string | undefined, o: { write?: string; format: string; packets?: number; list?: boolean }) => {
+    .action(async (scenario: string | undefined, o: { write?: string; format: string; packets?: number; bytes?: number; list?: boolean }) => {
       if (o.list || scenario === undefined) {
         process.stdout.write(listSynthScenarios());
         return;
       }
       if (!o.write) throw new UsageError('synth needs -w FILE');
-      exitCode = await runSynth(scenario, o.write, { format: o.format as 'pcap' | 'nsec' | 'pcapng', packets: o.packets }, process.stdout);
+      exitCode = await runSynth(scenario, o.write, { format: o.format as 'pcap' | 'nsec' | 'pcapng', packets: o.packets, bytes: o.bytes }, process.stdout);
     });
 
   program

@@ -59,6 +59,7 @@ export const FrameReason = {
   noPayload: 'TCP segment without payload',
   continuation: 'TCP segment of a multi-segment RPC record',
   held: 'out-of-order TCP segment (held)',
+  fragment: 'IPv4 fragment (held for reassembly)',
 } as const;
 
 /** The first program number of the transient range that NFSv4 clients pick callbacks from. */
@@ -80,7 +81,9 @@ export class Engine {
   readonly problems = new DropCounter();
   readonly callbacks = new CallbackPrograms();
   readonly correlator: Correlator | undefined;
-  private readonly ip = new Ipv4Reassembler();
+  /** Fragments of datagrams that never complete are counted as problems (their frames were
+   *  already counted as held for reassembly). */
+  private readonly ip = new Ipv4Reassembler({ onDrop: (reason, frames) => this.problems.add(reason, frames) });
   private readonly tcp: TcpReassembler;
   private readonly streams: RecordStreams;
   private readonly matcher: RpcMatcher;
@@ -148,7 +151,7 @@ export class Engine {
       return;
     }
     if (link.ok === 'pending') {
-      this.drops.add('IPv4 fragment (reassembled in a later frame)');
+      this.drops.add(FrameReason.fragment);
       return;
     }
     const seg = link.segment;
@@ -168,6 +171,7 @@ export class Engine {
     if (this.finished) return;
     this.finished = true;
     this.frameNo = -1;
+    this.ip.flush();
     this.tcp.flush(this.onStreamEvent);
     this.streams.flush(this.lastFrameNo);
     this.matcher.flushUnanswered();

@@ -8,10 +8,10 @@ export function listSynthScenarios(): string {
 }
 
 export async function runSynth(
-  name: string, outPath: string, opts: { format: 'pcap' | 'nsec' | 'pcapng'; packets?: number }, stdout: Writable,
+  name: string, outPath: string, opts: { format: 'pcap' | 'nsec' | 'pcapng'; packets?: number; bytes?: number }, stdout: Writable,
 ): Promise<number> {
   if (!listScenarios().some((s) => s.name === name)) throw new UsageError(`unknown scenario "${name}" (nfscope synth --list)`);
-  const r = await runScenario(name, outPath, { format: opts.format, packets: opts.packets });
+  const r = await runScenario(name, outPath, { format: opts.format, packets: opts.packets, bytes: opts.bytes });
   stdout.write(`${r.path}: ${r.frames} frames, ${r.bytes} bytes (${r.format})\n`);
   return 0;
 }
