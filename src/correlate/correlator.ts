@@ -81,8 +81,11 @@ interface Mutation {
 }
 
 /** A fore-channel call remembered for cause finding and notification matching. */
+/** Pending-call key: a number for the usual connection ids (fast Map key), else a string. */
+type CallKey = number | string;
+
 interface ForeCall {
-  key: string;
+  key: CallKey;
   xid: number;
   client: string;
   op: string;
@@ -117,7 +120,7 @@ interface CauseTracker {
   cause: Extract<RecallCause, { kind: 'conflict' }>;
   client: string;
   objects: Set<string>;
-  originalKey: string;
+  originalKey: CallKey;
   until: number;
 }
 
@@ -128,14 +131,15 @@ interface PendingEvent {
 }
 
 interface Pending {
-  key: string;
+  key: CallKey;
   msg: RpcMessage;
   nfs?: NfsCompound;
   time: number;
   frame: number;
   fore?: ForeCall;
   client?: string;
-  statsOps: string[];
+  /** The compound's ops were counted in the per-op tables (answers are added at the reply). */
+  counted: boolean;
   procName: string;
   events: PendingEvent[];
   /** A compound that cannot touch delegation state (plain I/O on undelegated objects): only
@@ -216,7 +220,7 @@ function otherDir(d: 'ab' | 'ba'): 'ab' | 'ba' {
 export class Correlator {
   private readonly opt: Required<Omit<CorrelatorOptions, 'onRetire'>> & Pick<CorrelatorOptions, 'onRetire'>;
   private readonly drops = new DropCounter();
-  private readonly pending: LruMap<string, Pending>;
+  private readonly pending: LruMap<CallKey, Pending>;
   private readonly inFlight = new Set<ForeCall>();
   private readonly recent: ForeCall[] = [];
   private recentHead = 0;
@@ -229,6 +233,8 @@ export class Correlator {
   private readonly cbIdentClient: LruMap<string, string>;
   private readonly delegs = new Map<string, Deleg>();
   private readonly byFh = new Map<string, Set<Deleg>>();
+  /** FNV-1a hashes of the filehandles in byFh (with counts): a cheap first test on PUTFH bytes. */
+  private readonly fhHashes = new Map<number, number>();
   private readonly byClient = new Map<string, Set<Deleg>>();
   private readonly recalled = new Set<Deleg>();
   private readonly withExpectations = new Set<Deleg>();
@@ -331,7 +337,11 @@ export class Correlator {
     const out: DelegationRecord[] = [];
     const n = this.retained.length;
     for (let i = 0; i < n; i++) out.push(this.retained[(this.retainedHead + i) % n]);
-    for (const d of this.delegs.values()) out.push(d.rec);
+    for (const d of this.delegs.values()) {
+      // a name learned after the grant (a LOOKUP by another client, a later GETFH)
+      if (d.rec.name === undefined && d.rec.fh !== undefined) d.rec.name = this.pathOf(d.rec.fh);
+      out.push(d.rec);
+    }
     out.sort((a, b) => a.id - b.id);
     return out;
   }
@@ -378,8 +388,10 @@ export class Correlator {
 
   // ------------------------------------------------------------------------------ calls
 
-  private callKey(msg: RpcMessage, callDir: 'ab' | 'ba'): string {
-    return `${msg.record.conn.id}:${callDir}:${msg.xid}`;
+  private callKey(msg: RpcMessage, callDir: 'ab' | 'ba'): CallKey {
+    const id = msg.record.conn.id;
+    if (id >= 0 && id < 0x100000) return id * 0x200000000 + (callDir === 'ab' ? 0 : 0x100000000) + (msg.xid >>> 0);
+    return `${id}:${callDir}:${msg.xid}`;
   }
 
   private onCall(msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
@@ -389,7 +401,7 @@ export class Correlator {
       return;
     }
     const procName = procedureName(msg, nfs);
-    const p: Pending = { key, msg, nfs, time: t, frame: msg.record.frame, statsOps: [], procName, events: [] };
+    const p: Pending = { key, msg, nfs, time: t, frame: msg.record.frame, counted: false, procName, events: [] };
     this.procStats.get(procName).calls++;
     if (nfs !== undefined && nfs.type === 'call' && nfs.procName === 'COMPOUND' && nfs.program === 'NFS') {
       this.onForeCall(p, msg, nfs, t);
@@ -421,14 +433,18 @@ export class Correlator {
     proc.answered++;
     proc.hist.add(srt);
     if (nfs?.status !== undefined && nfs.status !== 'NFS4_OK') proc.errors++;
-    if (p.statsOps.length > 0) {
-      const table = p.nfs?.program === 'NFS_CB' ? this.cbOpStats : this.opStats;
+    if (p.counted && p.nfs !== undefined) {
+      const table = p.nfs.program === 'NFS_CB' ? this.cbOpStats : this.opStats;
       const client = p.client !== undefined ? this.clients.get(p.client) : undefined;
-      for (let i = 0; i < p.statsOps.length; i++) {
-        const name = p.statsOps[i];
+      const ops = p.nfs.ops;
+      const v = Number.isFinite(srt) && srt > 0 ? srt : 0;
+      const bucket = Histogram.bucketOf(v);
+      const perClient = client !== undefined && p.nfs.program === 'NFS' ? client.stats : undefined;
+      for (let i = 0; i < ops.length; i++) {
+        const name = ops[i].op;
         const status = nfs?.ops[i]?.status;
-        addAnswer(table.get(name), srt, status);
-        if (client !== undefined && p.nfs?.program === 'NFS') addAnswer(client.stats.get(name), srt, status);
+        addAnswer(table.get(name), v, bucket, status);
+        if (perClient !== undefined) addAnswer(perClient.get(name), v, bucket, status);
       }
     }
     if (p.fore !== undefined || (p.nfs?.program === 'NFS' && nfs?.program === 'NFS')) {
@@ -492,7 +508,6 @@ export class Correlator {
   /** Identifies the client making a fore-channel call. */
   private foreClient(msg: RpcMessage, ops: readonly NfsOp[]): string {
     let connKey: string | undefined;
-    const connOf = (): string => (connKey ??= `${msg.record.conn.id}:${msg.src}`);
     for (const op of ops) {
       switch (op.op) {
         case 'SEQUENCE': {
@@ -521,7 +536,7 @@ export class Correlator {
         case 'RENEW': {
           const id = u64Hex(field(op.args, 'clientid'));
           if (id !== undefined) {
-            this.connClient.set(connOf(), id);
+            this.connClient.set((connKey ??= `${msg.record.conn.id}:${msg.src}`), id);
             return id;
           }
           break;
@@ -529,7 +544,7 @@ export class Correlator {
         case 'OPEN': {
           const id = u64Hex(path(op.args, 'owner', 'clientid'));
           if (id !== undefined) {
-            this.connClient.set(connOf(), id);
+            this.connClient.set((connKey ??= `${msg.record.conn.id}:${msg.src}`), id);
             return id;
           }
           break;
@@ -548,7 +563,7 @@ export class Correlator {
           break;
       }
     }
-    return this.connClient.get(connOf()) ?? `addr:${msg.src}`;
+    return this.connClient.get((connKey ??= `${msg.record.conn.id}:${msg.src}`)) ?? `addr:${msg.src}`;
   }
 
   private lastSid: Uint8Array | undefined;
@@ -660,8 +675,9 @@ export class Correlator {
   }
 
   private newDeleg(key: string, stateid: StateidValue | undefined, kind: DelegationKind, frame: number, time: number,
-    firstSeenAs: DelegationEvent['kind'], holder: string | undefined, fh: string | undefined): Deleg {
+    firstSeenAs: DelegationEvent['kind'], holder: string | undefined, fhKey: string | undefined): Deleg {
     if (this.delegs.size >= this.opt.maxActiveDelegations) this.evictOldest();
+    const fh = isHexKey(fhKey) ? fhKey : undefined;
     const rec: DelegationRecord = {
       id: this.nextId++,
       stateid: stateid === undefined ? undefined : { seqid: stateid.seqid, other: bytesToHex(stateid.other) },
@@ -683,6 +699,8 @@ export class Correlator {
     if (s === undefined) {
       s = new Set();
       this.byFh.set(fh, s);
+      const h = fnv32Hex(fh);
+      this.fhHashes.set(h, (this.fhHashes.get(h) ?? 0) + 1);
     }
     s.add(d);
   }
@@ -697,7 +715,7 @@ export class Correlator {
   }
 
   private setFh(d: Deleg, fh: string | undefined): void {
-    if (fh === undefined) return;
+    if (!isHexKey(fh)) return;
     if (d.rec.fh === undefined) {
       d.rec.fh = fh;
       this.indexFh(d, fh);
@@ -808,7 +826,13 @@ export class Correlator {
     if (d.rec.fh !== undefined) {
       const s = this.byFh.get(d.rec.fh);
       s?.delete(d);
-      if (s !== undefined && s.size === 0) this.byFh.delete(d.rec.fh);
+      if (s !== undefined && s.size === 0) {
+        this.byFh.delete(d.rec.fh);
+        const h = fnv32Hex(d.rec.fh);
+        const n = (this.fhHashes.get(h) ?? 1) - 1;
+        if (n <= 0) this.fhHashes.delete(h);
+        else this.fhHashes.set(h, n);
+      }
     }
     if (d.rec.holder !== undefined) {
       const s = this.byClient.get(d.rec.holder);
@@ -867,8 +891,8 @@ export class Correlator {
     if (cs !== undefined) cs.calls++;
     else p.client = undefined;
     const server = ipOf(msg.dst);
+    p.counted = true;
     for (const op of nfs.ops) {
-      p.statsOps.push(op.op);
       this.opStats.get(op.op).calls++;
       if (cs !== undefined) cs.stats.get(op.op).calls++;
     }
@@ -1024,9 +1048,10 @@ export class Correlator {
   private relevant(ops: readonly NfsOp[]): boolean {
     for (const op of ops) {
       if (RELEVANT_OPS.has(op.op)) return true;
-      if (op.op === 'PUTFH' && this.byFh.size > 0) {
+      if (op.op === 'PUTFH' && this.fhHashes.size > 0) {
         const fh = bytesField(op.args, 'object');
-        if (fh !== undefined && this.byFh.has(bytesToHex(fh))) return true;
+        // a hash first: most compounds are I/O on objects nobody holds a delegation on
+        if (fh !== undefined && this.fhHashes.has(fnv32(fh)) && this.byFh.has(bytesToHex(fh))) return true;
       }
     }
     return false;
@@ -1659,10 +1684,8 @@ export class Correlator {
     const frame = msg.record.frame;
     let client: string | undefined;
     let referring: ForeCall | undefined;
-    for (const op of nfs.ops) {
-      p.statsOps.push(op.op);
-      this.cbOpStats.get(op.op).calls++;
-    }
+    p.counted = true;
+    for (const op of nfs.ops) this.cbOpStats.get(op.op).calls++;
     const seq = nfs.ops.find((o) => o.op === 'CB_SEQUENCE');
     if (seq !== undefined) {
       const sid = bytesField(seq.args, 'csa_sessionid');
@@ -2000,6 +2023,25 @@ const RCA_NAMES: Record<number, string> = {
   12: 'OTHER_LAYOUT_MIN', 15: 'OTHER_LAYOUT_MAX',
 };
 
+/** A filehandle key that is the filehandle's hex (not a name path of an unseen one). */
+function isHexKey(k: string | undefined): k is string {
+  return k !== undefined && !k.includes('/');
+}
+
+/** FNV-1a 32-bit of bytes. */
+function fnv32(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  return h >>> 0;
+}
+
+/** FNV-1a of the bytes a lowercase hex string stands for (same value as fnv32 of the bytes). */
+function fnv32Hex(hex: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i + 1 < hex.length; i += 2) h = Math.imul(h ^ parseInt(hex.slice(i, i + 2), 16), 0x01000193);
+  return h >>> 0;
+}
+
 function asStateid(v: unknown): StateidValue | undefined {
   const o = asObj(v);
   return o !== undefined && typeof o.seqid === 'number' && o.other instanceof Uint8Array && o.other.length === 12 ? (o as unknown as StateidValue) : undefined;
@@ -2025,9 +2067,9 @@ function procedureName(msg: RpcMessage, nfs: NfsCompound | undefined): string {
   return 'unknown';
 }
 
-function addAnswer(s: OpStats, srt: number, status: string | undefined): void {
+function addAnswer(s: OpStats, srt: number, bucket: number, status: string | undefined): void {
   s.answered++;
-  s.hist.add(srt);
+  s.hist.addInBucket(srt, bucket);
   if (status !== undefined && status !== 'NFS4_OK') s.errors++;
 }
 

@@ -23,12 +23,22 @@ export class Histogram {
   add(v: number): void {
     if (!Number.isFinite(v)) return;
     if (v < 0) v = 0; // clock steps in a capture can make a reply precede its call
+    this.addInBucket(v, bucketOf(v));
+  }
+
+  /** add() for a value whose bucket (Histogram.bucketOf) the caller already has: one
+   *  response time goes to the rows of every op of its compound. v must be finite, >= 0. */
+  addInBucket(v: number, bucket: number): void {
     this.count++;
     this.sum += v;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
     if (this.buckets === undefined) this.buckets = new Uint32Array(BUCKETS);
-    this.buckets[bucketOf(v)]++;
+    this.buckets[bucket]++;
+  }
+
+  static bucketOf(v: number): number {
+    return bucketOf(v);
   }
 
   /** The value at quantile q (0..1): the geometric middle of its bucket, clamped to [min, max]. */
