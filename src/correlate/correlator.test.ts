@@ -612,3 +612,19 @@ describe('Correlator: memory budget for stored events', () => {
     expect(c.stats().drops.some(([r]) => r.startsWith('notification events not kept'))).toBe(true);
   });
 });
+
+describe('Correlator: pending calls bound', () => {
+  it('drops the oldest unanswered call when the table is full, and says so', () => {
+    const c = new Correlator({ maxPendingCalls: 10 });
+    const w = new World(c);
+    const ca = w.conn('10.0.0.1:800');
+    const calls = [];
+    for (let i = 0; i < 25; i++) calls.push(w.call(ca, [seq(SA), putfh('d')]));
+    w.ok(calls[24], { 0: seqRes() }); // still pending: answered normally
+    w.ok(calls[0], { 0: seqRes() }); // dropped long ago: an orphan now
+    const st = c.stats();
+    expect(st.drops).toContainEqual(['pending call dropped (table full)', 15]);
+    expect(st.drops).toContainEqual(['reply without a call (orphan)', 1]);
+    expect(st.procedures.find((r) => r.name === 'COMPOUND')?.count).toBe(25);
+  });
+});

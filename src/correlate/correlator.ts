@@ -220,7 +220,9 @@ function otherDir(d: 'ab' | 'ba'): 'ab' | 'ba' {
 export class Correlator {
   private readonly opt: Required<Omit<CorrelatorOptions, 'onRetire'>> & Pick<CorrelatorOptions, 'onRetire'>;
   private readonly drops = new DropCounter();
-  private readonly pending: LruMap<CallKey, Pending>;
+  /** Calls waiting for their reply. A plain Map (insertion order = call order): the oldest is
+   *  dropped when it is full, which only happens when many calls go unanswered. */
+  private readonly pending = new Map<CallKey, Pending>();
   private readonly inFlight = new Set<ForeCall>();
   private readonly recent: ForeCall[] = [];
   private recentHead = 0;
@@ -282,7 +284,6 @@ export class Correlator {
       maxClients: options.maxClients ?? 10_000,
       onRetire: options.onRetire,
     };
-    this.pending = new LruMap(this.opt.maxPendingCalls, (_k, p) => this.dropPending(p, 'pending call evicted (table full)'));
     this.referring = new LruMap(this.opt.maxRecentCalls);
     this.names = new LruMap(this.opt.maxNames);
     this.children = new LruMap(this.opt.maxNames);
@@ -407,6 +408,14 @@ export class Correlator {
       this.onForeCall(p, msg, nfs, t);
     } else if (nfs !== undefined && nfs.type === 'call' && nfs.program === 'NFS_CB' && nfs.procName === 'CB_COMPOUND') {
       this.onCbCall(p, msg, nfs, t);
+    }
+    if (this.pending.size >= this.opt.maxPendingCalls && !this.pending.has(key)) {
+      const oldest = this.pending.keys().next();
+      if (oldest.done !== true) {
+        const old = this.pending.get(oldest.value);
+        this.pending.delete(oldest.value);
+        if (old !== undefined) this.dropPending(old, 'pending call dropped (table full)');
+      }
     }
     this.pending.set(key, p);
   }
@@ -1282,7 +1291,8 @@ export class Correlator {
         break;
       }
       case 'READDIR':
-        if (ok && client !== undefined) this.readdirReply(s, client, frame);
+        // Listings matter only for a directory somebody holds a delegation on.
+        if (ok && client !== undefined && s.cfh?.hex !== undefined && this.byFh.has(s.cfh.hex)) this.readdirReply(s, client, frame);
         break;
       default:
         break;
