@@ -7,6 +7,7 @@
  */
 import { bytesToHex, isStateid, specialStateid, type StateidValue } from '../../dissectors/nfs4/hash.js';
 import { bitmapBits, notifyTypeName } from '../../dissectors/nfs4/names.js';
+import type * as X from '../../dissectors/xdr/generated/nfs4.js';
 
 export type { StateidValue };
 
@@ -198,7 +199,6 @@ export function findStateids(v: unknown, out: StateidValue[] = [], depth = 0): S
 // ---- Compile-time check of the field names above against the types generated from
 // dissectors/xdr/nfs4.x: a renamed field or union arm breaks the build here instead of
 // silently reading undefined at run time. (Values are still checked at run time.)
-import type * as X from '../../dissectors/xdr/generated/nfs4.js';
 
 type Has<T, K extends keyof T> = K;
 type Arm<U, D extends string, V extends string> = Extract<U, Record<D, V>>;
