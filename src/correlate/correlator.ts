@@ -347,6 +347,11 @@ export class Correlator {
     return out;
   }
 
+  /** Time of the first message seen (seconds since the epoch): a base for relative times. */
+  captureStart(): number | undefined {
+    return this.firstTime;
+  }
+
   clientList(): ClientRecord[] {
     return [...this.clients.values()].map((c) => c.rec);
   }

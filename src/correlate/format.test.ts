@@ -34,6 +34,13 @@ describe('formatDelegationsText', () => {
     expect(text).toContain('! recall-unanswered: recalled, never returned before the capture ended');
   });
 
+  it('times relative to the capture start when given', () => {
+    const c = scenario();
+    const text = formatDelegationsText(c.delegations(), { baseTime: c.captureStart() });
+    expect(text).not.toMatch(/\+0\.000000s  granted/);
+    expect(text).toMatch(/\+0\.0\d{5}s  granted/);
+  });
+
   it('says so when there is nothing', () => {
     expect(formatDelegationsText([])).toBe('No delegations seen.\n');
   });
