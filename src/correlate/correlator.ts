@@ -1869,7 +1869,9 @@ export class Correlator {
       if (e.kind === 'notified' || e.kind === 'recalled' || e.kind === 'recall-any' || e.kind === 'cb-getattr') e.reply = reply;
       if (status === 'NFS4_OK') continue;
       if (e.kind === 'recalled') {
-        this.problem(pe.deleg, 'recall-error', `CB_RECALL (frame ${e.frame}) answered ${status} (frame ${msg.record.frame})`, msg.record.frame);
+        // The holder already gave it back (a DELEGRETURN in flight): "no such delegation" is the right answer.
+        const raced = pe.deleg.returnCallAt !== undefined && pe.deleg.returnCallAt <= t && (status === 'NFS4ERR_BAD_STATEID' || status === 'NFS4ERR_BADHANDLE');
+        if (!raced) this.problem(pe.deleg, 'recall-error', `CB_RECALL (frame ${e.frame}) answered ${status} (frame ${msg.record.frame})`, msg.record.frame);
       } else if (e.kind === 'notified') {
         this.problem(pe.deleg, 'notify-error', `CB_NOTIFY (frame ${e.frame}) answered ${status} (frame ${msg.record.frame})`, msg.record.frame);
       }
