@@ -629,3 +629,34 @@ describe('Correlator: pending calls bound', () => {
     expect(st.procedures.find((r) => r.name === 'COMPOUND')?.count).toBe(25);
   });
 });
+
+describe('Correlator: callback answers and object checks', () => {
+  it('CB_NOTIFY answered with an error, CB_NOTIFY never answered, a CB_RECALL naming another filehandle', () => {
+    const { c, w, ca } = setup();
+    grantDir(w, ca, SA, 'dir', 95);
+    const n1 = w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(95), 'dir', notifyAdd('a'))]);
+    w.reply(n1, [['CB_SEQUENCE', 'NFS4_OK'], ['CB_NOTIFY', 'NFS4ERR_DELAY']]);
+    const n2 = w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(95), 'dir', notifyAdd('b'))]);
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(95), 'elsewhere')]));
+    c.finish();
+    const d = byOther(c, 95);
+    const kinds = d.problems.map((p) => p.kind);
+    expect(kinds).toContain('notify-error');
+    expect(kinds).toContain('notify-unanswered');
+    expect(kinds).toContain('fh-mismatch');
+    expect(d.problems.find((p) => p.kind === 'notify-unanswered')?.frame).toBe(n2.msg.record.frame);
+    const e = events(d, 'notified')[0];
+    expect(e.kind === 'notified' && e.reply?.status).toBe('NFS4ERR_DELAY');
+  });
+
+  it('OPEN(create) of a file that already existed (change_info unchanged) is no change to notify', () => {
+    const { c, w, ca, cb } = setup();
+    w.advance(31);
+    grantDir(w, ca, SA, 'dir', 96);
+    const o = w.call(cb, [seq(SB), putfh('dir'), ['OPEN', openArgs('exists', { create: true })], ['GETFH']]);
+    w.ok(o, { 0: seqRes(), 2: openRes(stateid(903), undefined, false), 3: getfhRes('dir/exists') });
+    w.ok(w.call(ca, [seq(SA), putfh('dir'), ['DELEGRETURN', { deleg_stateid: stateid(96) }]]));
+    c.finish();
+    expect(byOther(c, 96).problems).toEqual([]);
+  });
+});
