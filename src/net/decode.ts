@@ -4,7 +4,7 @@
  * or UDP. Anything else yields a short stable reason for the drop counters.
  */
 import type { Frame } from '../sources/types.js';
-import type { LinkDecodeResult } from './types.js';
+import type { LinkDecodeResult, TransportSegment } from './types.js';
 import { ipv4String, ipv6String } from './addr.js';
 import type { Ipv4Reassembler } from './ipv4-reassembler.js';
 
@@ -35,42 +35,61 @@ const NOT_IP: LinkDecodeResult = { ok: false, reason: 'not IP' };
 const PENDING: LinkDecodeResult = { ok: 'pending' };
 const fail = (reason: string): LinkDecodeResult => ({ ok: false, reason });
 
-/** Decodes one frame down to its TCP or UDP payload. Never throws on malformed bytes. */
-export function decodeFrame(frame: Frame, ipReassembler: Ipv4Reassembler): LinkDecodeResult {
+/** A successful result whose segment object a caller lets decodeFrame overwrite. */
+export type ReusableSegmentResult = { ok: true; segment: TransportSegment };
+
+/** A fresh reusable result for decodeFrame's `reuse` argument. */
+export function newReusableSegmentResult(): ReusableSegmentResult {
+  return {
+    ok: true,
+    segment: {
+      frame: 0, sec: 0, nsec: 0, proto: 'tcp', srcIp: '', dstIp: '', srcPort: 0, dstPort: 0,
+      seq: 0, ack: 0, flags: 0, payload: new Uint8Array(0), missing: 0,
+    },
+  };
+}
+
+/**
+ * Decodes one frame down to its TCP or UDP payload. Never throws on malformed bytes.
+ * With `reuse`, a successful decode overwrites reuse.segment and returns `reuse` itself (no
+ * allocation per frame): for callers that are done with the previous segment when they
+ * decode the next frame.
+ */
+export function decodeFrame(frame: Frame, ipReassembler: Ipv4Reassembler, reuse: ReusableSegmentResult | null = null): LinkDecodeResult {
   const d = frame.data;
   const len = d.length;
   switch (frame.linktype) {
     case LINKTYPE_ETHERNET:
       if (len < 14) return fail('truncated Ethernet header');
-      return etherType(frame, (d[12] << 8) | d[13], 14, ipReassembler);
+      return etherType(frame, (d[12] << 8) | d[13], 14, ipReassembler, reuse);
     case LINKTYPE_LINUX_SLL:
       if (len < 16) return fail('truncated Linux cooked header');
       // On netlink captures the protocol field holds a netlink family, not an EtherType.
       if (((d[2] << 8) | d[3]) === ARPHRD_NETLINK) return NOT_IP;
-      return etherType(frame, (d[14] << 8) | d[15], 16, ipReassembler);
+      return etherType(frame, (d[14] << 8) | d[15], 16, ipReassembler, reuse);
     case LINKTYPE_LINUX_SLL2:
       if (len < 20) return fail('truncated Linux cooked v2 header');
       if (((d[8] << 8) | d[9]) === ARPHRD_NETLINK) return NOT_IP;
-      return etherType(frame, (d[0] << 8) | d[1], 20, ipReassembler);
+      return etherType(frame, (d[0] << 8) | d[1], 20, ipReassembler, reuse);
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_DLT12:
     case LINKTYPE_RAW_DLT14:
       if (len < 1) return fail('truncated IP header');
-      if (d[0] >> 4 === 4) return ipv4(frame, 0, ipReassembler);
-      if (d[0] >> 4 === 6) return ipv6(frame, 0);
+      if (d[0] >> 4 === 4) return ipv4(frame, 0, ipReassembler, reuse);
+      if (d[0] >> 4 === 6) return ipv6(frame, 0, reuse);
       return fail('bad IP version');
     case LINKTYPE_IPV4:
-      return ipv4(frame, 0, ipReassembler);
+      return ipv4(frame, 0, ipReassembler, reuse);
     case LINKTYPE_IPV6:
-      return ipv6(frame, 0);
+      return ipv6(frame, 0, reuse);
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP: {
       if (len < 4) return fail('truncated loopback header');
       const be = ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0;
       // DLT_NULL stores the family in the capturing host's byte order; families are small numbers.
       const family = frame.linktype === LINKTYPE_LOOP || be <= 0xffff ? be : ((d[3] << 24) | (d[2] << 16) | (d[1] << 8) | d[0]) >>> 0;
-      if (family === 2) return ipv4(frame, 4, ipReassembler);
-      if (family === 24 || family === 28 || family === 30 || family === 10) return ipv6(frame, 4);
+      if (family === 2) return ipv4(frame, 4, ipReassembler, reuse);
+      if (family === 24 || family === 28 || family === 30 || family === 10) return ipv6(frame, 4, reuse);
       return NOT_IP;
     }
     default:
@@ -78,7 +97,7 @@ export function decodeFrame(frame: Frame, ipReassembler: Ipv4Reassembler): LinkD
   }
 }
 
-function etherType(frame: Frame, type: number, off: number, reasm: Ipv4Reassembler): LinkDecodeResult {
+function etherType(frame: Frame, type: number, off: number, reasm: Ipv4Reassembler, reuse: ReusableSegmentResult | null): LinkDecodeResult {
   const d = frame.data;
   // Each tag moves 4 bytes on, so the loop ends with the data.
   while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
@@ -86,12 +105,12 @@ function etherType(frame: Frame, type: number, off: number, reasm: Ipv4Reassembl
     type = (d[off + 2] << 8) | d[off + 3];
     off += 4;
   }
-  if (type === ETHERTYPE_IPV4) return ipv4(frame, off, reasm);
-  if (type === ETHERTYPE_IPV6) return ipv6(frame, off);
+  if (type === ETHERTYPE_IPV4) return ipv4(frame, off, reasm, reuse);
+  if (type === ETHERTYPE_IPV6) return ipv6(frame, off, reuse);
   return NOT_IP;
 }
 
-function ipv4(frame: Frame, off: number, reasm: Ipv4Reassembler): LinkDecodeResult {
+function ipv4(frame: Frame, off: number, reasm: Ipv4Reassembler, reuse: ReusableSegmentResult | null): LinkDecodeResult {
   const d = frame.data;
   const len = d.length;
   reasm.expire(frame.sec);
@@ -124,14 +143,14 @@ function ipv4(frame: Frame, off: number, reasm: Ipv4Reassembler): LinkDecodeResu
     const id = (d[off + 4] << 8) | d[off + 5];
     const key = `${ipv4String(d, off + 12)} ${ipv4String(d, off + 16)} ${proto} ${id}`;
     const r = reasm.add(key, fragOffset, more, d.subarray(off + ihl, end), frame.sec);
-    if (r.done) return transport(frame, proto, d, off + 12, 4, r.payload, 0, r.payload.length, 0);
+    if (r.done) return transport(frame, proto, d, off + 12, 4, r.payload, 0, r.payload.length, 0, reuse);
     if ('dropped' in r) return fail(r.dropped);
     return PENDING;
   }
-  return transport(frame, proto, d, off + 12, 4, d, off + ihl, end, missing);
+  return transport(frame, proto, d, off + 12, 4, d, off + ihl, end, missing, reuse);
 }
 
-function ipv6(frame: Frame, off: number): LinkDecodeResult {
+function ipv6(frame: Frame, off: number, reuse: ReusableSegmentResult | null): LinkDecodeResult {
   const d = frame.data;
   const len = d.length;
   if (len - off < 40) return fail('truncated IPv6 header');
@@ -181,7 +200,7 @@ function ipv6(frame: Frame, off: number): LinkDecodeResult {
     break;
   }
   if (next !== PROTO_TCP && next !== PROTO_UDP) return fail(protocolReason(next));
-  return transport(frame, next, d, off + 8, 6, d, start, end, missing);
+  return transport(frame, next, d, off + 8, 6, d, start, end, missing, reuse);
 }
 
 /**
@@ -198,6 +217,7 @@ function transport(
   start: number,
   end: number,
   missing: number,
+  reuse: ReusableSegmentResult | null,
 ): LinkDecodeResult {
   const avail = end - start;
   if (proto === PROTO_TCP) {
@@ -205,6 +225,23 @@ function transport(
     const hdrLen = (p[start + 12] >> 4) * 4;
     if (hdrLen < 20) return fail('bad TCP header length');
     if (hdrLen > avail) return fail('truncated TCP header');
+    if (reuse !== null) {
+      const s = reuse.segment;
+      s.frame = frame.no;
+      s.sec = frame.sec;
+      s.nsec = frame.nsec;
+      s.proto = 'tcp';
+      s.srcIp = version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff);
+      s.dstIp = version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16);
+      s.srcPort = (p[start] << 8) | p[start + 1];
+      s.dstPort = (p[start + 2] << 8) | p[start + 3];
+      s.seq = ((p[start + 4] << 24) | (p[start + 5] << 16) | (p[start + 6] << 8) | p[start + 7]) >>> 0;
+      s.ack = ((p[start + 8] << 24) | (p[start + 9] << 16) | (p[start + 10] << 8) | p[start + 11]) >>> 0;
+      s.flags = ((p[start + 12] & 1) << 8) | p[start + 13];
+      s.payload = new Uint8Array(p.buffer, p.byteOffset + start + hdrLen, end - start - hdrLen);
+      s.missing = missing;
+      return reuse;
+    }
     return {
       ok: true,
       segment: {
@@ -237,6 +274,23 @@ function transport(
       if (missing === 0) missing = payEnd - end;
       payEnd = end;
     }
+  }
+  if (reuse !== null) {
+    const s = reuse.segment;
+    s.frame = frame.no;
+    s.sec = frame.sec;
+    s.nsec = frame.nsec;
+    s.proto = 'udp';
+    s.srcIp = version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff);
+    s.dstIp = version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16);
+    s.srcPort = (p[start] << 8) | p[start + 1];
+    s.dstPort = (p[start + 2] << 8) | p[start + 3];
+    s.seq = 0;
+    s.ack = 0;
+    s.flags = 0;
+    s.payload = new Uint8Array(p.buffer, p.byteOffset + start + 8, payEnd - start - 8);
+    s.missing = missing;
+    return reuse;
   }
   return {
     ok: true,
