@@ -141,6 +141,26 @@ class LazyAuth implements OpaqueAuth {
 let failReason = '';
 let failOffset = 0;
 
+/**
+ * AUTH_NONE with an empty body (every reply verifier and most call verifiers of AUTH_SYS
+ * traffic), one shared object per offset: nothing in it depends on the record, and no
+ * decoder sets sys/gss/problem on an AUTH_NONE body. Frozen so that no consumer can make
+ * one message's change show in another.
+ */
+const EMPTY_NONE_CACHE = 128;
+const emptyNone: Array<LazyAuth | undefined> = new Array<LazyAuth | undefined>(EMPTY_NONE_CACHE).fill(undefined);
+
+function emptyNoneAuth(o: number): LazyAuth {
+  const slot = o >>> 2;
+  let a = emptyNone[slot];
+  if (a === undefined) {
+    a = new LazyAuth(AUTH_NONE, o, EMPTY, 0, 0);
+    Object.freeze(a);
+    emptyNone[slot] = a;
+  }
+  return a;
+}
+
 /** Decodes opaque_auth at o; null on failure (failReason/failOffset set). */
 function readOpaqueAuth(b: Uint8Array, o: number, what: string): LazyAuth | null {
   const end = b.length;
@@ -161,7 +181,34 @@ function readOpaqueAuth(b: Uint8Array, o: number, what: string): LazyAuth | null
     failOffset = o + 4;
     return null;
   }
+  if (flavor === AUTH_NONE && len === 0 && (o & 3) === 0 && o < EMPTY_NONE_CACHE * 4) return emptyNoneAuth(o);
   return new LazyAuth(flavor, o, b, o + 8, len);
+}
+
+/**
+ * The last few machine names decoded, with their bytes: a capture has few clients, and
+ * building the string again for every call costs more than comparing a dozen bytes.
+ */
+const NAME_CACHE = 8;
+const nameBytes: Uint8Array[] = [];
+const nameStrings: string[] = [];
+let nameNext = 0;
+
+function machineName(b: Uint8Array, from: number, to: number): string {
+  const n = to - from;
+  for (let k = 0; k < nameBytes.length; k++) {
+    const nb = nameBytes[k];
+    if (nb.length !== n) continue;
+    let i = 0;
+    while (i < n && nb[i] === b[from + i]) i++;
+    if (i === n) return nameStrings[k];
+  }
+  const s = asciiOrUtf8(b, from, to);
+  // A copy: a view would keep the record's whole read buffer alive.
+  nameBytes[nameNext] = b.slice(from, to);
+  nameStrings[nameNext] = s;
+  nameNext = (nameNext + 1) % NAME_CACHE;
+  return s;
 }
 
 function asciiOrUtf8(b: Uint8Array, from: number, to: number): string {
@@ -183,7 +230,7 @@ function decodeAuthSys(b: Uint8Array, s: number, n: number): AuthSysParams | str
   if (nameLen > MAX_MACHINENAME) return `AUTH_SYS machinename length ${nameLen} exceeds ${MAX_MACHINENAME}`;
   let o = 8 + pad4(nameLen);
   if (o + 12 > n) return 'AUTH_SYS body truncated';
-  const machinename = asciiOrUtf8(b, s + 8, s + 8 + nameLen);
+  const machinename = machineName(b, s + 8, s + 8 + nameLen);
   o += s;
   const end = s + n;
   const uid = u32(b, o);
