@@ -10,6 +10,7 @@ import type { StreamEvent } from './tcp/types.js';
 import type { NfsCompound } from '../dissectors/nfs4/types.js';
 import { decodeNfsCall, decodeNfsReply, type NfsProgramName } from '../dissectors/nfs4/index.js';
 import { decodeFrame, Ipv4Reassembler } from './net/index.js';
+import { newReusableSegmentResult } from './net/decode.js';
 import { TcpReassembler } from './tcp/reassembler.js';
 import { RecordStreams } from './rpc/records.js';
 import { CallbackPrograms, RpcMatcher } from './rpc/matcher.js';
@@ -84,6 +85,8 @@ export class Engine {
   /** Fragments of datagrams that never complete are counted as problems (their frames were
    *  already counted as held for reassembly). */
   private readonly ip = new Ipv4Reassembler({ onDrop: (reason, frames) => this.problems.add(reason, frames) });
+  /** Decoded into for every frame: no stage keeps the segment after the frame is fed. */
+  private readonly segmentResult = newReusableSegmentResult();
   private readonly tcp: TcpReassembler;
   private readonly streams: RecordStreams;
   private readonly matcher: RpcMatcher;
@@ -145,7 +148,7 @@ export class Engine {
     this.lastFrameNo = frame.no;
     this.frameReason = undefined;
     this.frameHadRecord = false;
-    const link = decodeFrame(frame, this.ip);
+    const link = decodeFrame(frame, this.ip, this.segmentResult);
     if (link.ok === false) {
       this.drops.add(link.reason);
       return;
@@ -258,7 +261,7 @@ export class Engine {
       }
       m.nfs = decodeNfsReply(rpc.record.bytes, h.bodyOffset, kind, rpc.version ?? 0, rpc.procedure ?? 0, opts);
     }
-    if (m.nfs.malformed !== undefined || m.nfs.ops.some((op) => op.malformed !== undefined)) this.malformedNfs++;
+    if (isMalformed(m.nfs)) this.malformedNfs++;
   }
 
   /** CREATE_SESSION, BACKCHANNEL_CTL and SETCLIENTID name the program callbacks will use. */
@@ -273,6 +276,13 @@ export class Engine {
       if (typeof prog === 'number') this.callbacks.learn(prog);
     }
   }
+}
+
+function isMalformed(c: NfsCompound): boolean {
+  if (c.malformed !== undefined) return true;
+  const ops = c.ops;
+  for (let i = 0; i < ops.length; i++) if (ops[i].malformed !== undefined) return true;
+  return false;
 }
 
 /** Feeds every frame of a capture source into a new engine and finishes it. */
