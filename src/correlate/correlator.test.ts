@@ -660,3 +660,16 @@ describe('Correlator: callback answers and object checks', () => {
     expect(byOther(c, 96).problems).toEqual([]);
   });
 });
+
+describe('Correlator: calls never answered', () => {
+  it('are given up after pendingTimeout of capture time; a CB_NOTIFY given up is reported', () => {
+    const { c, w, ca } = setup({ pendingTimeout: 10 });
+    grantDir(w, ca, SA, 'dir', 97);
+    const n = w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(97), 'dir', notifyAdd('z'))]);
+    w.call(ca, [seq(SA), putfh('dir')]);
+    w.advance(11);
+    w.call(ca, [seq(SA)]);
+    expect(c.stats().drops).toContainEqual(['call unanswered after 10 s (given up)', 2]);
+    expect(byOther(c, 97).problems).toMatchObject([{ kind: 'notify-unanswered', frame: n.msg.record.frame }]);
+  });
+});

@@ -52,6 +52,9 @@ export interface CorrelatorOptions {
   /** A change to a delegated directory not notified within this many seconds is reported missed. Default 30. */
   notifyTimeout?: number;
   maxPendingCalls?: number;
+  /** A call unanswered this many seconds (capture time) is given up (its decoded arguments keep
+   *  the capture's read buffer alive). Default 120. */
+  pendingTimeout?: number;
   maxRecentCalls?: number;
   maxNames?: number;
   maxClients?: number;
@@ -279,6 +282,7 @@ export class Correlator {
       causeTrackWindow: options.causeTrackWindow ?? 30,
       notifyTimeout: options.notifyTimeout ?? 30,
       maxPendingCalls: options.maxPendingCalls ?? 65_536,
+      pendingTimeout: options.pendingTimeout ?? 120,
       maxRecentCalls: options.maxRecentCalls ?? 4096,
       maxNames: options.maxNames ?? 200_000,
       maxClients: options.maxClients ?? 10_000,
@@ -2002,6 +2006,11 @@ export class Correlator {
   // ------------------------------------------------------------------------------ time
 
   private sweep(now: number): void {
+    for (const [key, p] of this.pending) {
+      if (now - p.time <= this.opt.pendingTimeout) break; // insertion order is call order
+      this.pending.delete(key);
+      this.dropPending(p, `call unanswered after ${this.opt.pendingTimeout} s (given up)`);
+    }
     for (const d of this.recalled) {
       if (d.recallAt !== undefined && !d.recallFlagged && d.returnCallAt === undefined && now - d.recallAt > this.opt.recallTimeout) {
         d.recallFlagged = true;
