@@ -38,7 +38,7 @@ export class PcapParser implements RecordParser {
 
   constructor(private readonly onProblem: ProblemSink) {}
 
-  parse(buf: Buffer, base: number, out: Frame[]): number {
+  parse(buf: Buffer, base: number, out: Frame[], maxFrames = Infinity): number {
     const len = buf.length;
     let pos = 0;
     if (!this.headerSeen) {
@@ -75,6 +75,7 @@ export class PcapParser implements RecordParser {
         this.need = RECORD_HEADER;
         break;
       }
+      if (out.length >= maxFrames) break;
       const caplen = view.getUint32(pos + 8, le);
       if (caplen > maxCaplen) {
         this.frameNo = no;

@@ -46,7 +46,7 @@ export class PcapngParser implements RecordParser {
 
   constructor(private readonly onProblem: ProblemSink) {}
 
-  parse(buf: Buffer, base: number, out: Frame[]): number {
+  parse(buf: Buffer, base: number, out: Frame[], maxFrames = Infinity): number {
     const len = buf.length;
     const view = new DataView(buf.buffer, buf.byteOffset, len);
     let pos = 0;
@@ -55,6 +55,7 @@ export class PcapngParser implements RecordParser {
         this.need = BLOCK_PEEK;
         return pos;
       }
+      if (out.length >= maxFrames) return pos;
       let le = this.littleEndian;
       const type = view.getUint32(pos, le);
       if (type === PCAPNG_SHB) {

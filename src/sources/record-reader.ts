@@ -15,14 +15,23 @@ export interface RecordParser {
    * Returns the number of bytes consumed. On return, unless `done`, `need` is the number of
    * bytes (counted from the first unconsumed byte) required to make progress, and it is
    * larger than what is left in `buf`. `base` is the file offset of buf[0], for problems.
+   * With `maxFrames`, it may also stop early, once `out` holds that many frames (then more
+   * complete records may follow and `need` says nothing).
    */
-  parse(buf: Buffer, base: number, out: Frame[]): number;
+  parse(buf: Buffer, base: number, out: Frame[], maxFrames?: number): number;
   need: number;
   /** The parser has stopped (after reporting a problem); the rest of the input is ignored. */
   done: boolean;
   /** End of input with `remaining` unconsumed bytes at file offset `offset`. */
   finish(remaining: number, offset: number): void;
 }
+
+/**
+ * Frames per batch. Small batches keep the frames of a batch from outliving a young-generation
+ * GC: with a whole 1 MiB chunk (~5000 frames) per batch, copying the batch's live frames was
+ * most of every scavenge's cost.
+ */
+export const MAX_BATCH_FRAMES = 512;
 
 export async function* recordBatches(
   chunks: AsyncIterable<Buffer>,
@@ -68,12 +77,15 @@ export async function* recordBatches(
       if (chunk.length === 0) continue;
       parts.push(chunk);
       partsLen += chunk.length;
-      const out: Frame[] = [];
+      let out: Frame[] = [];
       while (partsLen > 0 && !parser.done) {
         if (parts.length === 1) {
-          const used = parser.parse(parts[0], offset, out);
+          const used = parser.parse(parts[0], offset, out, MAX_BATCH_FRAMES);
           if (used > 0) consume(used);
-          break; // the parser needs more than what is left
+          if (out.length < MAX_BATCH_FRAMES) break; // the parser needs more than what is left
+          yield out;
+          out = [];
+          continue;
         }
         // The record at the start spans parts: wait until it is complete, then copy just it.
         const need = parser.need;
