@@ -1,18 +1,24 @@
 /** Printable IP addresses, formatted as Wireshark prints them. */
 
-/** Recently formatted IPv4 addresses: captures hold few hosts, and building strings per packet costs. */
-const v4Cache = new Map<number, string>();
-const V4_CACHE_MAX = 4096;
+/**
+ * Recently formatted IPv4 addresses, direct-mapped by a hash of the address: captures hold
+ * few hosts, and building a string per packet (or a Map lookup) costs more than this probe.
+ * Keys are the address as a signed 32-bit integer (a small integer for V8, never a heap number).
+ */
+const V4_CACHE_BITS = 12;
+const V4_CACHE_MASK = (1 << V4_CACHE_BITS) - 1;
+const v4Keys = new Int32Array(1 << V4_CACHE_BITS);
+const v4Strings: Array<string | undefined> = new Array<string | undefined>(1 << V4_CACHE_BITS).fill(undefined);
 
 /** Dotted quad of the 4 bytes at `off`. */
 export function ipv4String(b: Uint8Array, off: number): string {
-  const key = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
-  let s = v4Cache.get(key);
-  if (s === undefined) {
-    s = `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-    if (v4Cache.size >= V4_CACHE_MAX) v4Cache.clear();
-    v4Cache.set(key, s);
-  }
+  const key = (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
+  const slot = (Math.imul(key, 0x9e3779b1) >>> (32 - V4_CACHE_BITS)) & V4_CACHE_MASK;
+  const cached = v4Strings[slot];
+  if (cached !== undefined && v4Keys[slot] === key) return cached;
+  const s = `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+  v4Keys[slot] = key;
+  v4Strings[slot] = s;
   return s;
 }
 

@@ -35,6 +35,8 @@ const NOT_IP: LinkDecodeResult = { ok: false, reason: 'not IP' };
 const PENDING: LinkDecodeResult = { ok: 'pending' };
 const fail = (reason: string): LinkDecodeResult => ({ ok: false, reason });
 
+const EMPTY_PAYLOAD = new Uint8Array(0);
+
 /** A successful result whose segment object a caller lets decodeFrame overwrite. */
 export type ReusableSegmentResult = { ok: true; segment: TransportSegment };
 
@@ -238,7 +240,9 @@ function transport(
       s.seq = ((p[start + 4] << 24) | (p[start + 5] << 16) | (p[start + 6] << 8) | p[start + 7]) >>> 0;
       s.ack = ((p[start + 8] << 24) | (p[start + 9] << 16) | (p[start + 10] << 8) | p[start + 11]) >>> 0;
       s.flags = ((p[start + 12] & 1) << 8) | p[start + 13];
-      s.payload = new Uint8Array(p.buffer, p.byteOffset + start + hdrLen, end - start - hdrLen);
+      const payLen = end - start - hdrLen;
+      // A bare ACK (a quarter of a typical capture) shares one empty payload.
+      s.payload = payLen === 0 ? EMPTY_PAYLOAD : new Uint8Array(p.buffer, p.byteOffset + start + hdrLen, payLen);
       s.missing = missing;
       return reuse;
     }
