@@ -25,7 +25,7 @@ export async function runDeleg(path: string, opts: CorrelateCommandOptions, stdo
   const out = new OutputBuffer(stdout);
   const delegations = c.delegations();
   if (opts.json) out.write(JSON.stringify(delegationsToJson(delegations), null, 1) + '\n');
-  else out.write(formatDelegationsText(delegations));
+  else out.write(formatDelegationsText(delegations, { baseTime: c.captureStart() }));
   await out.flush(true);
   if (!opts.json) stderr.write(formatTextSummary({ ...engine.summary(), fileProblems: [] }));
   return 0;
