@@ -108,10 +108,7 @@ export class Engine {
   private finished = false;
 
   // Bound once: the stages call these for every event, so no closure per frame.
-  private readonly onStreamEvent = (e: StreamEvent): void => {
-    if (e.kind === 'data' && e.frame !== this.frameNo) this.heldFrames.delete(e.frame);
-    this.streams.push(e, this.onRecord);
-  };
+  private readonly onStreamEvent = (e: StreamEvent): void => this.streams.push(e, this.onRecord);
   private readonly onRecord = (r: RpcRecord): void => this.matcher.push(r, this.onRpc);
   private readonly onRpc = (m: RpcMessage): void => this.handleMessage(m);
 
