@@ -41,7 +41,10 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('read')
     .description('print one line per RPC message (like tshark), or trees, JSON, fields')
-    .argument('<file>', 'capture file (pcap, pcapng, optionally gzipped), or - for standard input')
+    .argument('[file]', 'capture file (pcap, pcapng, optionally gzipped), or - for standard input')
+    .option('-i, --interface <iface>', 'capture live on this interface instead of reading a file (needs root and the cap package)')
+    .option('-f, --capture-filter <bpf>', 'with -i: BPF capture filter', 'tcp')
+    .option('-a, --duration <seconds>', 'with -i: stop after this many seconds', positiveInt)
     .option('-Y, --filter <expr>', 'display filter, e.g. "nfs.opcode == GET_DIR_DELEGATION"')
     .option('-V, --verbose', 'print the decoded tree of each message')
     .addOption(new Option('-T, --format <format>', 'output format').choices(['text', 'json', 'fields']).default('text'))
@@ -51,11 +54,13 @@ async function main(argv: string[]): Promise<number> {
     .option('--no-nfs', 'decode the RPC layer only')
     .option('-c, --count <n>', 'stop after n messages', positiveInt)
     .option('-t, --absolute-time', 'absolute UTC times instead of seconds since the first frame')
-    .action(async (file: string, o: { filter?: string; verbose?: boolean; format: string; field: string[]; json?: boolean; quiet?: boolean; nfs: boolean; count?: number; absoluteTime?: boolean }) => {
+    .action(async (file: string | undefined, o: { interface?: string; captureFilter: string; duration?: number; filter?: string; verbose?: boolean; format: string; field: string[]; json?: boolean; quiet?: boolean; nfs: boolean; count?: number; absoluteTime?: boolean }) => {
       const format: ReadFormat = o.json ? 'ndjson' : (o.format as ReadFormat);
+      if (o.interface !== undefined && file !== undefined) throw new UsageError('give either a FILE or -i INTERFACE, not both');
+      const live = o.interface === undefined ? undefined : { iface: o.interface, captureFilter: o.captureFilter, durationSec: o.duration };
       exitCode = await runRead(file, {
         filter: o.filter, verbose: o.verbose, format, fields: o.field, quiet: o.quiet, decodeNfs: o.nfs,
-        count: o.count, absoluteTime: o.absoluteTime,
+        count: o.count, absoluteTime: o.absoluteTime, live,
       }, process.stdout, process.stderr);
     });
 

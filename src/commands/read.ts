@@ -11,11 +11,14 @@ import {
   buildTree, fieldSourceOf, formatFieldsLine, formatJsonLine, formatJsonSummary, formatSummaryLine, formatTreeJson,
   formatTreeText, resolveFieldList,
 } from '../output/index.js';
-import { openCapture } from '../sources/index.js';
-import type { SourceProblem } from '../sources/types.js';
+import { openCapture, openLive } from '../sources/index.js';
+import type { CaptureSource, SourceProblem } from '../sources/types.js';
 import { OutputBuffer } from './output-buffer.js';
 import { ReplyWindow } from './reply-window.js';
 import { UsageError } from './errors.js';
+
+/** File problems listed in the summary (all are found; a hostile file could have millions). */
+const MAX_PROBLEMS_KEPT = 100;
 
 export type ReadFormat = 'text' | 'json' | 'fields' | 'ndjson';
 
@@ -34,10 +37,12 @@ export interface ReadOptions {
   /** -c: stop after this many printed messages. */
   count?: number;
   absoluteTime?: boolean;
+  /** Live capture: interface name (instead of a file), BPF capture filter, and when to stop. */
+  live?: { iface: string; captureFilter: string; durationSec?: number };
 }
 
 /** Reads a capture and writes the chosen output; returns the process exit code. */
-export async function runRead(path: string, opts: ReadOptions, stdout: Writable, stderr: Writable): Promise<number> {
+export async function runRead(path: string | undefined, opts: ReadOptions, stdout: Writable, stderr: Writable): Promise<number> {
   let filter: CompiledFilter | undefined;
   if (opts.filter !== undefined && opts.filter.trim() !== '') {
     const f = compileFilter(opts.filter);
@@ -52,7 +57,19 @@ export async function runRead(path: string, opts: ReadOptions, stdout: Writable,
     fields = r.fields;
   }
   const problems: SourceProblem[] = [];
-  const source = await openCapture(path, { onProblem: (p) => problems.push(p) });
+  const onProblem = (p: SourceProblem): void => {
+    if (problems.length < MAX_PROBLEMS_KEPT) problems.push(p);
+  };
+  const stop = new AbortController();
+  let source: CaptureSource;
+  if (opts.live !== undefined) {
+    source = await openLive(opts.live.iface, opts.live.captureFilter, { onProblem, signal: stop.signal });
+    process.once('SIGINT', () => stop.abort());
+    if (opts.live.durationSec !== undefined) setTimeout(() => stop.abort(), opts.live.durationSec * 1000).unref();
+  } else {
+    if (path === undefined) throw new UsageError('read needs a capture FILE (or -i INTERFACE)');
+    source = await openCapture(path, { onProblem });
+  }
   const out = new OutputBuffer(stdout);
   const verboseTree = opts.verbose === true || opts.format === 'json';
   let first: { sec: number; nsec: number } | undefined;
@@ -81,7 +98,8 @@ export async function runRead(path: string, opts: ReadOptions, stdout: Writable,
         if (opts.verbose) out.write(formatTreeText(buildTree(src)) + '\n');
     }
   };
-  const window = new ReplyWindow(emit);
+  // Live output is printed as it comes: a call does not wait for its reply.
+  const window = opts.live !== undefined ? new ReplyWindow(emit, 0) : new ReplyWindow(emit);
   const engine = new Engine({
     decodeNfs: opts.decodeNfs !== false,
     trace: verboseTree,
@@ -92,7 +110,7 @@ export async function runRead(path: string, opts: ReadOptions, stdout: Writable,
       if (first === undefined) first = { sec: frame.sec, nsec: frame.nsec };
       engine.feed(frame);
     }
-    await out.flush();
+    await out.flush(opts.live !== undefined);
     if (out.closed || printed >= limit) break;
   }
   engine.finish();
