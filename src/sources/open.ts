@@ -11,7 +11,7 @@ import { PcapngParser, isPcapngMagic } from './pcapng.js';
 export interface OpenCaptureOptions {
   /** Called for each problem found in the file's content; reading stops or resynchronises. */
   onProblem?: (p: SourceProblem) => void;
-  /** Bytes per read (default 1 MiB). */
+  /** Bytes per read (default 256 KiB). */
   chunkSize?: number;
 }
 

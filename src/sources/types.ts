@@ -11,7 +11,7 @@ export interface Frame {
   /**
    * Captured bytes (may be shorter than origLen when the capture used a snap length).
    * A plain Uint8Array view into the reader's read buffer, which is never reused: it stays
-   * valid as long as it is referenced, and keeps that whole (1 MiB) buffer alive meanwhile.
+   * valid as long as it is referenced, and keeps that whole (256 KiB) buffer alive meanwhile.
    */
   data: Uint8Array;
   /** Length of the frame on the wire. */
