@@ -124,6 +124,11 @@ function start(
   return c;
 }
 
+/** Version and body offset are ones `start` accepts (so the fast path may skip it). */
+function plainBody(record: Uint8Array, bodyOffset: number, program: NfsProgramName, version: number): boolean {
+  return version === (program === 'NFS' ? 4 : 1) && Number.isInteger(bodyOffset) && bodyOffset >= 0 && bodyOffset <= record.length;
+}
+
 function traced(r: XdrReader, name: string, type: string, at: number): void {
   if (r.tracer !== null) {
     r.tracer.begin(name, type, at);
@@ -139,6 +144,31 @@ export function decodeNfsCall(
   record: Uint8Array, bodyOffset: number, program: NfsProgramName, version: number, procedure: number,
   opts?: DecodeOptions,
 ): NfsCompound {
+  if (procedure === 1 && opts?.trace !== true && plainBody(record, bodyOffset, program, version)) {
+    // Common case first: the compound built as one literal once its header is read (adding
+    // the header fields to a smaller literal afterwards cost a property store per field).
+    const r = new XdrReader(record, bodyOffset, record.length, null);
+    let c: NfsCompound | null = null;
+    let count = 0;
+    try {
+      const tag = r.string();
+      const minorversion = r.u32();
+      if (program === 'NFS') {
+        count = r.u32();
+        c = { program, type: 'call', procedure, procName: 'COMPOUND', ops: [], tag, minorversion };
+      } else {
+        const callbackIdent = r.u32();
+        count = r.u32();
+        c = { program, type: 'call', procedure, procName: 'CB_COMPOUND', ops: [], tag, minorversion, callbackIdent };
+      }
+    } catch {
+      // A short or bad header: the general path below says where and why.
+    }
+    if (c !== null) {
+      walkOps(r, c, count, program === 'NFS' ? NFS_TABLE : CB_TABLE, program, true);
+      return c;
+    }
+  }
   const c = start(record, bodyOffset, program, version, procedure, 'call');
   if (c.malformed !== undefined || procedure === 0) return c;
   const trace = opts?.trace === true;
@@ -178,6 +208,23 @@ export function decodeNfsReply(
   record: Uint8Array, bodyOffset: number, program: NfsProgramName, version: number, procedure: number,
   opts?: DecodeOptions,
 ): NfsCompound {
+  if (procedure === 1 && opts?.trace !== true && plainBody(record, bodyOffset, program, version)) {
+    const r = new XdrReader(record, bodyOffset, record.length, null);
+    let c: NfsCompound | null = null;
+    let count = 0;
+    try {
+      const status = nfsStatName(r.u32());
+      const tag = r.string();
+      count = r.u32();
+      c = { program, type: 'reply', procedure, procName: program === 'NFS' ? 'COMPOUND' : 'CB_COMPOUND', ops: [], status, tag };
+    } catch {
+      // A short or bad header: the general path below says where and why.
+    }
+    if (c !== null) {
+      walkOps(r, c, count, program === 'NFS' ? NFS_TABLE : CB_TABLE, program, false);
+      return c;
+    }
+  }
   const c = start(record, bodyOffset, program, version, procedure, 'reply');
   if (c.malformed !== undefined || procedure === 0) return c;
   const trace = opts?.trace === true;
