@@ -411,7 +411,7 @@ export class Correlator {
       return;
     }
     const procName = procedureName(msg, nfs);
-    const p: Pending = { key, msg, nfs, time: t, frame: msg.record.frame, counted: false, procName, events: [] };
+    const p: Pending = { key, msg, nfs, time: t, frame: msg.record.frame, counted: false, procName, events: NO_EVENTS };
     this.procStats.get(procName).calls++;
     if (nfs !== undefined && nfs.type === 'call' && nfs.procName === 'COMPOUND' && nfs.program === 'NFS') {
       this.onForeCall(p, msg, nfs, t);
@@ -459,10 +459,10 @@ export class Correlator {
       const bucket = Histogram.bucketOf(v);
       const perClient = client !== undefined && p.nfs.program === 'NFS' ? client.stats : undefined;
       for (let i = 0; i < ops.length; i++) {
-        const name = ops[i].op;
+        const op = ops[i];
         const status = nfs?.ops[i]?.status;
-        addAnswer(table.get(name), v, bucket, status);
-        if (perClient !== undefined) addAnswer(perClient.get(name), v, bucket, status);
+        addAnswer(table.getByNum(op.opnum, op.op), v, bucket, status);
+        if (perClient !== undefined) addAnswer(perClient.getByNum(op.opnum, op.op), v, bucket, status);
       }
     }
     if (p.fore !== undefined || (p.nfs?.program === 'NFS' && nfs?.program === 'NFS')) {
@@ -533,9 +533,11 @@ export class Correlator {
           if (sid !== undefined) {
             const hex = this.sessionHex(sid);
             const s = this.session(hex, msg.record.frame);
-            if (this.lastBound !== `${msg.record.conn.id}|${hex}`) {
+            // hex is the cached string while the session stays the same: compare by identity
+            if (this.lastBoundConn !== msg.record.conn.id || this.lastBoundHex !== hex) {
               this.bindConn(s, msg.record.conn.id, 'fore');
-              this.lastBound = `${msg.record.conn.id}|${hex}`;
+              this.lastBoundConn = msg.record.conn.id;
+              this.lastBoundHex = hex;
             }
             return s.client ?? `session:${s.sessionid}`;
           }
@@ -586,7 +588,8 @@ export class Correlator {
 
   private lastSid: Uint8Array | undefined;
   private lastSidHex = '';
-  private lastBound = '';
+  private lastBoundConn = -1;
+  private lastBoundHex = '';
 
   /** Hex of a session id; consecutive calls of one session reuse the last conversion. */
   private sessionHex(sid: Uint8Array): string {
@@ -911,8 +914,8 @@ export class Correlator {
     const server = ipOf(msg.dst);
     p.counted = true;
     for (const op of nfs.ops) {
-      this.opStats.get(op.op).calls++;
-      if (cs !== undefined) cs.stats.get(op.op).calls++;
+      this.opStats.getByNum(op.opnum, op.op).calls++;
+      if (cs !== undefined) cs.stats.getByNum(op.opnum, op.op).calls++;
     }
     if (!this.relevant(nfs.ops)) {
       p.slim = true;
@@ -962,7 +965,7 @@ export class Correlator {
             if (d !== undefined) {
               const e: DelegationEvent = { kind: 'opened-under', frame: msg.record.frame, time: t, xid: msg.xid, claim: String(claimType) };
               this.addEvent(d, e);
-              p.events.push({ opIndex: s.index, deleg: d, event: e });
+              pushEvent(p, { opIndex: s.index, deleg: d, event: e });
             }
           }
           break;
@@ -1032,7 +1035,7 @@ export class Correlator {
                 }
               }
               this.addEvent(d, e);
-              p.events.push({ opIndex: s.index, deleg: d, event: e });
+              pushEvent(p, { opIndex: s.index, deleg: d, event: e });
             }
           }
           break;
@@ -1077,7 +1080,6 @@ export class Correlator {
 
   private slimReply(p: Pending, msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
     if (nfs === undefined) return;
-    const server = ipOf(msg.src);
     const client = p.client;
     const ops = nfs.ops;
     if (client !== undefined && ops[0]?.op === 'SEQUENCE' && ops[0].status === 'NFS4_OK') {
@@ -1085,7 +1087,7 @@ export class Correlator {
     }
     const last = ops[ops.length - 1];
     if (last?.status !== undefined && REVOCATION_STATUSES.has(last.status)) {
-      this.revocationError(last.op, p.nfs?.ops[ops.length - 1]?.args, last.status, server, msg, t);
+      this.revocationError(last.op, p.nfs?.ops[ops.length - 1]?.args, last.status, ipOf(msg.src), msg, t);
     }
   }
 
@@ -1704,7 +1706,7 @@ export class Correlator {
     let client: string | undefined;
     let referring: ForeCall | undefined;
     p.counted = true;
-    for (const op of nfs.ops) this.cbOpStats.get(op.op).calls++;
+    for (const op of nfs.ops) this.cbOpStats.getByNum(op.opnum, op.op).calls++;
     const seq = nfs.ops.find((o) => o.op === 'CB_SEQUENCE');
     if (seq !== undefined) {
       const sid = bytesField(seq.args, 'csa_sessionid');
@@ -1749,7 +1751,7 @@ export class Correlator {
             if (bit >= 0 && !maskHasBit(mask, bit)) continue;
             const e: DelegationEvent = { kind: 'recall-any', frame, time: t, xid: msg.xid, objectsToKeep: numField(op.args, 'craa_objects_to_keep'), typeMask: names };
             this.addEvent(d, e);
-            p.events.push({ opIndex: i, deleg: d, event: e });
+            pushEvent(p, { opIndex: i, deleg: d, event: e });
           }
           break;
         }
@@ -1765,7 +1767,7 @@ export class Correlator {
             if (d.terminalAt !== undefined || (client !== undefined && d.rec.holder !== client)) continue;
             const e: DelegationEvent = { kind: 'cb-getattr', frame, time: t, xid: msg.xid };
             this.addEvent(d, e);
-            p.events.push({ opIndex: i, deleg: d, event: e });
+            pushEvent(p, { opIndex: i, deleg: d, event: e });
           }
           break;
         }
@@ -1798,7 +1800,7 @@ export class Correlator {
       e.racedWithReturn = true;
     }
     this.addEvent(d, e);
-    p.events.push({ opIndex: i, deleg: d, event: e });
+    pushEvent(p, { opIndex: i, deleg: d, event: e });
     if (d.recallAt === undefined) {
       d.recallAt = t;
       this.counts.recalled++;
@@ -1861,7 +1863,7 @@ export class Correlator {
     if (d.rec.holder !== undefined) this.client(d.rec.holder, frame).notifications++;
     const e: DelegationEvent = { kind: 'notified', frame, time: t, xid: msg.xid, fh, entries };
     this.addEvent(d, e);
-    p.events.push({ opIndex: i, deleg: d, event: e });
+    pushEvent(p, { opIndex: i, deleg: d, event: e });
   }
 
   private onCbReply(p: Pending, msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
@@ -2084,6 +2086,14 @@ function ownerText(b: Uint8Array): string {
   let printable = true;
   for (let i = 0; i < b.length; i++) if (b[i] < 0x20 || b[i] > 0x7e) printable = false;
   return printable ? String.fromCharCode(...b.subarray(0, 1024)) : bytesToHex(b.subarray(0, 1024));
+}
+
+/** Pending.events until a call has one: most calls never do, so they share this empty array. */
+const NO_EVENTS: PendingEvent[] = [];
+
+function pushEvent(p: Pending, pe: PendingEvent): void {
+  if (p.events === NO_EVENTS) p.events = [pe];
+  else p.events.push(pe);
 }
 
 function procedureName(msg: RpcMessage, nfs: NfsCompound | undefined): string {

@@ -83,14 +83,30 @@ export class OpStats {
   answered = 0;
 }
 
+const NUM_CACHE = 128;
+
 export class OpStatsTable {
   private readonly rows = new Map<string, OpStats>();
+  private readonly numNames: Array<string | undefined> = new Array<string | undefined>(NUM_CACHE).fill(undefined);
+  private readonly numRows: OpStats[] = new Array<OpStats>(NUM_CACHE);
 
   get(name: string): OpStats {
     let r = this.rows.get(name);
     if (r === undefined) {
       r = new OpStats();
       this.rows.set(name, r);
+    }
+    return r;
+  }
+
+  /** get() for an op by its wire number: a small array in front of the Map (every message
+   *  does this for each of its ops). The name is checked, so any number/name pairing works. */
+  getByNum(num: number, name: string): OpStats {
+    if (num >= 0 && num < NUM_CACHE && this.numNames[num] === name) return this.numRows[num];
+    const r = this.get(name);
+    if (num >= 0 && num < NUM_CACHE) {
+      this.numNames[num] = name;
+      this.numRows[num] = r;
     }
     return r;
   }
