@@ -97,7 +97,14 @@ interface ForeCall {
   replyFrame?: number;
   replyTime?: number;
   status?: string;
-  touched: Set<string>;
+  /** Objects (filehandle hex or name-path keys) the call touches: a few, so an array (a Set
+   *  per call cost more than everything else done for most calls). */
+  touched: string[];
+  /** The SEQUENCE slot the call used (session hex, slot, sequence id), to find it as a
+   *  referring call of a CB_SEQUENCE. */
+  sid: string | undefined;
+  slot: number;
+  seq: number;
   mutations: Mutation[];
   expectations: Array<{ deleg: Deleg; exp: Expectation }>;
 }
@@ -229,7 +236,6 @@ export class Correlator {
   private readonly inFlight = new Set<ForeCall>();
   private readonly recent: ForeCall[] = [];
   private recentHead = 0;
-  private readonly referring: LruMap<string, ForeCall>;
   private readonly names: LruMap<string, NameEntry>;
   private readonly children: LruMap<string, string>;
   private readonly sessions: LruMap<string, SessionRecord>;
@@ -288,7 +294,6 @@ export class Correlator {
       maxClients: options.maxClients ?? 10_000,
       onRetire: options.onRetire,
     };
-    this.referring = new LruMap(this.opt.maxRecentCalls);
     this.names = new LruMap(this.opt.maxNames);
     this.children = new LruMap(this.opt.maxNames);
     this.sessions = new LruMap(this.opt.maxClients * 4);
@@ -375,7 +380,6 @@ export class Correlator {
     const drops = new DropCounter();
     for (const [r, n] of this.drops.entries()) drops.add(r, n);
     if (this.names.evicted > 0) drops.add('filehandle names evicted (LRU)', this.names.evicted);
-    if (this.referring.evicted > 0) drops.add('referring-call index entries evicted', this.referring.evicted);
     return {
       firstTime: this.firstTime,
       lastTime: this.lastTime,
@@ -924,7 +928,7 @@ export class Correlator {
     const steps = walkCompound(nfs.ops, undefined, this.resolveChild);
     const fore: ForeCall = {
       key: p.key, xid: msg.xid, client, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
-      touched: new Set(), mutations: [], expectations: [],
+      touched: [], sid: undefined, slot: -1, seq: -1, mutations: [], expectations: [],
     };
     let mainOp: string | undefined;
     for (const s of steps) {
@@ -935,23 +939,25 @@ export class Correlator {
           const seq = numField(s.args, 'sa_sequenceid');
           const slot = numField(s.args, 'sa_slotid');
           if (sid !== undefined && seq !== undefined && slot !== undefined) {
-            this.referring.set(`${this.sessionHex(sid)}:${slot}:${seq}`, fore);
+            fore.sid = this.sessionHex(sid);
+            fore.slot = slot;
+            fore.seq = seq;
           }
           break;
         }
         case 'PUTFH':
-          if (s.after?.hex !== undefined) fore.touched.add(s.after.hex);
+          if (s.after?.hex !== undefined) touch(fore, s.after.hex);
           break;
         case 'LOOKUP': {
           const id = slotId(s.after);
-          if (id !== undefined) fore.touched.add(id);
+          if (id !== undefined) touch(fore, id);
           break;
         }
         case 'OPEN': {
           mainOp = 'OPEN';
           const name = openClaimName(s.args);
           const target = slotId(s.after);
-          if (target !== undefined) fore.touched.add(target);
+          if (target !== undefined) touch(fore, target);
           const create = path(s.args, 'openhow', 'opentype') === 'OPEN4_CREATE' || path(s.args, 'openhow', 'opentype') === 1;
           if (create && name !== undefined) fore.mutations.push({ kind: 'open-create', op: 'OPEN', opIndex: s.index, dir: cfh, name, obj: target });
           const access = numField(s.args, 'share_access') ?? 0;
@@ -981,7 +987,7 @@ export class Correlator {
           const name = nameOf(field(s.args, 'target'));
           if (name !== undefined) {
             const obj = this.childOf(cfh, name);
-            if (obj !== undefined) fore.touched.add(obj);
+            if (obj !== undefined) touch(fore, obj);
             fore.mutations.push({ kind: 'remove', op: 'REMOVE', opIndex: s.index, dir: cfh, name, obj });
           }
           break;
@@ -991,9 +997,9 @@ export class Correlator {
           const oldName = nameOf(field(s.args, 'oldname'));
           const newName = nameOf(field(s.args, 'newname'));
           const from = slotId(s.sfh);
-          if (from !== undefined) fore.touched.add(from);
+          if (from !== undefined) touch(fore, from);
           const obj = oldName === undefined ? undefined : this.childOf(from, oldName);
-          if (obj !== undefined) fore.touched.add(obj);
+          if (obj !== undefined) touch(fore, obj);
           fore.mutations.push({ kind: 'rename', op: 'RENAME', opIndex: s.index, dir: from, name: oldName, toDir: cfh, newName, obj });
           break;
         }
@@ -1008,7 +1014,7 @@ export class Correlator {
           const obj = cfh;
           const dir = s.cfh?.parent !== undefined ? parentKeyOf(s.cfh.parent) : this.parentOf(obj);
           const name = s.cfh?.name ?? (obj !== undefined ? this.names.get(obj)?.name : undefined);
-          if (obj !== undefined) fore.touched.add(obj);
+          if (obj !== undefined) touch(fore, obj);
           fore.mutations.push({ kind: 'setattr', op: 'SETATTR', opIndex: s.index, obj, dir, name });
           break;
         }
@@ -1047,14 +1053,29 @@ export class Correlator {
       }
     }
     for (const m of fore.mutations) {
-      if (m.dir !== undefined) fore.touched.add(m.dir);
-      if (m.toDir !== undefined) fore.touched.add(m.toDir);
+      if (m.dir !== undefined) touch(fore, m.dir);
+      if (m.toDir !== undefined) touch(fore, m.toDir);
     }
     fore.op = mainOp ?? (nfs.ops.length > 0 ? nfs.ops[nfs.ops.length - 1].op : 'COMPOUND');
     this.expect(fore);
     p.fore = fore;
     this.inFlight.add(fore);
     this.remember(fore);
+  }
+
+  /** The newest remembered call that used this session slot and sequence id (the recent ring
+   *  holds every call that went through the full analysis, in flight or answered). */
+  private referringCall(sid: Uint8Array, slot: number | undefined, seq: number | undefined): ForeCall | undefined {
+    if (slot === undefined || seq === undefined) return undefined;
+    let hex: string | undefined;
+    const n = this.recent.length;
+    for (let k = 0; k < n; k++) {
+      const f = this.recent[(this.recentHead - 1 - k + 2 * n) % n];
+      if (f.slot !== slot || f.seq !== seq || f.sid === undefined) continue;
+      hex ??= bytesToHex(sid);
+      if (f.sid === hex) return f;
+    }
+    return undefined;
   }
 
   private remember(fore: ForeCall): void {
@@ -1722,8 +1743,8 @@ export class Correlator {
           const calls = field(l, 'rcl_referring_calls');
           if (rsid === undefined || !Array.isArray(calls)) continue;
           for (const rc of calls.slice(0, 64)) {
-            const f = this.referring.get(`${bytesToHex(rsid)}:${numField(rc, 'rc_slotid')}:${numField(rc, 'rc_sequenceid')}`);
-            if (f !== undefined) referring ??= f;
+            const f = referring === undefined ? this.referringCall(rsid, numField(rc, 'rc_slotid'), numField(rc, 'rc_sequenceid')) : undefined;
+            if (f !== undefined) referring = f;
           }
         }
       }
@@ -1890,7 +1911,7 @@ export class Correlator {
   private conflictScore(d: Deleg, f: ForeCall): number {
     if (d.rec.holder !== undefined && f.client === d.rec.holder) return 0;
     const fh = d.rec.fh;
-    if (fh === undefined || !f.touched.has(fh)) return 0;
+    if (fh === undefined || !f.touched.includes(fh)) return 0;
     if (f.status === 'NFS4ERR_DELAY') return 3;
     if (d.rec.kind === 'directory') {
       let uncovered = false;
@@ -1983,7 +2004,7 @@ export class Correlator {
     for (const tr of this.trackers) {
       if (tr.client !== fore.client) continue;
       let touches = false;
-      for (const o of tr.objects) if (fore.touched.has(o)) touches = true;
+      for (const o of tr.objects) if (fore.touched.includes(o)) touches = true;
       if (!touches) continue;
       if (fore.key === tr.originalKey && fore.callFrame === tr.cause.call.callFrame) {
         tr.cause.call = callRef(fore);
@@ -2094,6 +2115,10 @@ const NO_EVENTS: PendingEvent[] = [];
 function pushEvent(p: Pending, pe: PendingEvent): void {
   if (p.events === NO_EVENTS) p.events = [pe];
   else p.events.push(pe);
+}
+
+function touch(f: ForeCall, obj: string): void {
+  if (!f.touched.includes(obj)) f.touched.push(obj);
 }
 
 function procedureName(msg: RpcMessage, nfs: NfsCompound | undefined): string {
