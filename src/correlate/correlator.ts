@@ -10,7 +10,7 @@
  */
 import type { RpcMessage } from '../rpc/types.js';
 import type { NfsCompound, NfsOp } from '../../dissectors/nfs4/types.js';
-import { bytesToHex } from '../../dissectors/nfs4/hash.js';
+import { fnv32, hexOf } from './hex-cache.js';
 import { attrMaskNames, bitmapBits } from '../../dissectors/nfs4/names.js';
 import { DropCounter } from '../stats.js';
 import { Histogram, OpStatsTable, type OpStats } from './histogram.js';
@@ -489,8 +489,13 @@ export class Correlator {
 
   // ------------------------------------------------------------------------------ entities
 
+  private lastClientKey: string | undefined;
+  private lastClient: ClientState | undefined;
+  private lastClientVersion = -1;
+
   private client(key: string, frame: number, address?: string): ClientState {
-    let c = this.clients.touch(key);
+    // Calls come in runs from one client: skip the table while nothing in it changed.
+    let c = key === this.lastClientKey && this.clients.version === this.lastClientVersion ? this.lastClient : this.clients.touch(key);
     if (c === undefined) {
       c = {
         rec: { key, addresses: [], sessions: [], firstFrame: frame, events: [] },
@@ -499,6 +504,9 @@ export class Correlator {
       if (key.startsWith('0x')) c.rec.clientid = key;
       this.clients.set(key, c);
     }
+    this.lastClientKey = key;
+    this.lastClient = c;
+    this.lastClientVersion = this.clients.version;
     if (address !== undefined && !c.rec.addresses.includes(address) && c.rec.addresses.length < 16) c.rec.addresses.push(address);
     return c;
   }
@@ -509,12 +517,19 @@ export class Correlator {
     if (c.rec.events.length < 1000) c.rec.events.push({ kind, frame, time, detail });
   }
 
+  private lastSessionHex: string | undefined;
+  private lastSession: SessionRecord | undefined;
+  private lastSessionVersion = -1;
+
   private session(hex: string, frame: number): SessionRecord {
-    let s = this.sessions.touch(hex);
+    let s = hex === this.lastSessionHex && this.sessions.version === this.lastSessionVersion ? this.lastSession : this.sessions.touch(hex);
     if (s === undefined) {
       s = { sessionid: hex, connections: [], firstFrame: frame };
       this.sessions.set(hex, s);
     }
+    this.lastSessionHex = hex;
+    this.lastSession = s;
+    this.lastSessionVersion = this.sessions.version;
     return s;
   }
 
@@ -551,7 +566,7 @@ export class Correlator {
         case 'BIND_CONN_TO_SESSION': {
           const sid = bytesField(op.args, op.op === 'DESTROY_SESSION' ? 'dsa_sessionid' : 'bctsa_sessid');
           if (sid !== undefined) {
-            const s = this.sessions.get(bytesToHex(sid));
+            const s = this.sessions.get(hexOf(sid));
             if (s?.client !== undefined) return s.client;
           }
           break;
@@ -590,27 +605,12 @@ export class Correlator {
     return this.connClient.get((connKey ??= `${msg.record.conn.id}:${msg.src}`)) ?? `addr:${msg.src}`;
   }
 
-  private lastSid: Uint8Array | undefined;
-  private lastSidHex = '';
   private lastBoundConn = -1;
   private lastBoundHex = '';
 
-  /** Hex of a session id; consecutive calls of one session reuse the last conversion. */
+  /** Hex of a session id (memoised: the same string for the same bytes). */
   private sessionHex(sid: Uint8Array): string {
-    const last = this.lastSid;
-    if (last !== undefined && last.length === sid.length) {
-      let same = true;
-      for (let i = 0; i < sid.length; i++) {
-        if (last[i] !== sid[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.lastSidHex;
-    }
-    this.lastSid = sid.slice(); // a copy: the record buffer may be reused by the reader
-    this.lastSidHex = bytesToHex(sid);
-    return this.lastSidHex;
+    return hexOf(sid);
   }
 
   /** The client a reply goes to, when its call was not seen. */
@@ -618,7 +618,7 @@ export class Correlator {
     const seq = nfs?.ops.find((o) => o.op === 'SEQUENCE');
     const sid = bytesField(field(seq?.res, 'sr_resok4'), 'sr_sessionid');
     if (sid !== undefined) {
-      const s = this.session(bytesToHex(sid), msg.record.frame);
+      const s = this.session(hexOf(sid), msg.record.frame);
       return s.client ?? `session:${s.sessionid}`;
     }
     return this.connClient.get(`${msg.record.conn.id}:${msg.dst}`) ?? `addr:${msg.dst}`;
@@ -705,7 +705,7 @@ export class Correlator {
     const fh = isHexKey(fhKey) ? fhKey : undefined;
     const rec: DelegationRecord = {
       id: this.nextId++,
-      stateid: stateid === undefined ? undefined : { seqid: stateid.seqid, other: bytesToHex(stateid.other) },
+      stateid: stateid === undefined ? undefined : { seqid: stateid.seqid, other: hexOf(stateid.other) },
       kind, state: kind === 'directory' && stateid === undefined ? 'unavailable' : 'active',
       fh, name: this.pathOf(fh), holder, firstFrame: frame, firstTime: time, lastTime: time, firstSeenAs,
       events: [], problems: [], eventsDropped: 0, notifications: 0, notifiedChanges: 0,
@@ -915,7 +915,6 @@ export class Correlator {
     const cs = anonymousSetup ? undefined : this.client(client, msg.record.frame, client.startsWith('0x') ? msg.src : undefined);
     if (cs !== undefined) cs.calls++;
     else p.client = undefined;
-    const server = ipOf(msg.dst);
     p.counted = true;
     for (const op of nfs.ops) {
       this.opStats.getByNum(op.opnum, op.op).calls++;
@@ -925,6 +924,7 @@ export class Correlator {
       p.slim = true;
       return;
     }
+    const server = ipOf(msg.dst);
     const steps = walkCompound(nfs.ops, undefined, this.resolveChild);
     const fore: ForeCall = {
       key: p.key, xid: msg.xid, client, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
@@ -1072,7 +1072,7 @@ export class Correlator {
     for (let k = 0; k < n; k++) {
       const f = this.recent[(this.recentHead - 1 - k + 2 * n) % n];
       if (f.slot !== slot || f.seq !== seq || f.sid === undefined) continue;
-      hex ??= bytesToHex(sid);
+      hex ??= hexOf(sid);
       if (f.sid === hex) return f;
     }
     return undefined;
@@ -1093,7 +1093,7 @@ export class Correlator {
       if (op.op === 'PUTFH' && this.fhHashes.size > 0) {
         const fh = bytesField(op.args, 'object');
         // a hash first: most compounds are I/O on objects nobody holds a delegation on
-        if (fh !== undefined && this.fhHashes.has(fnv32(fh)) && this.byFh.has(bytesToHex(fh))) return true;
+        if (fh !== undefined && this.fhHashes.has(fnv32(fh)) && this.byFh.has(hexOf(fh))) return true;
       }
     }
     return false;
@@ -1260,7 +1260,7 @@ export class Correlator {
         const resok = field(s.res, 'csr_resok4');
         const sid = bytesField(resok, 'csr_sessionid');
         if (sid === undefined) break;
-        const sess = this.session(bytesToHex(sid), frame);
+        const sess = this.session(hexOf(sid), frame);
         const id = u64Hex(field(s.args, 'csa_clientid'));
         sess.client = id;
         sess.cbProgram = numField(s.args, 'csa_cb_program');
@@ -1279,12 +1279,12 @@ export class Correlator {
         if (sid === undefined) break;
         const dir = enumField(resok, 'bctsr_dir');
         const d = dir === 'CDFS4_BACK' || dir === 2 ? 'back' : dir === 'CDFS4_BOTH' || dir === 3 ? 'both' : 'fore';
-        this.bindConn(this.session(bytesToHex(sid), frame), msg.record.conn.id, d);
+        this.bindConn(this.session(hexOf(sid), frame), msg.record.conn.id, d);
         break;
       }
       case 'DESTROY_SESSION': {
         const sid = bytesField(s.args, 'dsa_sessionid');
-        if (ok && sid !== undefined) this.session(bytesToHex(sid), frame).destroyedFrame = frame;
+        if (ok && sid !== undefined) this.session(hexOf(sid), frame).destroyedFrame = frame;
         break;
       }
       case 'DESTROY_CLIENTID': {
@@ -1414,12 +1414,12 @@ export class Correlator {
         notificationTypes: d.rec.notificationTypes, requestedNotificationTypes: requested,
         childAttributes: child === undefined ? undefined : attrMaskNames(child),
         dirAttributes: dirAttrs === undefined ? undefined : attrMaskNames(dirAttrs),
-        cookieverf: cv === undefined ? undefined : bytesToHex(cv),
+        cookieverf: cv === undefined ? undefined : hexOf(cv),
       });
       if (client !== undefined && fh !== undefined) {
         const v = this.views.get(`${client}|${fh}`);
         if (v !== undefined) d.view = v;
-        if (cv !== undefined && d.view !== undefined) d.view.cookieverf ??= bytesToHex(cv);
+        if (cv !== undefined && d.view !== undefined) d.view.cookieverf ??= hexOf(cv);
       }
     } else if (st === 'GDD4_UNAVAIL' || st === 1) {
       const key = `unavail|${server}|${client ?? '?'}|${fh ?? '?'}`;
@@ -1457,7 +1457,7 @@ export class Correlator {
       v = { names: new Map(), complete: false, truncated: false };
       this.views.set(key, v);
     }
-    const cvHex = cv === undefined ? undefined : bytesToHex(cv);
+    const cvHex = cv === undefined ? undefined : hexOf(cv);
     // The delegations of this client on this directory see the listing.
     for (const d of this.byFh.get(dir) ?? []) {
       if (d.rec.holder !== client || d.terminalAt !== undefined || d.rec.kind !== 'directory') continue;
@@ -1492,7 +1492,7 @@ export class Correlator {
       }
       v.names.set(name, cookieValue(field(e, 'cookie')));
       const fhAttr = path(e, 'attrs', 'attrs', 'filehandle');
-      if (fhAttr instanceof Uint8Array) this.learnName(bytesToHex(fhAttr), name, dir);
+      if (fhAttr instanceof Uint8Array) this.learnName(hexOf(fhAttr), name, dir);
     }
     if (boolField(reply, 'eof') === true && (startCookie === 0 || v.names.size > 0)) v.complete = true;
   }
@@ -1732,7 +1732,7 @@ export class Correlator {
     if (seq !== undefined) {
       const sid = bytesField(seq.args, 'csa_sessionid');
       if (sid !== undefined) {
-        const s = this.session(bytesToHex(sid), frame);
+        const s = this.session(hexOf(sid), frame);
         this.bindConn(s, msg.record.conn.id, 'back');
         client = s.client ?? `session:${s.sessionid}`;
       }
@@ -1778,13 +1778,13 @@ export class Correlator {
         }
         case 'CB_PUSH_DELEG': {
           const fhb = bytesField(op.args, 'cpda_fh');
-          this.grantFromOpenDelegation(field(op.args, 'cpda_delegation'), 'CB_PUSH_DELEG', fhb === undefined ? undefined : bytesToHex(fhb), undefined, msg, server, client, t);
+          this.grantFromOpenDelegation(field(op.args, 'cpda_delegation'), 'CB_PUSH_DELEG', fhb === undefined ? undefined : hexOf(fhb), undefined, msg, server, client, t);
           break;
         }
         case 'CB_GETATTR': {
           const fhb = bytesField(op.args, 'fh');
           if (fhb === undefined) break;
-          for (const d of this.byFh.get(bytesToHex(fhb)) ?? []) {
+          for (const d of this.byFh.get(hexOf(fhb)) ?? []) {
             if (d.terminalAt !== undefined || (client !== undefined && d.rec.holder !== client)) continue;
             const e: DelegationEvent = { kind: 'cb-getattr', frame, time: t, xid: msg.xid };
             this.addEvent(d, e);
@@ -1803,7 +1803,7 @@ export class Correlator {
     const sid = stateidField(op.args, 'stateid');
     if (sid === undefined) return;
     const fhb = bytesField(op.args, 'fh');
-    const fh = fhb === undefined ? undefined : bytesToHex(fhb);
+    const fh = fhb === undefined ? undefined : hexOf(fhb);
     const frame = msg.record.frame;
     const d = this.sightDeleg(server, sid, 'unknown', frame, t, 'recalled', client, fh);
     if (d === undefined) return;
@@ -1837,7 +1837,7 @@ export class Correlator {
     const sid = stateidField(op.args, 'cna_stateid');
     if (sid === undefined) return;
     const fhb = bytesField(op.args, 'cna_fh');
-    const fh = fhb === undefined ? undefined : bytesToHex(fhb);
+    const fh = fhb === undefined ? undefined : hexOf(fhb);
     const frame = msg.record.frame;
     const d = this.sightDeleg(server, sid, 'directory', frame, t, 'notified', client, fh);
     if (d === undefined) return;
@@ -2077,13 +2077,6 @@ function isHexKey(k: string | undefined): k is string {
   return k !== undefined && !k.includes('/');
 }
 
-/** FNV-1a 32-bit of bytes. */
-function fnv32(b: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
-  return h >>> 0;
-}
-
 /** FNV-1a of the bytes a lowercase hex string stands for (same value as fnv32 of the bytes). */
 function fnv32Hex(hex: string): number {
   let h = 0x811c9dc5;
@@ -2106,7 +2099,7 @@ function callRef(f: ForeCall): CallRef {
 function ownerText(b: Uint8Array): string {
   let printable = true;
   for (let i = 0; i < b.length; i++) if (b[i] < 0x20 || b[i] > 0x7e) printable = false;
-  return printable ? String.fromCharCode(...b.subarray(0, 1024)) : bytesToHex(b.subarray(0, 1024));
+  return printable ? String.fromCharCode(...b.subarray(0, 1024)) : hexOf(b.subarray(0, 1024));
 }
 
 /** Pending.events until a call has one: most calls never do, so they share this empty array. */

@@ -20,6 +20,9 @@ export class LruMap<K, V> {
   private qHead = 0;
   private stamp = 0;
   evicted = 0;
+  /** Changes with every set, delete and re-queueing touch: while it stays the same, a value
+   *  looked up (and touched) before is still there and touching it again would do nothing. */
+  version = 0;
 
   constructor(private readonly cap: number, private readonly onEvict?: (key: K, value: V) => void) {}
 
@@ -40,6 +43,7 @@ export class LruMap<K, V> {
     const s = this.map.get(key);
     if (s === undefined) return undefined;
     if (this.stamp - s.stamp > this.cap >>> 1) {
+      this.version++;
       s.stamp = ++this.stamp;
       this.enqueue(key, s.stamp);
     }
@@ -47,6 +51,7 @@ export class LruMap<K, V> {
   }
 
   set(key: K, value: V): void {
+    this.version++;
     const st = ++this.stamp;
     const s = this.map.get(key);
     if (s !== undefined) {
@@ -60,6 +65,7 @@ export class LruMap<K, V> {
   }
 
   delete(key: K): boolean {
+    this.version++;
     return this.map.delete(key);
   }
 

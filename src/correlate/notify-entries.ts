@@ -2,7 +2,7 @@
  * CB_NOTIFY entries: decoded notify4 values (the hook's `values`) turned into NotifyEntry,
  * and which change a notification can report. Pure functions over decoded values.
  */
-import { bytesToHex } from '../../dissectors/nfs4/hash.js';
+import { hexOf } from './hex-cache.js';
 import { attrMaskNames } from '../../dissectors/nfs4/names.js';
 import type { NotifyEntry } from './types.js';
 import { bitmapField, boolField, bytesField, field, nameOf, path } from './wire-views.js';
@@ -88,8 +88,8 @@ export function notifyEntryOf(v: unknown): NotifyEntry {
     case 'NOTIFY4_CHANGE_COOKIE_VERIFIER': {
       const o = bytesField(val, 'nv_old_cookieverf');
       const n = bytesField(val, 'nv_new_cookieverf');
-      if (o !== undefined) e.oldCookieverf = bytesToHex(o);
-      if (n !== undefined) e.newCookieverf = bytesToHex(n);
+      if (o !== undefined) e.oldCookieverf = hexOf(o);
+      if (n !== undefined) e.newCookieverf = hexOf(n);
       break;
     }
     default:

@@ -5,7 +5,7 @@
  * seen, so a walk over call + reply resolves them.
  */
 import type { NfsOp } from '../../dissectors/nfs4/types.js';
-import { bytesToHex } from '../../dissectors/nfs4/hash.js';
+import { hexOf } from './hex-cache.js';
 import { bytesField, field, nameOf, path } from './wire-views.js';
 
 /** A current-filehandle value: known bytes (hex), and/or how it was reached (parent + name). */
@@ -82,7 +82,7 @@ export function walkCompound(callOps: readonly NfsOp[] | undefined, replyOps: re
     switch (op) {
       case 'PUTFH': {
         const fh = bytesField(args, 'object');
-        const hex = fh === undefined ? undefined : bytesToHex(fh);
+        const hex = fh === undefined ? undefined : hexOf(fh);
         cfh = { hex, key: hex };
         break;
       }
@@ -118,7 +118,7 @@ export function walkCompound(callOps: readonly NfsOp[] | undefined, replyOps: re
         const fh = bytesField(field(res, 'resok4'), 'object');
         if (fh !== undefined) {
           if (cfh === undefined) cfh = {};
-          cfh.hex = bytesToHex(fh);
+          cfh.hex = hexOf(fh);
         }
         break;
       }

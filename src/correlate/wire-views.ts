@@ -5,7 +5,8 @@
  * run time and answers undefined when a field is missing or has another type: a decoder
  * variant or a malformed op degrades the analysis, it never throws.
  */
-import { bytesToHex, isStateid, specialStateid, type StateidValue } from '../../dissectors/nfs4/hash.js';
+import { hexOf } from './hex-cache.js';
+import { isStateid, specialStateid, type StateidValue } from '../../dissectors/nfs4/hash.js';
 import { bitmapBits, notifyTypeName } from '../../dissectors/nfs4/names.js';
 import type * as X from '../../dissectors/xdr/generated/nfs4.js';
 
@@ -93,7 +94,7 @@ export function stateidField(v: unknown, name: string): StateidValue | undefined
 
 /** The key of a stateid: hex of its 12 `other` bytes; undefined for special stateids. */
 export function stateidKey(s: StateidValue): string | undefined {
-  return specialStateid(s) === undefined ? bytesToHex(s.other) : undefined;
+  return specialStateid(s) === undefined ? hexOf(s.other) : undefined;
 }
 
 /** bitmap4 as words. */
