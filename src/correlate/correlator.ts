@@ -15,6 +15,7 @@ import { attrMaskNames, bitmapBits } from '../../dissectors/nfs4/names.js';
 import { DropCounter } from '../stats.js';
 import { Histogram, OpStatsTable, type OpStats } from './histogram.js';
 import { LruMap } from './lru.js';
+import { PendingTable } from './pending-table.js';
 import type {
   CallRef, ClientRecord, ClientStats, DelegationEvent, DelegationKind, DelegationRecord, NotifyEntry,
   OpStatRow, ProblemKind, RecallCause, ReplyRef, SessionRecord, StatsReport,
@@ -232,7 +233,7 @@ export class Correlator {
   private readonly drops = new DropCounter();
   /** Calls waiting for their reply. A plain Map (insertion order = call order): the oldest is
    *  dropped when it is full, which only happens when many calls go unanswered. */
-  private readonly pending = new Map<CallKey, Pending>();
+  private readonly pending = new PendingTable<Pending>();
   private readonly inFlight = new Set<ForeCall>();
   private readonly recent: ForeCall[] = [];
   private recentHead = 0;
@@ -423,11 +424,10 @@ export class Correlator {
       this.onCbCall(p, msg, nfs, t);
     }
     if (this.pending.size >= this.opt.maxPendingCalls && !this.pending.has(key)) {
-      const oldest = this.pending.keys().next();
-      if (oldest.done !== true) {
-        const old = this.pending.get(oldest.value);
-        this.pending.delete(oldest.value);
-        if (old !== undefined) this.dropPending(old, 'pending call dropped (table full)');
+      const oldest = this.pending.oldest();
+      if (oldest !== undefined) {
+        this.pending.delete(oldest.key);
+        this.dropPending(oldest.value, 'pending call dropped (table full)');
       }
     }
     this.pending.set(key, p);
@@ -928,7 +928,7 @@ export class Correlator {
     const steps = walkCompound(nfs.ops, undefined, this.resolveChild);
     const fore: ForeCall = {
       key: p.key, xid: msg.xid, client, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
-      touched: [], sid: undefined, slot: -1, seq: -1, mutations: [], expectations: [],
+      touched: [], sid: undefined, slot: -1, seq: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
     };
     let mainOp: string | undefined;
     for (const s of steps) {
@@ -959,9 +959,9 @@ export class Correlator {
           const target = slotId(s.after);
           if (target !== undefined) touch(fore, target);
           const create = path(s.args, 'openhow', 'opentype') === 'OPEN4_CREATE' || path(s.args, 'openhow', 'opentype') === 1;
-          if (create && name !== undefined) fore.mutations.push({ kind: 'open-create', op: 'OPEN', opIndex: s.index, dir: cfh, name, obj: target });
+          if (create && name !== undefined) addMutation(fore, { kind: 'open-create', op: 'OPEN', opIndex: s.index, dir: cfh, name, obj: target });
           const access = numField(s.args, 'share_access') ?? 0;
-          if ((access & 2) !== 0) fore.mutations.push({ kind: 'open-write', op: 'OPEN', opIndex: s.index, obj: target, dir: name !== undefined ? cfh : this.parentOf(target), name });
+          if ((access & 2) !== 0) addMutation(fore, { kind: 'open-write', op: 'OPEN', opIndex: s.index, obj: target, dir: name !== undefined ? cfh : this.parentOf(target), name });
           const claim = field(s.args, 'claim');
           const claimType = enumField(claim, 'claim');
           const ds = stateidField(field(claim, 'delegate_cur_info'), 'delegate_stateid') ?? stateidField(claim, 'oc_delegate_stateid');
@@ -979,7 +979,7 @@ export class Correlator {
         case 'CREATE': {
           mainOp = 'CREATE';
           const name = nameOf(field(s.args, 'objname'));
-          if (name !== undefined) fore.mutations.push({ kind: 'create', op: 'CREATE', opIndex: s.index, dir: cfh, name });
+          if (name !== undefined) addMutation(fore, { kind: 'create', op: 'CREATE', opIndex: s.index, dir: cfh, name });
           break;
         }
         case 'REMOVE': {
@@ -988,7 +988,7 @@ export class Correlator {
           if (name !== undefined) {
             const obj = this.childOf(cfh, name);
             if (obj !== undefined) touch(fore, obj);
-            fore.mutations.push({ kind: 'remove', op: 'REMOVE', opIndex: s.index, dir: cfh, name, obj });
+            addMutation(fore, { kind: 'remove', op: 'REMOVE', opIndex: s.index, dir: cfh, name, obj });
           }
           break;
         }
@@ -1000,13 +1000,13 @@ export class Correlator {
           if (from !== undefined) touch(fore, from);
           const obj = oldName === undefined ? undefined : this.childOf(from, oldName);
           if (obj !== undefined) touch(fore, obj);
-          fore.mutations.push({ kind: 'rename', op: 'RENAME', opIndex: s.index, dir: from, name: oldName, toDir: cfh, newName, obj });
+          addMutation(fore, { kind: 'rename', op: 'RENAME', opIndex: s.index, dir: from, name: oldName, toDir: cfh, newName, obj });
           break;
         }
         case 'LINK': {
           mainOp = 'LINK';
           const newName = nameOf(field(s.args, 'newname'));
-          if (newName !== undefined) fore.mutations.push({ kind: 'link', op: 'LINK', opIndex: s.index, dir: cfh, name: newName, obj: slotId(s.sfh) });
+          if (newName !== undefined) addMutation(fore, { kind: 'link', op: 'LINK', opIndex: s.index, dir: cfh, name: newName, obj: slotId(s.sfh) });
           break;
         }
         case 'SETATTR': {
@@ -1015,12 +1015,12 @@ export class Correlator {
           const dir = s.cfh?.parent !== undefined ? parentKeyOf(s.cfh.parent) : this.parentOf(obj);
           const name = s.cfh?.name ?? (obj !== undefined ? this.names.get(obj)?.name : undefined);
           if (obj !== undefined) touch(fore, obj);
-          fore.mutations.push({ kind: 'setattr', op: 'SETATTR', opIndex: s.index, obj, dir, name });
+          addMutation(fore, { kind: 'setattr', op: 'SETATTR', opIndex: s.index, obj, dir, name });
           break;
         }
         case 'WRITE':
           mainOp ??= 'WRITE';
-          fore.mutations.push({ kind: 'write', op: 'WRITE', opIndex: s.index, obj: cfh, dir: this.parentOf(cfh) });
+          addMutation(fore, { kind: 'write', op: 'WRITE', opIndex: s.index, obj: cfh, dir: this.parentOf(cfh) });
           break;
         case 'DELEGRETURN': {
           mainOp ??= 'DELEGRETURN';
@@ -1584,7 +1584,8 @@ export class Correlator {
       }
       d.expectations.push(exp);
       this.withExpectations.add(d);
-      fore.expectations.push({ deleg: d, exp });
+      if (fore.expectations === NO_CALL_EXPECTATIONS) fore.expectations = [{ deleg: d, exp }];
+      else fore.expectations.push({ deleg: d, exp });
     }
   }
 
@@ -2029,9 +2030,10 @@ export class Correlator {
   // ------------------------------------------------------------------------------ time
 
   private sweep(now: number): void {
-    for (const [key, p] of this.pending) {
-      if (now - p.time <= this.opt.pendingTimeout) break; // insertion order is call order
-      this.pending.delete(key);
+    for (let oldest = this.pending.oldest(); oldest !== undefined; oldest = this.pending.oldest()) {
+      const p = oldest.value;
+      if (now - p.time <= this.opt.pendingTimeout) break; // the queue is in call order
+      this.pending.delete(oldest.key);
       this.dropPending(p, `call unanswered after ${this.opt.pendingTimeout} s (given up)`);
     }
     for (const d of this.recalled) {
@@ -2108,6 +2110,15 @@ const NO_EVENTS: PendingEvent[] = [];
 function pushEvent(p: Pending, pe: PendingEvent): void {
   if (p.events === NO_EVENTS) p.events = [pe];
   else p.events.push(pe);
+}
+
+/** ForeCall.mutations / .expectations until a call has one (most never do: shared, never pushed to). */
+const NO_MUTATIONS: Mutation[] = [];
+const NO_CALL_EXPECTATIONS: ForeCall['expectations'] = [];
+
+function addMutation(f: ForeCall, m: Mutation): void {
+  if (f.mutations === NO_MUTATIONS) f.mutations = [m];
+  else f.mutations.push(m);
 }
 
 function touch(f: ForeCall, obj: string): void {

@@ -1,0 +1,178 @@
+/**
+ * Calls waiting for their reply, by call key, oldest first. Replaces a Map that was set and
+ * deleted once per call: V8 shrinks (reallocates and rehashes) a Map whenever its size falls
+ * to a quarter of its capacity, which the usual handful of calls in flight does all the time.
+ *
+ * Numeric keys live in an open-addressing table (keys in a Float64Array, so no heap number per
+ * key, tombstones on delete, rebuilt when they pile up); string keys (rare: very large
+ * connection ids) in a Map. Call order is a queue of entries; a removed entry is only marked
+ * and leaves the queue when it reaches the front or when the queue is compacted (at most
+ * `size + 1024` removed entries wait there).
+ */
+const EMPTY = -1;
+const TOMBSTONE = -2;
+
+interface Entry<V> {
+  key: number | string;
+  value: V;
+  removed: boolean;
+}
+
+export class PendingTable<V> {
+  private cap = 64;
+  private keys = new Float64Array(this.cap);
+  /** Index into `entries` per slot, or EMPTY / TOMBSTONE. */
+  private slots = new Int32Array(this.cap).fill(EMPTY);
+  private entriesBySlot: Array<Entry<V> | undefined> = new Array<Entry<V> | undefined>(this.cap).fill(undefined);
+  private used = 0; // live + tombstones
+  private live = 0;
+  private readonly strings = new Map<string, Entry<V>>();
+  private queue: Array<Entry<V>> = [];
+  private head = 0;
+
+  get size(): number {
+    return this.live + this.strings.size;
+  }
+
+  get(key: number | string): V | undefined {
+    const e = this.find(key);
+    return e === undefined ? undefined : e.value;
+  }
+
+  has(key: number | string): boolean {
+    return this.find(key) !== undefined;
+  }
+
+  set(key: number | string, value: V): void {
+    const old = this.find(key);
+    if (old !== undefined) {
+      // Same key again: the newer call replaces the older (it goes to the back of the queue).
+      old.removed = true;
+      this.removeKey(key);
+    }
+    const e: Entry<V> = { key, value, removed: false };
+    if (typeof key === 'string') this.strings.set(key, e);
+    else this.insert(key, e);
+    this.queue.push(e);
+    this.maybeCompactQueue();
+  }
+
+  delete(key: number | string): boolean {
+    const e = this.find(key);
+    if (e === undefined) return false;
+    e.removed = true;
+    this.removeKey(key);
+    this.dropRemovedFront();
+    this.maybeCompactQueue();
+    return true;
+  }
+
+  /** The oldest call still waiting. */
+  oldest(): { key: number | string; value: V } | undefined {
+    this.dropRemovedFront();
+    return this.head < this.queue.length ? this.queue[this.head] : undefined;
+  }
+
+  /** Waiting calls, oldest first. */
+  *values(): IterableIterator<V> {
+    for (let i = this.head; i < this.queue.length; i++) {
+      const e = this.queue[i];
+      if (!e.removed) yield e.value;
+    }
+  }
+
+  private find(key: number | string): Entry<V> | undefined {
+    if (typeof key === 'string') return this.strings.get(key);
+    const mask = this.cap - 1;
+    for (let i = hashOf(key) & mask, n = 0; n < this.cap; i = (i + 1) & mask, n++) {
+      const s = this.slots[i];
+      if (s === EMPTY) return undefined;
+      if (s !== TOMBSTONE && this.keys[i] === key) return this.entriesBySlot[i];
+    }
+    return undefined;
+  }
+
+  private removeKey(key: number | string): void {
+    if (typeof key === 'string') {
+      this.strings.delete(key);
+      return;
+    }
+    const mask = this.cap - 1;
+    for (let i = hashOf(key) & mask, n = 0; n < this.cap; i = (i + 1) & mask, n++) {
+      const s = this.slots[i];
+      if (s === EMPTY) return;
+      if (s !== TOMBSTONE && this.keys[i] === key) {
+        this.slots[i] = TOMBSTONE;
+        this.entriesBySlot[i] = undefined;
+        this.live--;
+        return;
+      }
+    }
+  }
+
+  private insert(key: number, e: Entry<V>): void {
+    if ((this.used + 1) * 2 > this.cap) this.rebuild(this.live + 1 > this.cap >>> 2 ? this.cap * 2 : this.cap);
+    const mask = this.cap - 1;
+    let i = hashOf(key) & mask;
+    while (this.slots[i] >= 0) i = (i + 1) & mask;
+    if (this.slots[i] === EMPTY) this.used++;
+    this.slots[i] = 1;
+    this.keys[i] = key;
+    this.entriesBySlot[i] = e;
+    this.live++;
+  }
+
+  /** Re-inserts the live keys into a table of `cap` slots (drops tombstones). */
+  private rebuild(cap: number): void {
+    const oldKeys = this.keys;
+    const oldSlots = this.slots;
+    const oldEntries = this.entriesBySlot;
+    const oldCap = this.cap;
+    this.cap = cap;
+    this.keys = new Float64Array(cap);
+    this.slots = new Int32Array(cap).fill(EMPTY);
+    this.entriesBySlot = new Array<Entry<V> | undefined>(cap).fill(undefined);
+    this.used = 0;
+    this.live = 0;
+    const mask = cap - 1;
+    for (let j = 0; j < oldCap; j++) {
+      if (oldSlots[j] < 0) continue;
+      const key = oldKeys[j];
+      let i = hashOf(key) & mask;
+      while (this.slots[i] >= 0) i = (i + 1) & mask;
+      this.slots[i] = 1;
+      this.keys[i] = key;
+      this.entriesBySlot[i] = oldEntries[j];
+      this.used++;
+      this.live++;
+    }
+  }
+
+  private dropRemovedFront(): void {
+    while (this.head < this.queue.length && this.queue[this.head].removed) this.head++;
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    }
+  }
+
+  private maybeCompactQueue(): void {
+    const waiting = this.queue.length - this.head;
+    // Entries before `head` are still referenced by the array: drop them too once many.
+    if (waiting <= 2 * this.size + 1024 && !(this.head > 1024 && this.head * 2 > this.queue.length)) return;
+    const q: Array<Entry<V>> = [];
+    for (let i = this.head; i < this.queue.length; i++) if (!this.queue[i].removed) q.push(this.queue[i]);
+    this.queue = q;
+    this.head = 0;
+  }
+}
+
+/** Mixes a call key (an integer below 2^53) into 31 bits. */
+function hashOf(key: number): number {
+  const lo = key >>> 0;
+  const hi = (key / 4294967296) >>> 0;
+  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & 0x7fffffff;
+}
