@@ -201,8 +201,42 @@ export class RecordAssembler {
       const found = this.scan(bytes, frame);
       if (found === null) return;
       bytes = found;
+    } else if (!this.recActive && this.markerHave === 0) {
+      const used = this.wholeRecords(bytes, frame, sec, nsec, out);
+      if (used === bytes.length) return;
+      if (used > 0) bytes = bytes.subarray(used);
     }
     this.consume(bytes, frame, sec, nsec, out);
+  }
+
+  /**
+   * Between records, the usual case: each record is one last fragment lying whole in the
+   * bytes. Emits those (exactly as consume would) and returns how many bytes they took;
+   * anything else (more fragments, a record cut by the chunk end, an odd marker) is left
+   * to consume.
+   */
+  private wholeRecords(bytes: Uint8Array, frame: number, sec: number, nsec: number, out: (r: RpcRecord) => void): number {
+    const n = bytes.length;
+    let off = 0;
+    while (n - off >= 4) {
+      const marker = u32(bytes, off);
+      const len = marker & 0x7fffffff;
+      if (marker < LAST_FRAGMENT || len === 0 || len > this.maxRecord || n - off - 4 < len) break;
+      const start = off + 4;
+      off = start + len;
+      this.stats.records++;
+      out({
+        conn: this.conn,
+        dir: this.dir,
+        bytes: bytes.subarray(start, off),
+        frame,
+        sec,
+        nsec,
+        firstFrame: frame,
+        fragments: 1,
+      });
+    }
+    return off;
   }
 
   /**
