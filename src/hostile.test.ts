@@ -10,21 +10,15 @@ import { Engine, type AnalyzedMessage } from './engine.js';
 import { collectFrames } from './sources/collect.js';
 import { openCaptureStream } from './sources/index.js';
 import type { Frame } from './sources/types.js';
+import { xorshift32 } from '../test/helpers/prng.js';
 
 const CAPTURES = join(import.meta.dirname, '..', 'captures');
 const FILES = readdirSync(CAPTURES).filter((f) => f.endsWith('.pcap'));
 
-/** Small deterministic PRNG (xorshift32) so failures reproduce. */
+/** Pseudo-random floats in [0, 1), reproducible. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 4294967296;
 }
 
 async function framesOf(bytes: Uint8Array): Promise<Frame[]> {

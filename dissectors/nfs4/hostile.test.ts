@@ -10,6 +10,7 @@ import { decodeNfsCall, decodeNfsReply } from './compound.js';
 import type { NfsCompound } from './types.js';
 import { decodeRecord } from './testdata/decode.js';
 import { extractRecords, programOf, type TestRecord } from './testdata/records.js';
+import { makeRng } from '../xdr/compiler/random-value.js';
 
 const CAPTURES = readdirSync('captures').filter((f) => f.endsWith('.pcap')).sort();
 
@@ -48,17 +49,7 @@ function checkMalformed(c: NfsCompound, len: number, where: string): void {
   expect(problems).toEqual([]);
 }
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = makeRng;
 
 const NFS_RECORDS: TestRecord[] = CAPTURES.flatMap((f) => extractRecords(`captures/${f}`))
   .filter((r) => decodeRecord(r) !== undefined && r.proc === 1);

@@ -4,18 +4,9 @@ import { decodeFrame } from './decode.js';
 import { Ipv4Reassembler } from './ipv4-reassembler.js';
 import { openCapture } from '../sources/open.js';
 import { collectFrames } from '../sources/collect.js';
+import { xorshift32 } from '../../test/helpers/prng.js';
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+const rng = xorshift32;
 
 const LINKTYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 105];
 

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionKey } from '../tcp/types.js';
 import { CallTable } from './call-table.js';
+import { xorshift32 } from '../../test/helpers/prng.js';
 
 const conn: ConnectionKey = { id: 1, a: 'a:1', b: 'b:2', transport: 'tcp' };
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+const prng = xorshift32;
 
 interface Ref {
   k1: number;

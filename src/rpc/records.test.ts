@@ -4,6 +4,7 @@ import type { ConnectionKey, StreamEvent } from '../tcp/types.js';
 import { CallbackPrograms } from './programs.js';
 import { RecordAssembler, RecordProblem, RecordStreams, plausibleRecordStart } from './records.js';
 import type { RpcRecord } from './types.js';
+import { xorshift32 } from '../../test/helpers/prng.js';
 
 const conn: ConnectionKey = { id: 1, a: '10.0.0.1:731', b: '10.0.0.2:2049', transport: 'tcp' };
 
@@ -214,16 +215,10 @@ describe('plausibleRecordStart', () => {
 });
 
 describe('RecordAssembler: hostile input', () => {
+  /** A pseudo-random byte per call. */
   function prng(seed: number): () => number {
-    let s = seed >>> 0;
-    return () => {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      return s & 0xff;
-    };
+    const next = xorshift32(seed);
+    return () => next() & 0xff;
   }
 
   it('1 MB of random bytes: no throw, nothing retained beyond the lookahead, linear time', () => {

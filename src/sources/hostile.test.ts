@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { openCaptureStream } from './open.js';
 import { collectFrames } from './collect.js';
 import type { Frame, SourceProblem } from './types.js';
+import { randomBytes } from '../../test/helpers/prng.js';
 
 function captureFiles(): string[] {
   const out: string[] = [];
@@ -47,19 +48,6 @@ function packetEnds(b: Buffer): number[] {
 }
 
 /** Deterministic pseudo-random bytes (xorshift32). */
-function randomBytes(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 describe('truncated captures', () => {
   for (const file of captureFiles()) {
