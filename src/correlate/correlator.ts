@@ -106,6 +106,8 @@ interface ForeCall {
   sid: string | undefined;
   slot: number;
   seq: number;
+  /** In this.inFlight (call seen, reply not yet). */
+  flying: boolean;
   mutations: Mutation[];
   expectations: Array<{ deleg: Deleg; exp: Expectation }>;
 }
@@ -156,6 +158,9 @@ interface Pending {
   /** A compound that cannot touch delegation state (plain I/O on undelegated objects): only
    *  statistics, identity, the SEQUENCE flags and revocation errors are looked at. */
   slim?: boolean;
+  /** A slim compound that names objects (LOOKUP, GETFH, READDIR): names are learned from its
+   *  reply, and a READDIR reply still feeds the listing of a directory delegated meanwhile. */
+  learnNames?: boolean;
 }
 
 interface NameEntry {
@@ -203,6 +208,11 @@ const RELEVANT_OPS = new Set([
   'DESTROY_SESSION', 'DESTROY_CLIENTID', 'SETCLIENTID', 'SETCLIENTID_CONFIRM', 'LOOKUP', 'GETFH', 'READDIR',
 ]);
 
+/** classify() answers. */
+const FULL = 0;
+const SLIM = 1;
+const SLIM_LEARN = 2;
+
 const REVOCATION_STATUSES = new Set(['NFS4ERR_DELEG_REVOKED', 'NFS4ERR_BAD_STATEID', 'NFS4ERR_ADMIN_REVOKED', 'NFS4ERR_EXPIRED']);
 const MAX_EXPECTATIONS = 256;
 const MAX_VIEW_NAMES = 2048;
@@ -234,7 +244,11 @@ export class Correlator {
   /** Calls waiting for their reply. A plain Map (insertion order = call order): the oldest is
    *  dropped when it is full, which only happens when many calls go unanswered. */
   private readonly pending = new PendingTable<Pending>();
-  private readonly inFlight = new Set<ForeCall>();
+  /** Calls in flight, in call order. An array with lazy removal (a Set added to and deleted
+   *  from once per call kept shrinking and rehashing): answered calls are flagged and dropped
+   *  at the front or when the array is compacted. */
+  private inFlight: ForeCall[] = [];
+  private inFlightLive = 0;
   private readonly recent: ForeCall[] = [];
   private recentHead = 0;
   private readonly names: LruMap<string, NameEntry>;
@@ -479,7 +493,7 @@ export class Correlator {
   /** A call that will never see its reply (evicted or capture ended). */
   private dropPending(p: Pending, reason: string | undefined): void {
     if (reason !== undefined) this.drops.add(reason);
-    if (p.fore !== undefined) this.inFlight.delete(p.fore);
+    if (p.fore !== undefined) this.landed(p.fore);
     for (const pe of p.events) {
       if (pe.event.kind === 'notified' && pe.event.reply === undefined) {
         this.problem(pe.deleg, 'notify-unanswered', `CB_NOTIFY (frame ${pe.event.frame}) never answered`, pe.event.frame);
@@ -920,15 +934,17 @@ export class Correlator {
       this.opStats.getByNum(op.opnum, op.op).calls++;
       if (cs !== undefined) cs.stats.getByNum(op.opnum, op.op).calls++;
     }
-    if (!this.relevant(nfs.ops)) {
+    const cls = this.classify(nfs.ops, client);
+    if (cls !== FULL) {
       p.slim = true;
+      p.learnNames = cls === SLIM_LEARN;
       return;
     }
     const server = ipOf(msg.dst);
     const steps = walkCompound(nfs.ops, undefined, this.resolveChild);
     const fore: ForeCall = {
       key: p.key, xid: msg.xid, client, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
-      touched: [], sid: undefined, slot: -1, seq: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
+      touched: [], sid: undefined, slot: -1, seq: -1, flying: false, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
     };
     let mainOp: string | undefined;
     for (const s of steps) {
@@ -1059,7 +1075,9 @@ export class Correlator {
     fore.op = mainOp ?? (nfs.ops.length > 0 ? nfs.ops[nfs.ops.length - 1].op : 'COMPOUND');
     this.expect(fore);
     p.fore = fore;
-    this.inFlight.add(fore);
+    fore.flying = true;
+    this.inFlight.push(fore);
+    this.inFlightLive++;
     this.remember(fore);
   }
 
@@ -1078,6 +1096,16 @@ export class Correlator {
     return undefined;
   }
 
+  /** A call is no longer in flight (answered or given up). */
+  private landed(fore: ForeCall): void {
+    if (!fore.flying) return;
+    fore.flying = false;
+    this.inFlightLive--;
+    const a = this.inFlight;
+    if (this.inFlightLive === 0) a.length = 0;
+    else if (a.length > 2 * this.inFlightLive + 64) this.inFlight = a.filter((f) => f.flying);
+  }
+
   private remember(fore: ForeCall): void {
     if (this.recent.length < this.opt.maxRecentCalls) this.recent.push(fore);
     else {
@@ -1086,16 +1114,52 @@ export class Correlator {
     }
   }
 
-  /** Does this compound need the full walk? (Most of a capture is I/O that does not.) */
-  private relevant(ops: readonly NfsOp[]): boolean {
-    for (const op of ops) {
-      if (RELEVANT_OPS.has(op.op)) return true;
-      if (op.op === 'PUTFH' && this.fhHashes.size > 0) {
+  /**
+   * Does this compound need the full walk (FULL)? Most of a capture does not: I/O, and lookups
+   * and listings, on objects nobody holds a delegation on (SLIM, or SLIM_LEARN when it names
+   * objects: LOOKUP / GETFH / READDIR). A LOOKUP counts as on a delegated object when the name
+   * resolves to one; only a LOOKUP right after a PUTFH is checked that way (others: FULL).
+   * `client` is the caller (foreClient), as the full path would record it.
+   */
+  private classify(ops: readonly NfsOp[], client: string): number {
+    let learn = false;
+    let lastFh: Uint8Array | undefined;
+    let prev = '';
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      const name = op.op;
+      if (name === 'LOOKUP' || name === 'GETFH' || name === 'READDIR') {
+        learn = true;
+        if (name === 'LOOKUP' && this.byFh.size > 0) {
+          if (prev !== 'PUTFH' || lastFh === undefined) return FULL;
+          const objName = nameOf(field(op.args, 'objname'));
+          if (objName === undefined) return FULL;
+          const child = this.children.get(childKey(hexOf(lastFh), objName));
+          if (child !== undefined && this.held(child, client)) return FULL;
+        }
+      } else if (RELEVANT_OPS.has(name)) {
+        return FULL;
+      } else if (name === 'PUTFH') {
         const fh = bytesField(op.args, 'object');
+        lastFh = fh;
         // a hash first: most compounds are I/O on objects nobody holds a delegation on
-        if (fh !== undefined && this.fhHashes.has(fnv32(fh)) && this.byFh.has(hexOf(fh))) return true;
+        if (fh !== undefined && this.fhHashes.size > 0 && this.fhHashes.has(fnv32(fh)) && this.held(hexOf(fh), client)) return FULL;
       }
+      prev = name;
     }
+    return learn ? SLIM_LEARN : SLIM;
+  }
+
+  /** Is somebody holding a delegation on this object (not yet returned, revoked or freed), or
+   *  is a recall on it still collecting the conflicting client's retries? Finished
+   *  delegations stay indexed for `retireAfter` seconds, but calls on their objects are
+   *  plain I/O again. */
+  private held(fh: string, client: string): boolean {
+    const ds = this.byFh.get(fh);
+    if (ds === undefined) return false;
+    for (const d of ds) if (d.terminalAt === undefined) return true;
+    // trackConflictReply looks only at the conflicting client's calls
+    for (const tr of this.trackers) if (tr.client === client && tr.objects.has(fh)) return true;
     return false;
   }
 
@@ -1105,6 +1169,16 @@ export class Correlator {
     const ops = nfs.ops;
     if (client !== undefined && ops[0]?.op === 'SEQUENCE' && ops[0].status === 'NFS4_OK') {
       this.sequenceFlags(client, ops[0].res, msg.record.frame, t, msg.xid);
+    }
+    if (p.learnNames === true) {
+      // What the full path does with these ops' replies (see onForeReply / foreReplyOp).
+      const steps = walkCompound(p.nfs?.ops, ops, this.resolveChild);
+      this.learnFromSlots(steps);
+      for (const s of steps) {
+        if (s.op === 'READDIR' && s.status === 'NFS4_OK' && client !== undefined && s.cfh?.hex !== undefined && this.byFh.has(s.cfh.hex)) {
+          this.readdirReply(s, client, msg.record.frame);
+        }
+      }
     }
     const last = ops[ops.length - 1];
     if (last?.status !== undefined && REVOCATION_STATUSES.has(last.status)) {
@@ -1142,7 +1216,7 @@ export class Correlator {
     const server = ipOf(msg.src);
     const client = p?.fore?.client ?? p?.client ?? this.replyClient(msg, nfs);
     if (fore !== undefined) {
-      this.inFlight.delete(fore);
+      this.landed(fore);
       fore.replyFrame = msg.record.frame;
       fore.replyTime = t;
       fore.status = nfs?.status ?? (msg.header.msgType === 'reply' ? msg.header.acceptStat ?? msg.header.replyStat : undefined);
@@ -1952,7 +2026,7 @@ export class Correlator {
         bestVia = via;
       }
     };
-    for (const f of this.inFlight) consider(f, 'in-flight');
+    for (const f of this.inFlight) if (f.flying) consider(f, 'in-flight');
     const n = this.recent.length;
     for (let k = 0; k < n; k++) {
       const f = this.recent[(this.recentHead - 1 - k + 2 * n) % n];
