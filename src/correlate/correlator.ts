@@ -10,7 +10,7 @@
  */
 import type { RpcMessage } from '../rpc/types.js';
 import type { NfsCompound, NfsOp } from '../../dissectors/nfs4/types.js';
-import { fnv32, hexOf } from './hex-cache.js';
+import { fnv32, hexOf, hexOfHashed } from './hex-cache.js';
 import { attrMaskNames, bitmapBits } from '../../dissectors/nfs4/names.js';
 import { DropCounter } from '../stats.js';
 import { Histogram, OpStatsTable, type OpStats } from './histogram.js';
@@ -651,6 +651,15 @@ export class Correlator {
   /** Learns that `fh` is `name` in the directory whose key (hex, or name path) is `parent`. */
   private learnName(fh: string, name: string, parent: string | undefined): void {
     const old = this.names.get(fh);
+    if (old !== undefined && old.name === name && old.parent === parent) {
+      // Known already (a listing repeats every name): keep it recent, allocate nothing.
+      this.names.touch(fh);
+      if (parent !== undefined) {
+        const ck = childKey(parent, name);
+        if (this.children.touch(ck) !== fh) this.children.set(ck, fh);
+      }
+      return;
+    }
     if (old !== undefined && old.parent !== undefined && (old.parent !== parent || old.name !== name)) {
       this.children.delete(childKey(old.parent, old.name));
     }
@@ -734,6 +743,7 @@ export class Correlator {
   }
 
   private indexFh(d: Deleg, fh: string): void {
+    this.fhGen++;
     let s = this.byFh.get(fh);
     if (s === undefined) {
       s = new Set();
@@ -837,6 +847,7 @@ export class Correlator {
     this.recalled.delete(d);
     if (!wasTerminal) {
       d.terminalAt = t;
+      this.fhGen++;
       this.terminalQueue.push(d);
     }
   }
@@ -859,6 +870,7 @@ export class Correlator {
 
   private retire(d: Deleg, atFinish: boolean): void {
     if (d.retired) return;
+    this.fhGen++;
     this.finalize(d, atFinish);
     d.retired = true;
     this.delegs.delete(d.key);
@@ -1143,7 +1155,10 @@ export class Correlator {
         const fh = bytesField(op.args, 'object');
         lastFh = fh;
         // a hash first: most compounds are I/O on objects nobody holds a delegation on
-        if (fh !== undefined && this.fhHashes.size > 0 && this.fhHashes.has(fnv32(fh)) && this.held(hexOf(fh), client)) return FULL;
+        if (fh !== undefined && this.fhHashes.size > 0) {
+          const h = fnv32(fh);
+          if (this.fhHashes.has(h) && this.held(hexOfHashed(fh, h), client)) return FULL;
+        }
       }
       prev = name;
     }
@@ -1155,13 +1170,26 @@ export class Correlator {
    *  delegations stay indexed for `retireAfter` seconds, but calls on their objects are
    *  plain I/O again. */
   private held(fh: string, client: string): boolean {
-    const ds = this.byFh.get(fh);
-    if (ds === undefined) return false;
-    for (const d of ds) if (d.terminalAt === undefined) return true;
+    if (this.notHeldGen !== this.fhGen) {
+      this.notHeld.clear();
+      this.notHeldGen = this.fhGen;
+    }
+    if (!this.notHeld.has(fh)) {
+      const ds = this.byFh.get(fh);
+      if (ds === undefined) return false;
+      for (const d of ds) if (d.terminalAt === undefined) return true;
+      this.notHeld.add(fh);
+    }
     // trackConflictReply looks only at the conflicting client's calls
     for (const tr of this.trackers) if (tr.client === client && tr.objects.has(fh)) return true;
     return false;
   }
+
+  /** Changes whenever a delegation is indexed by filehandle, ends or leaves the index. */
+  private fhGen = 0;
+  /** Indexed filehandles whose delegations have all ended, as of fhGen = notHeldGen. */
+  private readonly notHeld = new Set<string>();
+  private notHeldGen = -1;
 
   private slimReply(p: Pending, msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
     if (nfs === undefined) return;
@@ -1503,6 +1531,7 @@ export class Correlator {
         d.rec.holderAddress = p?.msg.src;
         // No state to return: retire like a finished delegation.
         d.terminalAt = t;
+        this.fhGen++;
         this.terminalQueue.push(d);
       }
       this.counts.unavailable++;

@@ -24,9 +24,14 @@ export function fnv32(b: Uint8Array): number {
 
 /** Lowercase hex of `b` (same text as bytesToHex). */
 export function hexOf(b: Uint8Array): string {
+  return b.length > MAX_CACHED_BYTES ? toHex(b) : hexOfHashed(b, fnv32(b));
+}
+
+/** hexOf() for a caller that already has fnv32(b). */
+export function hexOfHashed(b: Uint8Array, hash: number): string {
   const n = b.length;
   if (n > MAX_CACHED_BYTES) return toHex(b);
-  const slot = fnv32(b) & (TABLE_SIZE - 1);
+  const slot = hash & (TABLE_SIZE - 1);
   const k = keys[slot];
   if (k !== undefined && k.length === n) {
     let same = true;
