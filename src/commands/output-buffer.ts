@@ -2,13 +2,24 @@
  * Collects output text and writes it to a stream in large pieces, waiting for 'drain' when
  * the stream is full, so a slow consumer (a pager, a pipe) slows the reader instead of
  * letting output pile up in memory.
+ *
+ * Text is encoded (UTF-8) into a byte chunk as it comes: joining many small strings and
+ * encoding the joined (often two-byte, because of '→') string at flush time cost more than
+ * the formatting itself.
  */
 import type { Writable } from 'node:stream';
 
 const FLUSH_AT = 1 << 16;
+/** Output is encoded into chunks of this size; each flush hands the stream a slice of one. */
+const CHUNK = 1 << 20;
 
 export class OutputBuffer {
-  private parts: string[] = [];
+  /** Filled chunks not yet written (a message larger than a chunk gets its own). */
+  private full: Buffer[] = [];
+  private chunk: Buffer = Buffer.allocUnsafe(CHUNK);
+  /** Bytes of `chunk` before `start` belong to the stream; [start, used) are pending. */
+  private start = 0;
+  private used = 0;
   private size = 0;
   private broken = false;
 
@@ -25,18 +36,49 @@ export class OutputBuffer {
   }
 
   write(text: string): void {
-    if (this.broken) return;
-    this.parts.push(text);
-    this.size += text.length;
+    if (this.broken || text.length === 0) return;
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    const most = text.length * 3;
+    if (most > this.chunk.length - this.used) {
+      this.retire();
+      if (most > CHUNK) {
+        const b = Buffer.from(text, 'utf8');
+        this.full.push(b);
+        this.size += b.length;
+        return;
+      }
+      if (most > this.chunk.length - this.used) {
+        this.chunk = Buffer.allocUnsafe(CHUNK);
+        this.start = this.used = 0;
+      }
+    }
+    const n = this.chunk.write(text, this.used, 'utf8');
+    this.used += n;
+    this.size += n;
+  }
+
+  /**
+   * Moves the pending bytes to `full`. Those bytes are never written again (the stream may
+   * hold them); the rest of the chunk is used on, or a fresh chunk when little is left.
+   */
+  private retire(): void {
+    if (this.used > this.start) this.full.push(this.chunk.subarray(this.start, this.used));
+    if (this.chunk.length - this.used < FLUSH_AT) {
+      this.chunk = Buffer.allocUnsafe(CHUNK);
+      this.used = 0;
+    }
+    this.start = this.used;
   }
 
   /** Writes what is buffered when there is enough of it (or `force`), honouring backpressure. */
   async flush(force = false): Promise<void> {
     if (this.broken || this.size === 0 || (!force && this.size < FLUSH_AT)) return;
-    const text = this.parts.join('');
-    this.parts = [];
+    this.retire();
+    const pieces = this.full;
+    this.full = [];
     this.size = 0;
-    if (!this.out.write(text)) {
+    const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+    if (!this.out.write(data)) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           this.out.off('drain', done);
