@@ -6,17 +6,26 @@
  */
 import type { AnalyzedMessage } from '../engine.js';
 
+const XID_KEY_MASK = 0x3fffffff;
+
 interface Held {
   m: AnalyzedMessage;
   replyFrame?: number;
   time: number;
+  /** The next waiting call with the same key (another xid, connection or direction). */
+  sameXid?: Held;
 }
 
 export class ReplyWindow {
-  private readonly queue: Held[] = [];
+  /** Messages in arrival order; slots before `head` are cleared once emitted. */
+  private readonly queue: Array<Held | undefined> = [];
   private head = 0;
-  /** Calls still in the window, keyed like the matcher: connection, direction, xid. */
-  private readonly calls = new Map<string, Held>();
+  /**
+   * Calls still in the window by the low 30 bits of their xid (a small-integer key: no
+   * string or heap number built per message), each chain holding the calls with that key
+   * on any connection and direction.
+   */
+  private readonly calls = new Map<number, Held>();
 
   constructor(
     private readonly emit: (m: AnalyzedMessage, replyFrame: number | undefined) => void,
@@ -29,15 +38,10 @@ export class ReplyWindow {
     const time = r.record.sec + r.record.nsec / 1e9;
     const held: Held = { m, time };
     if (r.type === 'call' && !r.duplicate) {
-      this.calls.set(keyOf(r.record.conn.id, r.record.dir, r.xid), held);
+      this.addCall(held);
     } else if (r.type === 'reply' && r.callFrame !== undefined && !r.duplicate) {
-      const callDir = r.record.dir === 'ab' ? 'ba' : 'ab';
-      const key = keyOf(r.record.conn.id, callDir, r.xid);
-      const call = this.calls.get(key);
-      if (call !== undefined) {
-        call.replyFrame = r.record.frame;
-        this.calls.delete(key);
-      }
+      const call = this.takeCall(r.record.conn.id, r.record.dir === 'ab' ? 'ba' : 'ab', r.xid);
+      if (call !== undefined) call.replyFrame = r.record.frame;
     }
     this.queue.push(held);
     this.drain(time);
@@ -48,25 +52,54 @@ export class ReplyWindow {
     this.drain(Infinity, true);
   }
 
+  /** Adds a call, replacing an earlier waiting call of the same connection, direction and xid. */
+  private addCall(held: Held): void {
+    const r = held.m.rpc;
+    const key = r.xid & XID_KEY_MASK;
+    this.takeCall(r.record.conn.id, r.record.dir, r.xid);
+    const first = this.calls.get(key);
+    if (first !== undefined) held.sameXid = first;
+    this.calls.set(key, held);
+  }
+
+  /** Removes and returns the waiting call of (connection, direction, xid), if any. */
+  private takeCall(conn: number, dir: 'ab' | 'ba', xid: number): Held | undefined {
+    const key = xid & XID_KEY_MASK;
+    let prev: Held | undefined;
+    for (let h = this.calls.get(key); h !== undefined; prev = h, h = h.sameXid) {
+      const rec = h.m.rpc.record;
+      if (h.m.rpc.xid !== xid || rec.conn.id !== conn || rec.dir !== dir) continue;
+      if (prev !== undefined) prev.sameXid = h.sameXid;
+      else if (h.sameXid !== undefined) this.calls.set(key, h.sameXid);
+      else this.calls.delete(key);
+      h.sameXid = undefined;
+      return h;
+    }
+    return undefined;
+  }
+
   private drain(now: number, all = false): void {
-    while (this.head < this.queue.length) {
-      const h = this.queue[this.head];
+    const q = this.queue;
+    while (this.head < q.length) {
+      const h = q[this.head]!;
       const r = h.m.rpc;
       const waiting = r.type === 'call' && h.replyFrame === undefined && !r.duplicate;
-      const size = this.queue.length - this.head;
+      const size = q.length - this.head;
       if (waiting && !all && size <= this.maxHeld && now - h.time <= this.maxAgeSec) break;
-      if (waiting) this.calls.delete(keyOf(r.record.conn.id, r.record.dir, r.xid));
-      this.emit(h.m, h.replyFrame);
+      if (waiting) this.takeCall(r.record.conn.id, r.record.dir, r.xid);
+      // Cleared at once: an emitted message (and its decoded body) must not stay reachable
+      // until the next compaction, or the garbage collector keeps copying it.
+      q[this.head] = undefined;
       this.head++;
+      this.emit(h.m, h.replyFrame);
     }
-    // Compact now and then instead of shifting one by one.
-    if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
+    if (this.head === q.length) {
+      q.length = 0;
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > q.length) {
+      // Compact now and then instead of shifting one by one.
+      q.splice(0, this.head);
       this.head = 0;
     }
   }
-}
-
-function keyOf(conn: number, dir: 'ab' | 'ba', xid: number): string {
-  return `${conn}/${dir}/${xid}`;
 }
