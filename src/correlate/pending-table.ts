@@ -14,7 +14,8 @@ const TOMBSTONE = -2;
 
 interface Entry<V> {
   key: number | string;
-  value: V;
+  /** Cleared when removed: an entry waiting in the queue must not keep its call alive. */
+  value: V | undefined;
   removed: boolean;
 }
 
@@ -48,6 +49,7 @@ export class PendingTable<V> {
     if (old !== undefined) {
       // Same key again: the newer call replaces the older (it goes to the back of the queue).
       old.removed = true;
+      old.value = undefined;
       this.removeKey(key);
     }
     const e: Entry<V> = { key, value, removed: false };
@@ -61,6 +63,7 @@ export class PendingTable<V> {
     const e = this.find(key);
     if (e === undefined) return false;
     e.removed = true;
+    e.value = undefined;
     this.removeKey(key);
     this.dropRemovedFront();
     this.maybeCompactQueue();
@@ -70,14 +73,16 @@ export class PendingTable<V> {
   /** The oldest call still waiting. */
   oldest(): { key: number | string; value: V } | undefined {
     this.dropRemovedFront();
-    return this.head < this.queue.length ? this.queue[this.head] : undefined;
+    if (this.head >= this.queue.length) return undefined;
+    const e = this.queue[this.head];
+    return { key: e.key, value: e.value as V };
   }
 
   /** Waiting calls, oldest first. */
   *values(): IterableIterator<V> {
     for (let i = this.head; i < this.queue.length; i++) {
       const e = this.queue[i];
-      if (!e.removed) yield e.value;
+      if (!e.removed) yield e.value as V;
     }
   }
 
