@@ -218,8 +218,7 @@ export class Engine {
     }
     this.lastRpcFrame = frame;
     this.rpcMessages++;
-    const m: AnalyzedMessage = { rpc };
-    if (this.decodeNfs) this.decodeBody(m);
+    const m: AnalyzedMessage = this.decodeNfs ? this.decodeBody(rpc) : { rpc };
     this.correlator?.onMessage(rpc, m.nfs);
     this.onMessage?.(m);
   }
@@ -235,30 +234,25 @@ export class Engine {
     return undefined;
   }
 
-  private decodeBody(m: AnalyzedMessage): void {
-    const rpc = m.rpc;
+  /** The analysed message, built as one object once its body is decoded (stable shapes). */
+  private decodeBody(rpc: RpcMessage): AnalyzedMessage {
     const kind = this.programKind(rpc);
-    if (kind === undefined) {
-      m.undecoded = rpc.orphan ? 'reply without a call' : 'not NFSv4';
-      return;
-    }
-    if (rpc.bodyWrap !== undefined) {
-      m.undecoded = `RPCSEC_GSS body (${rpc.bodyWrap})`;
-      return;
-    }
+    if (kind === undefined) return { rpc, undecoded: rpc.orphan ? 'reply without a call' : 'not NFSv4' };
+    if (rpc.bodyWrap !== undefined) return { rpc, undecoded: `RPCSEC_GSS body (${rpc.bodyWrap})` };
     const h = rpc.header;
-    const opts = this.trace ? { trace: true } : undefined;
+    const opts = this.trace ? TRACE : undefined;
+    let nfs: NfsCompound;
     if (h.msgType === 'call') {
-      m.nfs = decodeNfsCall(rpc.record.bytes, h.bodyOffset, kind, h.vers, h.proc, opts);
-      if (kind === 'NFS') this.learnCallbackProgram(m.nfs);
+      nfs = decodeNfsCall(rpc.record.bytes, h.bodyOffset, kind, h.vers, h.proc, opts);
+      if (kind === 'NFS') this.learnCallbackProgram(nfs);
     } else {
       if (h.replyStat !== 'MSG_ACCEPTED' || h.acceptStat !== 'SUCCESS') {
-        m.undecoded = `RPC reply ${h.rejectStat ?? h.acceptStat ?? h.replyStat}`;
-        return;
+        return { rpc, undecoded: `RPC reply ${h.rejectStat ?? h.acceptStat ?? h.replyStat}` };
       }
-      m.nfs = decodeNfsReply(rpc.record.bytes, h.bodyOffset, kind, rpc.version ?? 0, rpc.procedure ?? 0, opts);
+      nfs = decodeNfsReply(rpc.record.bytes, h.bodyOffset, kind, rpc.version ?? 0, rpc.procedure ?? 0, opts);
     }
-    if (isMalformed(m.nfs)) this.malformedNfs++;
+    if (isMalformed(nfs)) this.malformedNfs++;
+    return { rpc, nfs };
   }
 
   /** CREATE_SESSION, BACKCHANNEL_CTL and SETCLIENTID name the program callbacks will use. */
@@ -274,6 +268,8 @@ export class Engine {
     }
   }
 }
+
+const TRACE = { trace: true } as const;
 
 function isMalformed(c: NfsCompound): boolean {
   if (c.malformed !== undefined) return true;
