@@ -77,8 +77,11 @@ export class OutputBuffer {
     const pieces = this.full;
     this.full = [];
     this.size = 0;
-    const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
-    if (!this.out.write(data)) {
+    // Piece by piece rather than concatenated (a batch can produce megabytes); backpressure
+    // is honoured after the last one.
+    let ok = true;
+    for (const piece of pieces) ok = this.out.write(piece);
+    if (!ok) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           this.out.off('drain', done);

@@ -15,9 +15,17 @@ export interface SummaryOptions {
 
 const PROGRAM_NAMES: Record<number, string> = { 100000: 'Portmap', 100003: 'NFS', 100005: 'MOUNT', 100021: 'NLM', 100024: 'STAT' };
 
+// The date part of the last second formatted (consecutive messages mostly share it).
+let lastSec = NaN;
+let lastBase = '';
+
 function absolute(sec: number, nsec: number): string {
-  const d = new Date(sec * 1000);
-  const base = Number.isNaN(d.getTime()) ? String(sec) : d.toISOString().slice(0, 19).replace('T', ' ');
+  if (sec !== lastSec) {
+    const d = new Date(sec * 1000);
+    lastBase = Number.isNaN(d.getTime()) ? String(sec) : d.toISOString().slice(0, 19).replace('T', ' ');
+    lastSec = sec;
+  }
+  const base = lastBase;
   return `${base}.${String(Math.floor(nsec / 1000)).padStart(6, '0')}`;
 }
 

@@ -343,9 +343,17 @@ function nfsNode(src: FieldSource, c: NfsCompound, opts: Required<TreeOptions>):
   return { label: c.program === 'NFS' ? 'Network File System' : 'Network File System, Callback', value: info, children: kids };
 }
 
+// The date part of the last second formatted (consecutive messages mostly share it).
+let lastSec = NaN;
+let lastBase = '';
+
 function arrivalTime(sec: number, nsec: number): string {
-  const d = new Date(sec * 1000);
-  const base = Number.isNaN(d.getTime()) ? String(sec) : d.toISOString().slice(0, 19).replace('T', ' ');
+  if (sec !== lastSec) {
+    const d = new Date(sec * 1000);
+    lastBase = Number.isNaN(d.getTime()) ? String(sec) : d.toISOString().slice(0, 19).replace('T', ' ');
+    lastSec = sec;
+  }
+  const base = lastBase;
   return `${base}.${String(nsec).padStart(9, '0')} UTC (${sec}.${String(nsec).padStart(9, '0')})`;
 }
 
