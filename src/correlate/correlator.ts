@@ -108,6 +108,8 @@ interface ForeCall {
   seq: number;
   /** In this.inFlight (call seen, reply not yet). */
   flying: boolean;
+  /** Position in the recent ring (-1 before it is remembered). */
+  ringIdx: number;
   mutations: Mutation[];
   expectations: Array<{ deleg: Deleg; exp: Expectation }>;
 }
@@ -250,6 +252,11 @@ export class Correlator {
   private inFlight: ForeCall[] = [];
   private inFlightLive = 0;
   private readonly recent: ForeCall[] = [];
+  /** Call and reply times (NaN: none yet) of the calls in `recent`, same positions: the scans
+   *  for recall causes and late notifications read these packed numbers, not thousands of
+   *  objects scattered over the heap, and look at a call only within their time window. */
+  private readonly ringCall: number[] = [];
+  private readonly ringReply: number[] = [];
   private recentHead = 0;
   private readonly names: LruMap<string, NameEntry>;
   private readonly children: LruMap<string, string>;
@@ -956,7 +963,7 @@ export class Correlator {
     const steps = walkCompound(nfs.ops, undefined, this.resolveChild);
     const fore: ForeCall = {
       key: p.key, xid: msg.xid, client, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
-      touched: [], sid: undefined, slot: -1, seq: -1, flying: false, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
+      touched: [], sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
     };
     let mainOp: string | undefined;
     for (const s of steps) {
@@ -1119,9 +1126,17 @@ export class Correlator {
   }
 
   private remember(fore: ForeCall): void {
-    if (this.recent.length < this.opt.maxRecentCalls) this.recent.push(fore);
-    else {
-      this.recent[this.recentHead] = fore;
+    if (this.recent.length < this.opt.maxRecentCalls) {
+      fore.ringIdx = this.recent.length;
+      this.recent.push(fore);
+      this.ringCall.push(fore.callTime);
+      this.ringReply.push(fore.replyTime ?? NaN);
+    } else {
+      const i = this.recentHead;
+      fore.ringIdx = i;
+      this.recent[i] = fore;
+      this.ringCall[i] = fore.callTime;
+      this.ringReply[i] = fore.replyTime ?? NaN;
       this.recentHead = (this.recentHead + 1) % this.opt.maxRecentCalls;
     }
   }
@@ -1181,6 +1196,7 @@ export class Correlator {
       this.notHeld.add(fh);
     }
     // trackConflictReply looks only at the conflicting client's calls
+    if (!this.trackerClients.has(client)) return false;
     for (const tr of this.trackers) if (tr.client === client && tr.objects.has(fh)) return true;
     return false;
   }
@@ -1247,6 +1263,7 @@ export class Correlator {
       this.landed(fore);
       fore.replyFrame = msg.record.frame;
       fore.replyTime = t;
+      if (fore.ringIdx >= 0 && this.recent[fore.ringIdx] === fore) this.ringReply[fore.ringIdx] = t;
       fore.status = nfs?.status ?? (msg.header.msgType === 'reply' ? msg.header.acceptStat ?? msg.header.replyStat : undefined);
     }
     const replyOps = nfs?.ops;
@@ -1805,9 +1822,11 @@ export class Correlator {
     if (fh === undefined) return false;
     const n = this.recent.length;
     for (let k = 0; k < n; k++) {
-      const f = this.recent[(this.recentHead - 1 - k + 2 * n) % n];
-      if (f.callTime > t) continue;
-      if (t - f.callTime > this.opt.notifyTimeout) break;
+      const i = (this.recentHead - 1 - k + 2 * n) % n;
+      const callTime = this.ringCall[i];
+      if (callTime > t) continue;
+      if (t - callTime > this.opt.notifyTimeout) break;
+      const f = this.recent[i];
       if (f.client === d.rec.holder || (f.status !== undefined && f.status !== 'NFS4_OK')) continue;
       for (const m of f.mutations) {
         if (m.lateMatches?.includes(d.rec.id) === true || !entryFits(e, m, fh)) continue;
@@ -2058,13 +2077,14 @@ export class Correlator {
     for (const f of this.inFlight) if (f.flying) consider(f, 'in-flight');
     const n = this.recent.length;
     for (let k = 0; k < n; k++) {
-      const f = this.recent[(this.recentHead - 1 - k + 2 * n) % n];
-      if (f.replyTime === undefined) continue; // in flight: seen above
-      if (f.replyTime < t - this.opt.conflictWindow) {
-        if (f.callTime < t - this.opt.conflictWindow - 60) break;
+      const i = (this.recentHead - 1 - k + 2 * n) % n;
+      const replyTime = this.ringReply[i];
+      if (replyTime !== replyTime) continue; // NaN: in flight, seen above
+      if (replyTime < t - this.opt.conflictWindow) {
+        if (this.ringCall[i] < t - this.opt.conflictWindow - 60) break;
         continue;
       }
-      consider(f, 'recent');
+      consider(this.recent[i], 'recent');
     }
     if (best !== undefined) return this.conflictCause(d, best, bestVia, t);
     const since = t - this.opt.overflowWindow;
@@ -2093,16 +2113,33 @@ export class Correlator {
     const objects = new Set<string>();
     if (d.rec.fh !== undefined) objects.add(d.rec.fh);
     if (this.trackers.length >= MAX_TRACKERS) {
-      this.trackers.shift();
+      const gone = this.trackers.shift() as CauseTracker;
+      this.trackerLeft(gone.client);
       this.drops.add('recall cause trackers dropped (too many recalls at once)');
     }
     this.trackers.push({ deleg: d, cause, client: f.client, objects, originalKey: f.key, until: t + this.opt.causeTrackWindow });
+    this.trackerClients.set(f.client, (this.trackerClients.get(f.client) ?? 0) + 1);
     return cause;
   }
 
   /** The conflicting client's later replies on the recalled object: DELAYs, then the retry that worked. */
+  /** Conflicting clients with live trackers (count each): most replies come from others. */
+  private readonly trackerClients = new Map<string, number>();
+
+  private trackerLeft(client: string): void {
+    const n = (this.trackerClients.get(client) ?? 1) - 1;
+    if (n <= 0) this.trackerClients.delete(client);
+    else this.trackerClients.set(client, n);
+  }
+
+  private setTrackers(list: CauseTracker[]): void {
+    this.trackers = list;
+    this.trackerClients.clear();
+    for (const tr of list) this.trackerClients.set(tr.client, (this.trackerClients.get(tr.client) ?? 0) + 1);
+  }
+
   private trackConflictReply(fore: ForeCall, _msg: RpcMessage, nfs: NfsCompound | undefined): void {
-    if (this.trackers.length === 0) return;
+    if (this.trackers.length === 0 || !this.trackerClients.has(fore.client)) return;
     const status = nfs?.status;
     let closed = false;
     for (const tr of this.trackers) {
@@ -2127,7 +2164,7 @@ export class Correlator {
         closed = true;
       }
     }
-    if (closed) this.trackers = this.trackers.filter((x) => x.until !== -Infinity);
+    if (closed) this.setTrackers(this.trackers.filter((x) => x.until !== -Infinity));
   }
 
   // ------------------------------------------------------------------------------ time
@@ -2148,8 +2185,8 @@ export class Correlator {
     // A tracker lives while its recall is outstanding (a revocation can take a lease period),
     // and causeTrackWindow after the delegation ends.
     if (this.trackers.length > 0) {
-      this.trackers = this.trackers.filter((x) => x.until >= now
-        || (!x.deleg.retired && (x.deleg.terminalAt === undefined || now - x.deleg.terminalAt <= this.opt.causeTrackWindow)));
+      this.setTrackers(this.trackers.filter((x) => x.until >= now
+        || (!x.deleg.retired && (x.deleg.terminalAt === undefined || now - x.deleg.terminalAt <= this.opt.causeTrackWindow))));
     }
     for (const d of this.withExpectations) {
       const keep: Expectation[] = [];
