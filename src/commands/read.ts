@@ -76,6 +76,7 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
   let printed = 0;
   let firstJsonTree = true;
   const limit = opts.count ?? Infinity;
+  const summaryOptions = { absoluteTime: opts.absoluteTime };
   const emit = (m: AnalyzedMessage, replyFrame: number | undefined): void => {
     if (printed >= limit) return;
     const src = fieldSourceOf(m, first ?? m.rpc.record, replyFrame);
@@ -94,7 +95,7 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
         out.write(formatFieldsLine(src, fields) + '\n');
         break;
       default:
-        out.write(formatSummaryLine(src, { absoluteTime: opts.absoluteTime }) + '\n');
+        out.write(formatSummaryLine(src, summaryOptions) + '\n');
         if (opts.verbose) out.write(formatTreeText(buildTree(src)) + '\n');
     }
   };

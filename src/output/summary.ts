@@ -7,6 +7,7 @@
 import type { FieldSource } from '../../dissectors/fields/types.js';
 import { escapeForTerminal } from '../../dissectors/nfs4/json.js';
 import { opSummary } from '../../dissectors/nfs4/summary.js';
+import type { NfsCompound } from '../../dissectors/nfs4/types.js';
 
 export interface SummaryOptions {
   /** Absolute UTC time ("2026-11-27 13:33:47.661012") instead of seconds since the first frame. */
@@ -57,6 +58,28 @@ function flags(src: FieldSource): string {
 
 /** Protocol column and info text. */
 export function summaryInfo(src: FieldSource): { protocol: string; info: string } {
+  const info = infoText(src);
+  return { protocol: lastProtocol, info };
+}
+
+/** The protocol column of the message infoText last described (saves an object per line). */
+let lastProtocol = '';
+
+/** Ops' summaries separated by spaces. */
+function opsText(ops: NfsCompound['ops']): string {
+  let s = '';
+  for (let i = 0; i < ops.length; i++) s += i === 0 ? opSummary(ops[i]) : ' ' + opSummary(ops[i]);
+  return s;
+}
+
+/** The first malformed op's problem. */
+function firstMalformedOp(ops: NfsCompound['ops']): NfsCompound['malformed'] {
+  for (let i = 0; i < ops.length; i++) if (ops[i].malformed) return ops[i].malformed;
+  return undefined;
+}
+
+/** Info text of a message; sets lastProtocol. */
+function infoText(src: FieldSource): string {
   const r = src.rpc;
   const c = src.nfs;
   const dir = direction(src);
@@ -67,10 +90,9 @@ export function summaryInfo(src: FieldSource): { protocol: string; info: string 
     const v = r.version ?? (c.program === 'NFS' ? 4 : 1);
     const proc = c.procName;
     const head = proc === 'COMPOUND' ? `V${v} ${dir}` : `V${v} ${escapeForTerminal(proc)} ${dir}`;
-    const ops = c.ops.map(opSummary);
-    info = ops.length > 0 ? `${head} ${ops.join(' ')}` : head;
+    info = c.ops.length > 0 ? `${head} ${opsText(c.ops)}` : head;
     if (c.status !== undefined && c.status !== 'NFS4_OK') info += ` Status: ${escapeForTerminal(c.status)}`;
-    const bad = c.malformed ?? c.ops.find((o) => o.malformed)?.malformed;
+    const bad = c.malformed ?? firstMalformedOp(c.ops);
     if (bad) info += ` [malformed: ${escapeForTerminal(bad.reason)} at offset ${bad.offset}]`;
   } else {
     const prog = r.program;
@@ -96,12 +118,13 @@ export function summaryInfo(src: FieldSource): { protocol: string; info: string 
   }
   const problem = rpcReplyProblem(src);
   if (problem !== undefined) info += ` ${problem}`;
-  return { protocol, info: info + flags(src) };
+  lastProtocol = protocol;
+  return info + flags(src);
 }
 
 /** The summary line of one message (no trailing newline). */
 export function formatSummaryLine(src: FieldSource, opts: SummaryOptions = {}): string {
   const time = opts.absoluteTime ? absolute(src.sec, src.nsec) : src.relTime.toFixed(6).padStart(11);
-  const { protocol, info } = summaryInfo(src);
-  return `${String(src.frame).padStart(5)} ${time} ${escapeForTerminal(src.src)} → ${escapeForTerminal(src.dst)} ${protocol} ${info}`;
+  const info = infoText(src);
+  return `${String(src.frame).padStart(5)} ${time} ${escapeForTerminal(src.src)} → ${escapeForTerminal(src.dst)} ${lastProtocol} ${info}`;
 }
