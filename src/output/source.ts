@@ -21,8 +21,26 @@ export interface Endpoint {
 const endpointCache = new Map<string, Endpoint>();
 const ENDPOINT_CACHE_MAX = 4096;
 
+// The two endpoints split last: a message's source and destination, which the next message
+// (often the reply) mostly shares; checked before the map.
+let recentKey0 = '';
+let recent0: Endpoint | undefined;
+let recentKey1 = '';
+let recent1: Endpoint | undefined;
+
 /** Splits "ip:port" or "[v6]:port" (a bare address gives port 0). */
 export function splitEndpoint(s: string): Endpoint {
+  if (s === recentKey0 && recent0 !== undefined) return recent0;
+  if (s === recentKey1 && recent1 !== undefined) return recent1;
+  const e = splitEndpointCached(s);
+  recentKey1 = recentKey0;
+  recent1 = recent0;
+  recentKey0 = s;
+  recent0 = e;
+  return e;
+}
+
+function splitEndpointCached(s: string): Endpoint {
   let e = endpointCache.get(s);
   if (e !== undefined) return e;
   let ip = s;
