@@ -30,7 +30,7 @@ import {
 } from './wire-views.js';
 
 export interface CorrelatorOptions {
-  /** Delegations tracked at once (oldest evicted beyond it, with a problem recorded). Default 100000. */
+  /** Delegations tracked at once (oldest evicted beyond it, with a problem recorded). Default 20000. */
   maxActiveDelegations?: number;
   /** Finished delegations kept for delegations() (newest). Default 10000. */
   maxRetainedDelegations?: number;
@@ -298,7 +298,7 @@ export class Correlator {
 
   constructor(options: CorrelatorOptions = {}) {
     this.opt = {
-      maxActiveDelegations: options.maxActiveDelegations ?? 100_000,
+      maxActiveDelegations: options.maxActiveDelegations ?? 20_000,
       maxRetainedDelegations: options.maxRetainedDelegations ?? 10_000,
       retireAfter: options.retireAfter ?? 60,
       maxEventsPerDelegation: options.maxEventsPerDelegation ?? 2000,
@@ -859,15 +859,18 @@ export class Correlator {
     }
   }
 
+  /**
+   * Makes room for one more delegation in constant time (a scan of every tracked delegation
+   * per grant made long captures quadratic): a finished one waiting to retire goes first,
+   * else the longest-tracked one (the Map keeps insertion order).
+   */
   private evictOldest(): void {
     let oldest: Deleg | undefined;
-    for (const d of this.delegs.values()) {
-      if (oldest === undefined || d.rec.lastTime < oldest.rec.lastTime) oldest = d;
-      if (d.terminalAt !== undefined) {
-        oldest = d;
-        break;
-      }
+    while (this.terminalQueue.length > 0 && oldest === undefined) {
+      const d = this.terminalQueue.shift() as Deleg;
+      if (!d.retired && d.terminalAt !== undefined) oldest = d;
     }
+    if (oldest === undefined) oldest = this.delegs.values().next().value;
     if (oldest === undefined) return;
     if (oldest.terminalAt === undefined) {
       this.problem(oldest, 'tracking-evicted', `no longer tracked: more than ${this.opt.maxActiveDelegations} delegations at once`);
