@@ -227,43 +227,25 @@ function transport(
     const hdrLen = (p[start + 12] >> 4) * 4;
     if (hdrLen < 20) return fail('bad TCP header length');
     if (hdrLen > avail) return fail('truncated TCP header');
-    if (reuse !== null) {
-      const s = reuse.segment;
-      s.frame = frame.no;
-      s.sec = frame.sec;
-      s.nsec = frame.nsec;
-      s.proto = 'tcp';
-      s.srcIp = version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff);
-      s.dstIp = version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16);
-      s.srcPort = (p[start] << 8) | p[start + 1];
-      s.dstPort = (p[start + 2] << 8) | p[start + 3];
-      s.seq = ((p[start + 4] << 24) | (p[start + 5] << 16) | (p[start + 6] << 8) | p[start + 7]) >>> 0;
-      s.ack = ((p[start + 8] << 24) | (p[start + 9] << 16) | (p[start + 10] << 8) | p[start + 11]) >>> 0;
-      s.flags = ((p[start + 12] & 1) << 8) | p[start + 13];
-      const payLen = end - start - hdrLen;
-      // A bare ACK (a quarter of a typical capture) shares one empty payload.
-      s.payload = payLen === 0 ? EMPTY_PAYLOAD : new Uint8Array(p.buffer, p.byteOffset + start + hdrLen, payLen);
-      s.missing = missing;
-      return reuse;
-    }
-    return {
-      ok: true,
-      segment: {
-        frame: frame.no,
-        sec: frame.sec,
-        nsec: frame.nsec,
-        proto: 'tcp',
-        srcIp: version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff),
-        dstIp: version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16),
-        srcPort: (p[start] << 8) | p[start + 1],
-        dstPort: (p[start + 2] << 8) | p[start + 3],
-        seq: ((p[start + 4] << 24) | (p[start + 5] << 16) | (p[start + 6] << 8) | p[start + 7]) >>> 0,
-        ack: ((p[start + 8] << 24) | (p[start + 9] << 16) | (p[start + 10] << 8) | p[start + 11]) >>> 0,
-        flags: ((p[start + 12] & 1) << 8) | p[start + 13],
-        payload: p.subarray(start + hdrLen, end),
-        missing,
-      },
-    };
+    // Without `reuse`, a fresh result is filled the same way: one code path for both.
+    const out = reuse ?? newReusableSegmentResult();
+    const s = out.segment;
+    s.frame = frame.no;
+    s.sec = frame.sec;
+    s.nsec = frame.nsec;
+    s.proto = 'tcp';
+    s.srcIp = version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff);
+    s.dstIp = version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16);
+    s.srcPort = (p[start] << 8) | p[start + 1];
+    s.dstPort = (p[start + 2] << 8) | p[start + 3];
+    s.seq = ((p[start + 4] << 24) | (p[start + 5] << 16) | (p[start + 6] << 8) | p[start + 7]) >>> 0;
+    s.ack = ((p[start + 8] << 24) | (p[start + 9] << 16) | (p[start + 10] << 8) | p[start + 11]) >>> 0;
+    s.flags = ((p[start + 12] & 1) << 8) | p[start + 13];
+    const payLen = end - start - hdrLen;
+    // A bare ACK (a quarter of a typical capture) shares one empty payload.
+    s.payload = payLen === 0 ? EMPTY_PAYLOAD : new Uint8Array(p.buffer, p.byteOffset + start + hdrLen, payLen);
+    s.missing = missing;
+    return out;
   }
   if (avail < 8) return fail('truncated UDP header');
   const udpLen = (p[start + 4] << 8) | p[start + 5];
@@ -279,41 +261,22 @@ function transport(
       payEnd = end;
     }
   }
-  if (reuse !== null) {
-    const s = reuse.segment;
-    s.frame = frame.no;
-    s.sec = frame.sec;
-    s.nsec = frame.nsec;
-    s.proto = 'udp';
-    s.srcIp = version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff);
-    s.dstIp = version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16);
-    s.srcPort = (p[start] << 8) | p[start + 1];
-    s.dstPort = (p[start + 2] << 8) | p[start + 3];
-    s.seq = 0;
-    s.ack = 0;
-    s.flags = 0;
-    s.payload = new Uint8Array(p.buffer, p.byteOffset + start + 8, payEnd - start - 8);
-    s.missing = missing;
-    return reuse;
-  }
-  return {
-    ok: true,
-    segment: {
-      frame: frame.no,
-      sec: frame.sec,
-      nsec: frame.nsec,
-      proto: 'udp',
-      srcIp: version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff),
-      dstIp: version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16),
-      srcPort: (p[start] << 8) | p[start + 1],
-      dstPort: (p[start + 2] << 8) | p[start + 3],
-      seq: 0,
-      ack: 0,
-      flags: 0,
-      payload: p.subarray(start + 8, payEnd),
-      missing,
-    },
-  };
+  const out = reuse ?? newReusableSegmentResult();
+  const s = out.segment;
+  s.frame = frame.no;
+  s.sec = frame.sec;
+  s.nsec = frame.nsec;
+  s.proto = 'udp';
+  s.srcIp = version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff);
+  s.dstIp = version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16);
+  s.srcPort = (p[start] << 8) | p[start + 1];
+  s.dstPort = (p[start + 2] << 8) | p[start + 3];
+  s.seq = 0;
+  s.ack = 0;
+  s.flags = 0;
+  s.payload = new Uint8Array(p.buffer, p.byteOffset + start + 8, payEnd - start - 8);
+  s.missing = missing;
+  return out;
 }
 
 const PROTOCOL_NAMES: Record<number, string> = {
