@@ -230,14 +230,7 @@ function transport(
     // Without `reuse`, a fresh result is filled the same way: one code path for both.
     const out = reuse ?? newReusableSegmentResult();
     const s = out.segment;
-    s.frame = frame.no;
-    s.sec = frame.sec;
-    s.nsec = frame.nsec;
-    s.proto = 'tcp';
-    s.srcIp = version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff);
-    s.dstIp = version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16);
-    s.srcPort = (p[start] << 8) | p[start + 1];
-    s.dstPort = (p[start + 2] << 8) | p[start + 3];
+    fillCommon(s, frame, 'tcp', a, addrOff, version, p, start);
     s.seq = ((p[start + 4] << 24) | (p[start + 5] << 16) | (p[start + 6] << 8) | p[start + 7]) >>> 0;
     s.ack = ((p[start + 8] << 24) | (p[start + 9] << 16) | (p[start + 10] << 8) | p[start + 11]) >>> 0;
     s.flags = ((p[start + 12] & 1) << 8) | p[start + 13];
@@ -263,20 +256,27 @@ function transport(
   }
   const out = reuse ?? newReusableSegmentResult();
   const s = out.segment;
-  s.frame = frame.no;
-  s.sec = frame.sec;
-  s.nsec = frame.nsec;
-  s.proto = 'udp';
-  s.srcIp = version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff);
-  s.dstIp = version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16);
-  s.srcPort = (p[start] << 8) | p[start + 1];
-  s.dstPort = (p[start + 2] << 8) | p[start + 3];
+  fillCommon(s, frame, 'udp', a, addrOff, version, p, start);
   s.seq = 0;
   s.ack = 0;
   s.flags = 0;
   s.payload = new Uint8Array(p.buffer, p.byteOffset + start + 8, payEnd - start - 8);
   s.missing = missing;
   return out;
+}
+
+/** Frame, time, addresses and ports: the part of a segment TCP and UDP fill alike. */
+function fillCommon(
+  s: TransportSegment, frame: Frame, proto: 'tcp' | 'udp', a: Uint8Array, addrOff: number, version: 4 | 6, p: Uint8Array, start: number,
+): void {
+  s.frame = frame.no;
+  s.sec = frame.sec;
+  s.nsec = frame.nsec;
+  s.proto = proto;
+  s.srcIp = version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff);
+  s.dstIp = version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16);
+  s.srcPort = (p[start] << 8) | p[start + 1];
+  s.dstPort = (p[start + 2] << 8) | p[start + 3];
 }
 
 const PROTOCOL_NAMES: Record<number, string> = {
