@@ -164,10 +164,7 @@ export function decodeNfsCall(
     } catch {
       // A short or bad header: the general path below says where and why.
     }
-    if (c !== null) {
-      walkOps(r, c, count, program === 'NFS' ? NFS_TABLE : CB_TABLE, program, true);
-      return c;
-    }
+    if (c !== null) return walkAfterHeader(r, c, count, program, true);
   }
   const c = start(record, bodyOffset, program, version, procedure, 'call');
   if (c.malformed !== undefined || procedure === 0) return c;
@@ -191,13 +188,9 @@ export function decodeNfsCall(
     count = r.u32();
     traced(r, 'argarray', 'count', at);
   } catch (e) {
-    c.malformed = failure(e, r.pos);
-    if (r.tracer !== null) c.spans = r.tracer.spans;
-    return c;
+    return withSpans(r, c, failure(e, r.pos));
   }
-  if (r.tracer !== null) c.spans = r.tracer.spans;
-  walkOps(r, c, count, program === 'NFS' ? NFS_TABLE : CB_TABLE, program, true);
-  return c;
+  return walkAfterHeader(r, c, count, program, true);
 }
 
 /**
@@ -220,10 +213,7 @@ export function decodeNfsReply(
     } catch {
       // A short or bad header: the general path below says where and why.
     }
-    if (c !== null) {
-      walkOps(r, c, count, program === 'NFS' ? NFS_TABLE : CB_TABLE, program, false);
-      return c;
-    }
+    if (c !== null) return walkAfterHeader(r, c, count, program, false);
   }
   const c = start(record, bodyOffset, program, version, procedure, 'reply');
   if (c.malformed !== undefined || procedure === 0) return c;
@@ -241,12 +231,22 @@ export function decodeNfsReply(
     count = r.u32();
     traced(r, 'resarray', 'count', at);
   } catch (e) {
-    c.malformed = failure(e, r.pos);
-    if (r.tracer !== null) c.spans = r.tracer.spans;
-    return c;
+    return withSpans(r, c, failure(e, r.pos));
   }
+  return walkAfterHeader(r, c, count, program, false);
+}
+
+/** A traced header that failed: keep its spans, say where and why. */
+function withSpans(r: XdrReader, c: NfsCompound, malformed: Malformed): NfsCompound {
+  c.malformed = malformed;
   if (r.tracer !== null) c.spans = r.tracer.spans;
-  walkOps(r, c, count, program === 'NFS' ? NFS_TABLE : CB_TABLE, program, false);
+  return c;
+}
+
+/** After the header of a call or reply: its spans (when traced), then the operations. */
+function walkAfterHeader(r: XdrReader, c: NfsCompound, count: number, program: NfsProgramName, isCall: boolean): NfsCompound {
+  if (r.tracer !== null) c.spans = r.tracer.spans;
+  walkOps(r, c, count, program === 'NFS' ? NFS_TABLE : CB_TABLE, program, isCall);
   return c;
 }
 
