@@ -45,7 +45,7 @@ export function newReusableSegmentResult(): ReusableSegmentResult {
   return {
     ok: true,
     segment: {
-      frame: 0, sec: 0, nsec: 0, proto: 'tcp', srcIp: '', dstIp: '', srcPort: 0, dstPort: 0,
+      frame: 0, sec: 0, nsec: 0, proto: 'tcp', srcIp: '', dstIp: '', srcKey: 0, dstKey: 0, srcPort: 0, dstPort: 0,
       seq: 0, ack: 0, flags: 0, payload: new Uint8Array(0), missing: 0,
     },
   };
@@ -273,10 +273,29 @@ function fillCommon(
   s.sec = frame.sec;
   s.nsec = frame.nsec;
   s.proto = proto;
-  s.srcIp = version === 4 ? ipv4String(a, addrOff) : ipv6String(a, addrOff);
-  s.dstIp = version === 4 ? ipv4String(a, addrOff + 4) : ipv6String(a, addrOff + 16);
+  if (version === 4) {
+    s.srcIp = ipv4String(a, addrOff);
+    s.dstIp = ipv4String(a, addrOff + 4);
+    s.srcKey = (a[addrOff] << 24) | (a[addrOff + 1] << 16) | (a[addrOff + 2] << 8) | a[addrOff + 3];
+    s.dstKey = (a[addrOff + 4] << 24) | (a[addrOff + 5] << 16) | (a[addrOff + 6] << 8) | a[addrOff + 7];
+  } else {
+    s.srcIp = ipv6String(a, addrOff);
+    s.dstIp = ipv6String(a, addrOff + 16);
+    s.srcKey = ipv6Key(a, addrOff);
+    s.dstKey = ipv6Key(a, addrOff + 16);
+  }
   s.srcPort = (p[start] << 8) | p[start + 1];
   s.dstPort = (p[start + 2] << 8) | p[start + 3];
+}
+
+/** 32-bit digest of the 16 address bytes at `off` (collisions possible; see TransportSegment.srcKey). */
+function ipv6Key(a: Uint8Array, off: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < 16; i += 4) {
+    h = Math.imul(h ^ ((a[off + i] << 24) | (a[off + i + 1] << 16) | (a[off + i + 2] << 8) | a[off + i + 3]), 0x01000193);
+    h ^= h >>> 15;
+  }
+  return h | 0;
 }
 
 const PROTOCOL_NAMES: Record<number, string> = {

@@ -8,6 +8,13 @@ export interface TransportSegment {
   /** Printable addresses: "10.0.0.1" or "fe80::1". */
   srcIp: string;
   dstIp: string;
+  /**
+   * Optional numeric digests of the addresses (IPv4: the address as a 32-bit integer; IPv6: a
+   * hash of its 16 bytes), so that tables can key on numbers instead of hashing strings.
+   * Equal addresses always have equal keys; unequal ones may collide (compare the strings).
+   */
+  srcKey?: number;
+  dstKey?: number;
   srcPort: number;
   dstPort: number;
   /** TCP only (0 for UDP). */

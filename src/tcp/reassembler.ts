@@ -79,8 +79,10 @@ class Half {
     readonly dir: 'ab' | 'ba',
     /** Sender's view of the 4-tuple: segments from srcIp:srcPort to dstIp:dstPort. */
     readonly srcIp: string,
+    readonly srcKey: number,
     readonly srcPort: number,
     readonly dstIp: string,
+    readonly dstKey: number,
     readonly dstPort: number,
   ) {}
 
@@ -104,12 +106,14 @@ class Conn {
     readonly key: ConnectionKey,
     readonly udp: boolean,
     aIp: string,
+    aKey: number,
     aPort: number,
     bIp: string,
+    bKey: number,
     bPort: number,
   ) {
-    this.ab = new Half(this, 'ab', aIp, aPort, bIp, bPort);
-    this.ba = new Half(this, 'ba', bIp, bPort, aIp, aPort);
+    this.ab = new Half(this, 'ab', aIp, aKey, aPort, bIp, bKey, bPort);
+    this.ba = new Half(this, 'ba', bIp, bKey, bPort, aIp, aKey, aPort);
   }
 }
 
@@ -117,18 +121,22 @@ function endpoint(ip: string, port: number): string {
   return ip.indexOf(':') >= 0 ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
-/** Last three characters of an address (the distinctive end of "10.0.0.123" or "fe80::1a2"). */
-function tail3(ip: string): number {
-  const n = ip.length;
-  return (ip.charCodeAt(n - 1) | (ip.charCodeAt(n - 2) << 7) | (ip.charCodeAt(n - 3) << 14)) >>> 0;
+/** Numeric digest of a printable address, for segments that carry no srcKey/dstKey. */
+function stringKey(ip: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ip.length; i++) h = Math.imul(h ^ ip.charCodeAt(i), 0x01000193);
+  return h | 0;
 }
 
 /**
- * Small-integer bucket key for a directed 4-tuple. Building and hashing a string per segment
- * cost far more than the rest of the in-order path; collisions are resolved in the bucket.
+ * Small-integer bucket key for a directed 4-tuple, from numeric address digests: building and
+ * hashing strings per segment cost far more than the rest of the in-order path, and every
+ * byte of the address must count (keying on a few characters put a /16 of clients into a
+ * handful of buckets). Collisions are resolved in the bucket.
  */
-function tupleKey(srcIp: string, srcPort: number, dstIp: string, dstPort: number): number {
-  let h = Math.imul(srcPort * 65536 + dstPort, 0x9e3779b1) ^ Math.imul(tail3(srcIp), 0x85ebca6b) ^ Math.imul(tail3(dstIp), 0xc2b2ae35);
+function tupleKey(srcKey: number, srcPort: number, dstKey: number, dstPort: number): number {
+  let h = Math.imul(srcPort * 65536 + dstPort, 0x9e3779b1) ^ Math.imul(srcKey, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) ^ Math.imul(dstKey, 0xc2b2ae35);
   h ^= h >>> 16;
   return h & 0x3fffffff;
 }
@@ -137,8 +145,8 @@ function tupleKey(srcIp: string, srcPort: number, dstIp: string, dstPort: number
 class HalfIndex {
   private readonly buckets = new Map<number, Half | Half[]>();
 
-  find(srcIp: string, srcPort: number, dstIp: string, dstPort: number): Half | undefined {
-    const b = this.buckets.get(tupleKey(srcIp, srcPort, dstIp, dstPort));
+  find(srcIp: string, srcKey: number, srcPort: number, dstIp: string, dstKey: number, dstPort: number): Half | undefined {
+    const b = this.buckets.get(tupleKey(srcKey, srcPort, dstKey, dstPort));
     if (b === undefined) return undefined;
     if (!Array.isArray(b)) return b.srcPort === srcPort && b.dstPort === dstPort && b.srcIp === srcIp && b.dstIp === dstIp ? b : undefined;
     for (let i = 0; i < b.length; i++) {
@@ -149,7 +157,7 @@ class HalfIndex {
   }
 
   add(h: Half): void {
-    const k = tupleKey(h.srcIp, h.srcPort, h.dstIp, h.dstPort);
+    const k = tupleKey(h.srcKey, h.srcPort, h.dstKey, h.dstPort);
     const b = this.buckets.get(k);
     if (b === undefined) this.buckets.set(k, h);
     else if (Array.isArray(b)) b.push(h);
@@ -157,7 +165,7 @@ class HalfIndex {
   }
 
   remove(h: Half): void {
-    const k = tupleKey(h.srcIp, h.srcPort, h.dstIp, h.dstPort);
+    const k = tupleKey(h.srcKey, h.srcPort, h.dstKey, h.dstPort);
     const b = this.buckets.get(k);
     if (b === undefined) return;
     if (!Array.isArray(b)) {
@@ -228,15 +236,17 @@ export class TcpReassembler {
     }
     const flags = seg.flags;
     const payload = seg.payload;
-    let half = this.tcp.find(seg.srcIp, seg.srcPort, seg.dstIp, seg.dstPort);
+    const srcKey = seg.srcKey ?? stringKey(seg.srcIp);
+    const dstKey = seg.dstKey ?? stringKey(seg.dstIp);
+    let half = this.tcp.find(seg.srcIp, srcKey, seg.srcPort, seg.dstIp, dstKey, seg.dstPort);
     if (half === undefined) {
       // A lone ACK or RST for a connection we never saw carries nothing to reassemble.
       if ((flags & (SYN | FIN)) === 0 && payload.length === 0) return;
-      half = this.open(seg, out);
+      half = this.open(seg, srcKey, dstKey, out);
     } else if (half.conn.closed) {
       if ((flags & SYN) !== 0) {
         this.forget(half.conn);
-        half = this.open(seg, out);
+        half = this.open(seg, srcKey, dstKey, out);
       } else {
         if (payload.length > 0) this.onDrop('TCP data after connection closed', seg.frame);
         return;
@@ -245,7 +255,7 @@ export class TcpReassembler {
       // A new SYN with another ISN on a live 4-tuple: the ports were reused.
       this.close(half.conn, out, seg.frame, seg.sec, seg.nsec);
       this.forget(half.conn);
-      half = this.open(seg, out);
+      half = this.open(seg, srcKey, dstKey, out);
     }
     const conn = half.conn;
     if (conn !== this.lruTail) this.touch(conn);
@@ -294,9 +304,11 @@ export class TcpReassembler {
   }
 
   private pushUdp(seg: TransportSegment, out: (e: StreamEvent) => void): void {
-    let half = this.udp.find(seg.srcIp, seg.srcPort, seg.dstIp, seg.dstPort);
+    const srcKey = seg.srcKey ?? stringKey(seg.srcIp);
+    const dstKey = seg.dstKey ?? stringKey(seg.dstIp);
+    let half = this.udp.find(seg.srcIp, srcKey, seg.srcPort, seg.dstIp, dstKey, seg.dstPort);
     if (half === undefined) {
-      const conn = this.create(seg.srcIp, seg.srcPort, seg.dstIp, seg.dstPort, true);
+      const conn = this.create(seg.srcIp, srcKey, seg.srcPort, seg.dstIp, dstKey, seg.dstPort, true);
       this.udp.add(conn.ab);
       this.udp.add(conn.ba);
       half = conn.ab;
@@ -313,21 +325,21 @@ export class TcpReassembler {
   }
 
   /** Creates a connection for a segment with no live state; returns the sender's half. */
-  private open(seg: TransportSegment, out: (e: StreamEvent) => void): Half {
+  private open(seg: TransportSegment, srcKey: number, dstKey: number, out: (e: StreamEvent) => void): Half {
     // The SYN sender is 'a'; a SYN+ACK comes from 'b'; otherwise the first sender is 'a'.
     const fromB = (seg.flags & (SYN | ACK)) === (SYN | ACK);
     const conn = fromB
-      ? this.create(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, false)
-      : this.create(seg.srcIp, seg.srcPort, seg.dstIp, seg.dstPort, false);
+      ? this.create(seg.dstIp, dstKey, seg.dstPort, seg.srcIp, srcKey, seg.srcPort, false)
+      : this.create(seg.srcIp, srcKey, seg.srcPort, seg.dstIp, dstKey, seg.dstPort, false);
     this.tcp.add(conn.ab);
     this.tcp.add(conn.ba);
     this.evictIfFull(out, seg.frame);
     return fromB ? conn.ba : conn.ab;
   }
 
-  private create(aIp: string, aPort: number, bIp: string, bPort: number, udp: boolean): Conn {
+  private create(aIp: string, aKey: number, aPort: number, bIp: string, bKey: number, bPort: number, udp: boolean): Conn {
     const key: ConnectionKey = { id: this.nextId++, a: endpoint(aIp, aPort), b: endpoint(bIp, bPort), transport: udp ? 'udp' : 'tcp' };
-    const conn = new Conn(key, udp, aIp, aPort, bIp, bPort);
+    const conn = new Conn(key, udp, aIp, aKey, aPort, bIp, bKey, bPort);
     this.stats.connections++;
     this.connCount++;
     this.append(conn);
