@@ -119,6 +119,8 @@ export class Engine {
     if (opts.correlate) this.correlator = new Correlator(opts.correlate === true ? {} : opts.correlate);
     this.tcp = new TcpReassembler({
       maxConnections: MAX_CONNECTIONS,
+      // The record streams are done with each event when they return.
+      reuseDataEvents: true,
       onDrop: (reason, frame) => this.frameProblem(reason, frame),
     });
     this.matcher = new RpcMatcher({

@@ -88,18 +88,20 @@ const EMPTY = new Uint8Array(0);
 /**
  * opaque_auth whose body view is made on first access: creating a typed-array view costs
  * more than the rest of the header decode, and most consumers never look at the body.
- * `body` is a getter (object spread or structuredClone do not copy it; read it directly);
+ * `body`, `sys` and `problem` are getters (object spread or structuredClone do not copy them);
  * JSON output shows the same fields as a plain OpaqueAuth.
  */
 class LazyAuth implements OpaqueAuth {
   readonly flavorName: string;
-  sys?: AuthSysParams;
   gss?: GssCredential;
-  problem?: string;
   readonly #record: Uint8Array;
   readonly #start: number;
   readonly #len: number;
   #body: Uint8Array | null = null;
+  /** AUTH_SYS parameters are decoded on first access too: few consumers read them. */
+  #sysDone = false;
+  #sys: AuthSysParams | undefined = undefined;
+  #problem: string | undefined = undefined;
 
   constructor(
     readonly flavor: number,
@@ -119,6 +121,21 @@ class LazyAuth implements OpaqueAuth {
     return this.#body;
   }
 
+  get sys(): AuthSysParams | undefined {
+    if (!this.#sysDone) this.decodeSys();
+    return this.#sys;
+  }
+
+  /** Set when the flavor's body could not be decoded. */
+  get problem(): string | undefined {
+    if (!this.#sysDone) this.decodeSys();
+    return this.#problem;
+  }
+
+  set problem(p: string | undefined) {
+    this.#problem = p;
+  }
+
   /** Record and offset of the body, for decoders that read in place without a view. */
   get bodyStart(): number {
     return this.#start;
@@ -126,6 +143,14 @@ class LazyAuth implements OpaqueAuth {
 
   get bodyLength(): number {
     return this.#len;
+  }
+
+  private decodeSys(): void {
+    this.#sysDone = true;
+    if (this.flavor !== AUTH_SYS) return;
+    const r = decodeAuthSys(this.#record, this.#start, this.#len);
+    if (typeof r === 'string') this.#problem = r;
+    else this.#sys = r;
   }
 
   toJSON(): OpaqueAuth {
@@ -256,12 +281,9 @@ function decodeGssCred(b: Uint8Array, s: number, n: number): GssCredential | str
   return { version, proc, seqNum, service, handle: b.subarray(s + 20, s + 20 + hlen) };
 }
 
+/** RPCSEC_GSS credentials are decoded at once (they decide how the body is wrapped); AUTH_SYS on access. */
 function decodeCredBody(auth: LazyAuth, b: Uint8Array): void {
-  if (auth.flavor === AUTH_SYS) {
-    const r = decodeAuthSys(b, auth.bodyStart, auth.bodyLength);
-    if (typeof r === 'string') auth.problem = r;
-    else auth.sys = r;
-  } else if (auth.flavor === RPCSEC_GSS) {
+  if (auth.flavor === RPCSEC_GSS) {
     const r = decodeGssCred(b, auth.bodyStart, auth.bodyLength);
     if (typeof r === 'string') auth.problem = r;
     else auth.gss = r;

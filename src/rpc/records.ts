@@ -66,6 +66,11 @@ function u32(b: Uint8Array, o: number): number {
   return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
 }
 
+/** Big-endian int32 at o: a record marker with its last-fragment bit as the sign (no heap number). */
+function i32(b: Uint8Array, o: number): number {
+  return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+}
+
 function pad4(n: number): number {
   return (n + 3) & ~3;
 }
@@ -219,9 +224,9 @@ export class RecordAssembler {
     const n = bytes.length;
     let off = 0;
     while (n - off >= 4) {
-      const marker = u32(bytes, off);
+      const marker = i32(bytes, off);
       const len = marker & 0x7fffffff;
-      if (marker < LAST_FRAGMENT || len === 0 || len > this.maxRecord || n - off - 4 < len) break;
+      if (marker >= 0 || len === 0 || len > this.maxRecord || n - off - 4 < len) break;
       const start = off + 4;
       off = start + len;
       this.stats.records++;

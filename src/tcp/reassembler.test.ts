@@ -323,3 +323,27 @@ describe('TcpReassembler: connection identity', () => {
     for (const text of byConn.values()) expect(text).toBe('001122');
   });
 });
+
+describe('TcpReassembler with reuseDataEvents', () => {
+  it('delivers the same events as without reuse, in one object', () => {
+    const run = (reuse: boolean) => {
+      frameNo = 0;
+      const seen: Array<{ obj: StreamEvent; copy: string }> = [];
+      const r = new TcpReassembler({ reuseDataEvents: reuse });
+      const out = (e: StreamEvent) => seen.push({ obj: e, copy: JSON.stringify({ ...e, bytes: e.kind === 'data' ? [...e.bytes] : undefined }) });
+      r.push(seg('c', 99, '', SYN), out);
+      r.push(seg('c', 100, 'one'), out);
+      r.push(seg('s', 7, 'two'), out);
+      r.push(seg('c', 107, 'four'), out); // held behind a hole
+      r.push(seg('c', 103, 'thr'), out); // fills it: two data events in one push
+      r.flush(out);
+      return seen;
+    };
+    const fresh = run(false);
+    const reused = run(true);
+    expect(reused.map((s) => s.copy)).toEqual(fresh.map((s) => s.copy));
+    const dataObjs = new Set(reused.filter((s) => s.obj.kind === 'data').map((s) => s.obj));
+    expect(dataObjs.size).toBe(1);
+    expect(fresh.filter((s) => s.obj.kind === 'data')).toHaveLength(4);
+  });
+});

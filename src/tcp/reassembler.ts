@@ -19,7 +19,7 @@
  * Endpoints are "ip:port", IPv6 as "[addr]:port".
  */
 import type { TransportSegment } from '../net/types.js';
-import type { ConnectionKey, StreamEvent } from './types.js';
+import type { ConnectionKey, StreamBytes, StreamEvent } from './types.js';
 
 const FIN = 0x01;
 const SYN = 0x02;
@@ -33,6 +33,11 @@ export interface TcpReassemblerOptions {
   maxConnections?: number;
   /** A frame's payload was not delivered (retransmission, data after close). */
   onDrop?: (reason: string, frame: number) => void;
+  /**
+   * Deliver every 'data' event in one object, overwritten for the next (no allocation per
+   * segment). Only for consumers that are done with an event when their callback returns.
+   */
+  reuseDataEvents?: boolean;
 }
 
 export interface TcpReassemblerStats {
@@ -186,6 +191,8 @@ export class TcpReassembler {
   private readonly maxHeld: number;
   private readonly maxConns: number;
   private readonly onDrop: (reason: string, frame: number) => void;
+  private readonly reuseDataEvents: boolean;
+  private readonly dataEvent: StreamBytes = { kind: 'data', conn: { id: 0, a: '', b: '' }, dir: 'ab', bytes: new Uint8Array(0), frame: 0, sec: 0, nsec: 0 };
   private readonly tcp = new HalfIndex();
   private readonly udp = new HalfIndex();
   private lruHead: Conn | null = null;
@@ -211,6 +218,7 @@ export class TcpReassembler {
     this.maxHeld = opts.maxBufferedBytesPerDirection ?? 4 * 1024 * 1024;
     this.maxConns = Math.max(1, opts.maxConnections ?? 65536);
     this.onDrop = opts.onDrop ?? noDrop;
+    this.reuseDataEvents = opts.reuseDataEvents === true;
   }
 
   /** Number of connections currently tracked (open ones and tombstones). */
@@ -321,7 +329,19 @@ export class TcpReassembler {
       return;
     }
     this.stats.bytesDelivered += seg.payload.length;
-    out({ kind: 'data', conn: half.conn.key, dir: half.dir, bytes: seg.payload, frame: seg.frame, sec: seg.sec, nsec: seg.nsec });
+    out(this.dataEventFor(half, seg.payload, seg.frame, seg.sec, seg.nsec));
+  }
+
+  private dataEventFor(half: Half, bytes: Uint8Array, frame: number, sec: number, nsec: number): StreamBytes {
+    if (!this.reuseDataEvents) return { kind: 'data', conn: half.conn.key, dir: half.dir, bytes, frame, sec, nsec };
+    const e = this.dataEvent;
+    e.conn = half.conn.key;
+    e.dir = half.dir;
+    e.bytes = bytes;
+    e.frame = frame;
+    e.sec = sec;
+    e.nsec = nsec;
+    return e;
   }
 
   /** Creates a connection for a segment with no live state; returns the sender's half. */
@@ -380,7 +400,7 @@ export class TcpReassembler {
     }
     half.nextSeq = (half.nextSeq + bytes.length) >>> 0;
     this.stats.bytesDelivered += bytes.length;
-    out({ kind: 'data', conn: half.conn.key, dir: half.dir, bytes, frame, sec, nsec });
+    out(this.dataEventFor(half, bytes, frame, sec, nsec));
   }
 
   /** Keeps an out-of-order segment (copied), then enforces the per-direction bound. */
