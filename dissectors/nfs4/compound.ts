@@ -137,6 +137,17 @@ function traced(r: XdrReader, name: string, type: string, at: number): void {
 }
 
 /**
+ * One reader for every record: decoding is not reentrant (hooks never start another compound)
+ * and nothing keeps the reader after a decode returns, so a reader per message is not needed.
+ */
+const READER = new XdrReader(new Uint8Array(0));
+
+function readerAt(record: Uint8Array, bodyOffset: number, tracer: XdrTracer | null): XdrReader {
+  READER.reset(record, bodyOffset, record.length, tracer);
+  return READER;
+}
+
+/**
  * Decodes the arguments of an NFS COMPOUND / CB_COMPOUND call (or NULL) starting at
  * bodyOffset of the RPC record. Never throws for bad input: failures are `malformed`.
  */
@@ -145,31 +156,35 @@ export function decodeNfsCall(
   opts?: DecodeOptions,
 ): NfsCompound {
   if (procedure === 1 && opts?.trace !== true && plainBody(record, bodyOffset, program, version)) {
-    // Common case first: the compound built as one literal once its header is read (adding
-    // the header fields to a smaller literal afterwards cost a property store per field).
-    const r = new XdrReader(record, bodyOffset, record.length, null);
-    let c: NfsCompound | null = null;
+    // Common case first: the compound built as one literal once its ops are decoded (adding
+    // fields to a smaller literal afterwards cost a property store per field).
+    const r = readerAt(record, bodyOffset, null);
+    let headerRead = false;
+    let tag: unknown;
+    let minorversion = 0;
+    let callbackIdent = 0;
     let count = 0;
     try {
-      const tag = r.string();
-      const minorversion = r.u32();
-      if (program === 'NFS') {
-        count = r.u32();
-        c = { program, type: 'call', procedure, procName: 'COMPOUND', ops: [], tag, minorversion };
-      } else {
-        const callbackIdent = r.u32();
-        count = r.u32();
-        c = { program, type: 'call', procedure, procName: 'CB_COMPOUND', ops: [], tag, minorversion, callbackIdent };
-      }
+      tag = r.string();
+      minorversion = r.u32();
+      if (program === 'NFS_CB') callbackIdent = r.u32();
+      count = r.u32();
+      headerRead = true;
     } catch {
       // A short or bad header: the general path below says where and why.
     }
-    if (c !== null) return walkAfterHeader(r, c, count, program, true);
+    if (headerRead) {
+      const ops = walkOps(r, count, program, true);
+      const c: NfsCompound = program === 'NFS'
+        ? { program, type: 'call', procedure, procName: 'COMPOUND', ops, tag, minorversion }
+        : { program, type: 'call', procedure, procName: 'CB_COMPOUND', ops, tag, minorversion, callbackIdent };
+      return withOpsFailure(c);
+    }
   }
   const c = start(record, bodyOffset, program, version, procedure, 'call');
   if (c.malformed !== undefined || procedure === 0) return c;
   const trace = opts?.trace === true;
-  const r = new XdrReader(record, bodyOffset, record.length, trace ? new XdrTracer() : null);
+  const r = readerAt(record, bodyOffset, trace ? new XdrTracer() : null);
   let count: number;
   try {
     let at = r.pos;
@@ -202,23 +217,29 @@ export function decodeNfsReply(
   opts?: DecodeOptions,
 ): NfsCompound {
   if (procedure === 1 && opts?.trace !== true && plainBody(record, bodyOffset, program, version)) {
-    const r = new XdrReader(record, bodyOffset, record.length, null);
-    let c: NfsCompound | null = null;
+    const r = readerAt(record, bodyOffset, null);
+    let headerRead = false;
+    let status = '';
+    let tag: unknown;
     let count = 0;
     try {
-      const status = nfsStatName(r.u32());
-      const tag = r.string();
+      status = nfsStatName(r.u32());
+      tag = r.string();
       count = r.u32();
-      c = { program, type: 'reply', procedure, procName: program === 'NFS' ? 'COMPOUND' : 'CB_COMPOUND', ops: [], status, tag };
+      headerRead = true;
     } catch {
       // A short or bad header: the general path below says where and why.
     }
-    if (c !== null) return walkAfterHeader(r, c, count, program, false);
+    if (headerRead) {
+      const ops = walkOps(r, count, program, false);
+      const c: NfsCompound = { program, type: 'reply', procedure, procName: program === 'NFS' ? 'COMPOUND' : 'CB_COMPOUND', ops, status, tag };
+      return withOpsFailure(c);
+    }
   }
   const c = start(record, bodyOffset, program, version, procedure, 'reply');
   if (c.malformed !== undefined || procedure === 0) return c;
   const trace = opts?.trace === true;
-  const r = new XdrReader(record, bodyOffset, record.length, trace ? new XdrTracer() : null);
+  const r = readerAt(record, bodyOffset, trace ? new XdrTracer() : null);
   let count: number;
   try {
     let at = r.pos;
@@ -246,21 +267,41 @@ function withSpans(r: XdrReader, c: NfsCompound, malformed: Malformed): NfsCompo
 /** After the header of a call or reply: its spans (when traced), then the operations. */
 function walkAfterHeader(r: XdrReader, c: NfsCompound, count: number, program: NfsProgramName, isCall: boolean): NfsCompound {
   if (r.tracer !== null) c.spans = r.tracer.spans;
-  walkOps(r, c, count, program === 'NFS' ? NFS_TABLE : CB_TABLE, program, isCall);
+  c.ops = walkOps(r, count, program, isCall);
+  return withOpsFailure(c);
+}
+
+/** Why the last walkOps stopped early (null: every op decoded); read once by withOpsFailure. */
+let opsFailure: Malformed | null = null;
+
+function withOpsFailure(c: NfsCompound): NfsCompound {
+  if (opsFailure !== null) {
+    c.malformed = opsFailure;
+    opsFailure = null;
+  }
   return c;
 }
 
-function walkOps(
-  r: XdrReader, c: NfsCompound, count: number, table: OpCodec[], program: NfsProgramName, isCall: boolean,
-): void {
-  const ops = c.ops;
+/** Op arrays of up to this many ops are allocated at their claimed size (no growth). */
+const PREALLOCATED_OPS = 64;
+
+/**
+ * Decodes `count` operations (fewer when the bytes end or an op fails: then opsFailure says
+ * why, unless the failing op itself carries it). The claimed count only sizes the array when
+ * it is small, so a hostile count allocates nothing beyond the bytes really present.
+ */
+function walkOps(r: XdrReader, count: number, program: NfsProgramName, isCall: boolean): NfsOp[] {
   const isCb = program === 'NFS_CB';
+  const table = isCb ? CB_TABLE : NFS_TABLE;
+  const ops: NfsOp[] = count <= PREALLOCATED_OPS ? new Array<NfsOp>(count) : [];
   const trace = r.tracer !== null;
+  opsFailure = null;
   for (let i = 0; i < count; i++) {
     const at = r.pos;
     if (r.end - at < 4) {
-      c.malformed = { reason: `${isCall ? 'argarray' : 'resarray'} claims ${count} ops, bytes end after ${i}`, offset: at };
-      return;
+      opsFailure = { reason: `${isCall ? 'argarray' : 'resarray'} claims ${count} ops, bytes end after ${i}`, offset: at };
+      ops.length = i;
+      return ops;
     }
     const tracer = trace ? new XdrTracer() : null;
     r.tracer = tracer;
@@ -274,8 +315,9 @@ function walkOps(
       const unknown: NfsOp = { opnum, op: isCb ? cbOpName(opnum) : nfsOpName(opnum), offset: at, length: r.end - at };
       unknown.malformed = { reason: 'unknown operation', offset: at };
       if (tracer !== null) unknown.spans = tracer.spans;
-      ops.push(unknown);
-      return;
+      ops[i] = unknown;
+      ops.length = i + 1;
+      return ops;
     }
     let status: string | undefined;
     if (!isCall && r.end - r.pos >= 4) {
@@ -312,13 +354,15 @@ function walkOps(
     const op: NfsOp = isCall
       ? { opnum, op: codec.name, args: value, offset: at, length }
       : { opnum, op: codec.name, status, res: value, offset: at, length };
-    ops.push(op);
+    ops[i] = op;
     if (tracer !== null) op.spans = tracer.spans;
     if (failed !== null) {
       op.malformed = failed;
-      return;
+      ops.length = i + 1;
+      return ops;
     }
   }
+  return ops;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -241,10 +241,10 @@ function fattr4AfterDecode(v: Fattr4Value, r: XdrReader): Fattr4Value {
       r.pos = base;
       r.end = base + vals.length;
       try {
-        v.attrs = plan(r);
+        const attrs = plan(r);
         r.pos = savedPos;
         r.end = savedEnd;
-        return v;
+        return { attrmask: v.attrmask, attr_vals: vals, attrs };
       } catch (e) {
         if (!(e instanceof XdrError)) throw e;
         // Malformed values: the generic loop below keeps what decodes and marks the rest.
@@ -254,7 +254,8 @@ function fattr4AfterDecode(v: Fattr4Value, r: XdrReader): Fattr4Value {
   }
   const traceDepth = tracer === null ? 0 : tracer.depth;
   const attrs: FattrAttrs = {};
-  v.attrs = attrs;
+  // A new object with every key rather than a key added to v (no property store growing v).
+  const out: Fattr4Value = { attrmask: v.attrmask, attr_vals: vals, attrs };
   r.pos = base;
   r.end = base + vals.length;
   if (tracer !== null) tracer.begin('attrs', 'fattr4 attributes', base);
@@ -291,7 +292,7 @@ function fattr4AfterDecode(v: Fattr4Value, r: XdrReader): Fattr4Value {
     r.pos = savedPos;
     r.end = savedEnd;
   }
-  return v;
+  return out;
 }
 
 function undecoded(bit: number, reason: string, r: XdrReader, at: number): UndecodedBytes {
@@ -307,7 +308,7 @@ function notify4AfterDecode(v: Notify4Value, r: XdrReader): Notify4Value {
   const tracer = r.tracer;
   const traceDepth = tracer === null ? 0 : tracer.depth;
   const values: NotifyValue[] = [];
-  v.values = values;
+  const out: Notify4Value = { notify_mask: v.notify_mask, notify_vals: vals, values };
   r.pos = base;
   r.end = base + vals.length;
   if (tracer !== null) tracer.begin('values', 'notify4 values', base);
@@ -350,7 +351,7 @@ function notify4AfterDecode(v: Notify4Value, r: XdrReader): Notify4Value {
     r.pos = savedPos;
     r.end = savedEnd;
   }
-  return v;
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -142,11 +142,12 @@ export const XDR_MAX_DEPTH = 500;
 
 /** Reads XDR items from bytes[pos..end). */
 export class XdrReader {
-  readonly buf: Uint8Array;
+  /** The bytes read (replaced only by `reset`). */
+  buf: Uint8Array;
   /** buf's ArrayBuffer and offset in it: `new Uint8Array(ab, base + p, n)` makes opaque views
    *  faster than `subarray` (no species lookup) and always a plain Uint8Array. */
-  private readonly ab: ArrayBufferLike;
-  private readonly base: number;
+  private ab: ArrayBufferLike;
+  private base: number;
   /** Only for float/double; integers are assembled from bytes, which stays fast even before
    *  the JIT optimizes a decoder (DataView calls are slow in unoptimized code on Node 20). */
   private view: DataView | null = null;
@@ -167,6 +168,26 @@ export class XdrReader {
     this.pos = pos;
     this.end = end;
     this.tracer = tracer;
+  }
+
+  /**
+   * Points the reader at another window (as if newly constructed): a decoder that reads one
+   * record after another keeps one reader instead of allocating one per record.
+   */
+  reset(buf: Uint8Array, pos: number, end: number, tracer: XdrTracer | null): void {
+    if (pos < 0 || end > buf.length || pos > end) {
+      throw new RangeError(`XdrReader: bad window ${pos}..${end} of ${buf.length}`);
+    }
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.ab = buf.buffer;
+      this.base = buf.byteOffset;
+      this.view = null;
+    }
+    this.pos = pos;
+    this.end = end;
+    this.tracer = tracer;
+    this.depth = 0;
   }
 
   /** Bytes left before the record end. */

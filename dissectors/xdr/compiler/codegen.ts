@@ -231,17 +231,22 @@ class Generator {
     const expr = this.dexpr(t.elem, 'element');
     const count =
       t.fixed !== null
-        ? `const n = ${t.fixed};${t.fixed * min > 0 ? ` r.need(${t.fixed * min});` : ''}`
+        ? `const n: number = ${t.fixed};${t.fixed * min > 0 ? ` r.need(${t.fixed * min});` : ''}`
         : `const n = r.arrayCount(${t.max ?? 0xffffffff}, ${min});`;
+    // Untraced: a one-element array as a literal, others allocated at their (checked) size,
+    // so that no array grows through a 16-slot backing store. Huge counts grow as they are
+    // read, as new Array(n) would turn into a slow dictionary array.
     this.helpers.push(
       `function ${fn}(r: XdrReader, name: string): Array<${elemTs}> {`,
       `  ${count}`,
-      `  const a: Array<${elemTs}> = [];`,
       `  const t = r.tracer;`,
       `  if (t === null) {`,
-      `    for (let i = 0; i < n; i++) a.push(${expr});`,
+      `    if (n === 1) return [${expr}];`,
+      `    const a: Array<${elemTs}> = n <= ${PREALLOCATED_ELEMENTS} ? new Array<${elemTs}>(n) : [];`,
+      `    for (let i = 0; i < n; i++) a[i] = ${expr};`,
       `    return a;`,
       `  }`,
+      `  const a: Array<${elemTs}> = [];`,
       `  for (let i = 0; i < n; i++) {`,
       `    t.begin(name + '[' + i + ']', ${str(t.elemText)}, r.pos);`,
       `    a.push(${expr});`,
@@ -601,6 +606,9 @@ class Generator {
     this.out.push(`export const programs: readonly XdrProgram[] = [`, ...lines, `];`, '');
   }
 }
+
+/** Decoded arrays up to this length are allocated at their size before their elements are read. */
+const PREALLOCATED_ELEMENTS = 1024;
 
 /** Types decoded by one runtime call, worth inlining through typedefs. */
 function isInlineable(model: Model, t: TypeExpr): boolean {
