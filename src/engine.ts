@@ -142,7 +142,7 @@ export class Engine {
   /** Feeds one frame through every stage. Frames must come in capture order. */
   feed(frame: Frame): void {
     this.framesRead++;
-    this.bytesRead += frame.data.length;
+    this.bytesRead += frame.caplen ?? frame.data.length;
     this.frameNo = frame.no;
     this.lastFrameNo = frame.no;
     this.frameReason = undefined;

@@ -55,43 +55,54 @@ export function newReusableSegmentResult(): ReusableSegmentResult {
  * Decodes one frame down to its TCP or UDP payload. Never throws on malformed bytes.
  * With `reuse`, a successful decode overwrites reuse.segment and returns `reuse` itself (no
  * allocation per frame): for callers that are done with the previous segment when they
- * decode the next frame.
+ * decode the next frame. A frame that says where its bytes lie (buf/start/caplen) is read in
+ * place, without making its `data` view.
  */
 export function decodeFrame(frame: Frame, ipReassembler: Ipv4Reassembler, reuse: ReusableSegmentResult | null = null): LinkDecodeResult {
+  const buf = frame.buf;
+  if (buf !== undefined) {
+    const start = frame.start ?? 0;
+    return decodeLink(frame, buf, start, start + (frame.caplen ?? 0), ipReassembler, reuse);
+  }
   const d = frame.data;
-  const len = d.length;
+  return decodeLink(frame, d, 0, d.length, ipReassembler, reuse);
+}
+
+/** The link layer of the frame whose bytes are d[b..end). Offsets below are indexes into d. */
+function decodeLink(frame: Frame, d: Uint8Array, b: number, end: number, ipReassembler: Ipv4Reassembler, reuse: ReusableSegmentResult | null): LinkDecodeResult {
+  const len = end - b;
   switch (frame.linktype) {
     case LINKTYPE_ETHERNET:
       if (len < 14) return fail('truncated Ethernet header');
-      return etherType(frame, (d[12] << 8) | d[13], 14, ipReassembler, reuse);
+      return etherType(frame, d, end, (d[b + 12] << 8) | d[b + 13], b + 14, ipReassembler, reuse);
     case LINKTYPE_LINUX_SLL:
       if (len < 16) return fail('truncated Linux cooked header');
       // On netlink captures the protocol field holds a netlink family, not an EtherType.
-      if (((d[2] << 8) | d[3]) === ARPHRD_NETLINK) return NOT_IP;
-      return etherType(frame, (d[14] << 8) | d[15], 16, ipReassembler, reuse);
+      if (((d[b + 2] << 8) | d[b + 3]) === ARPHRD_NETLINK) return NOT_IP;
+      return etherType(frame, d, end, (d[b + 14] << 8) | d[b + 15], b + 16, ipReassembler, reuse);
     case LINKTYPE_LINUX_SLL2:
       if (len < 20) return fail('truncated Linux cooked v2 header');
-      if (((d[8] << 8) | d[9]) === ARPHRD_NETLINK) return NOT_IP;
-      return etherType(frame, (d[0] << 8) | d[1], 20, ipReassembler, reuse);
+      if (((d[b + 8] << 8) | d[b + 9]) === ARPHRD_NETLINK) return NOT_IP;
+      return etherType(frame, d, end, (d[b] << 8) | d[b + 1], b + 20, ipReassembler, reuse);
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_DLT12:
     case LINKTYPE_RAW_DLT14:
       if (len < 1) return fail('truncated IP header');
-      if (d[0] >> 4 === 4) return ipv4(frame, 0, ipReassembler, reuse);
-      if (d[0] >> 4 === 6) return ipv6(frame, 0, reuse);
+      if (d[b] >> 4 === 4) return ipv4(frame, d, end, b, ipReassembler, reuse);
+      if (d[b] >> 4 === 6) return ipv6(frame, d, end, b, reuse);
       return fail('bad IP version');
     case LINKTYPE_IPV4:
-      return ipv4(frame, 0, ipReassembler, reuse);
+      return ipv4(frame, d, end, b, ipReassembler, reuse);
     case LINKTYPE_IPV6:
-      return ipv6(frame, 0, reuse);
+      return ipv6(frame, d, end, b, reuse);
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP: {
       if (len < 4) return fail('truncated loopback header');
-      const be = ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0;
+      const be = ((d[b] << 24) | (d[b + 1] << 16) | (d[b + 2] << 8) | d[b + 3]) >>> 0;
       // DLT_NULL stores the family in the capturing host's byte order; families are small numbers.
-      const family = frame.linktype === LINKTYPE_LOOP || be <= 0xffff ? be : ((d[3] << 24) | (d[2] << 16) | (d[1] << 8) | d[0]) >>> 0;
-      if (family === 2) return ipv4(frame, 4, ipReassembler, reuse);
-      if (family === 24 || family === 28 || family === 30 || family === 10) return ipv6(frame, 4, reuse);
+      const family = frame.linktype === LINKTYPE_LOOP || be <= 0xffff ? be : ((d[b + 3] << 24) | (d[b + 2] << 16) | (d[b + 1] << 8) | d[b]) >>> 0;
+      if (family === 2) return ipv4(frame, d, end, b + 4, ipReassembler, reuse);
+      if (family === 24 || family === 28 || family === 30 || family === 10) return ipv6(frame, d, end, b + 4, reuse);
       return NOT_IP;
     }
     default:
@@ -99,40 +110,38 @@ export function decodeFrame(frame: Frame, ipReassembler: Ipv4Reassembler, reuse:
   }
 }
 
-function etherType(frame: Frame, type: number, off: number, reasm: Ipv4Reassembler, reuse: ReusableSegmentResult | null): LinkDecodeResult {
-  const d = frame.data;
+function etherType(frame: Frame, d: Uint8Array, end: number, type: number, off: number, reasm: Ipv4Reassembler, reuse: ReusableSegmentResult | null): LinkDecodeResult {
   // Each tag moves 4 bytes on, so the loop ends with the data.
   while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
-    if (d.length < off + 4) return fail('truncated VLAN tag');
+    if (end < off + 4) return fail('truncated VLAN tag');
     type = (d[off + 2] << 8) | d[off + 3];
     off += 4;
   }
-  if (type === ETHERTYPE_IPV4) return ipv4(frame, off, reasm, reuse);
-  if (type === ETHERTYPE_IPV6) return ipv6(frame, off, reuse);
+  if (type === ETHERTYPE_IPV4) return ipv4(frame, d, end, off, reasm, reuse);
+  if (type === ETHERTYPE_IPV6) return ipv6(frame, d, end, off, reuse);
   return NOT_IP;
 }
 
-function ipv4(frame: Frame, off: number, reasm: Ipv4Reassembler, reuse: ReusableSegmentResult | null): LinkDecodeResult {
-  const d = frame.data;
-  const len = d.length;
+/** IPv4 header at d[off]; the frame's captured bytes end at `end`. */
+function ipv4(frame: Frame, d: Uint8Array, end: number, off: number, reasm: Ipv4Reassembler, reuse: ReusableSegmentResult | null): LinkDecodeResult {
   reasm.expire(frame.sec);
-  if (len - off < 20) return fail('truncated IPv4 header');
+  if (end - off < 20) return fail('truncated IPv4 header');
   const vihl = d[off];
   if (vihl >> 4 !== 4) return fail('bad IP version');
   const ihl = (vihl & 0x0f) * 4;
   if (ihl < 20) return fail('bad IPv4 header length');
-  if (off + ihl > len) return fail('truncated IPv4 header');
+  if (off + ihl > end) return fail('truncated IPv4 header');
   const totalLen = (d[off + 2] << 8) | d[off + 3];
-  let end: number;
+  let ipEnd: number;
   let missing = 0;
   if (totalLen === 0) {
-    end = len; // segmentation offload on the capturing host leaves the length 0
+    ipEnd = end; // segmentation offload on the capturing host leaves the length 0
   } else {
     if (totalLen < ihl) return fail('bad IPv4 total length');
-    end = off + totalLen; // trims Ethernet padding
-    if (end > len) {
-      missing = end - len;
-      end = len;
+    ipEnd = off + totalLen; // trims Ethernet padding
+    if (ipEnd > end) {
+      missing = ipEnd - end;
+      ipEnd = end;
     }
   }
   const proto = d[off + 9];
@@ -144,31 +153,30 @@ function ipv4(frame: Frame, off: number, reasm: Ipv4Reassembler, reuse: Reusable
     if (missing > 0) return fail('IPv4 fragment (cut short by snaplen)');
     const id = (d[off + 4] << 8) | d[off + 5];
     const key = `${ipv4String(d, off + 12)} ${ipv4String(d, off + 16)} ${proto} ${id}`;
-    const r = reasm.add(key, fragOffset, more, d.subarray(off + ihl, end), frame.sec);
+    const r = reasm.add(key, fragOffset, more, d.subarray(off + ihl, ipEnd), frame.sec);
     if (r.done) return transport(frame, proto, d, off + 12, 4, r.payload, 0, r.payload.length, 0, reuse);
     if ('dropped' in r) return fail(r.dropped);
     return PENDING;
   }
-  return transport(frame, proto, d, off + 12, 4, d, off + ihl, end, missing, reuse);
+  return transport(frame, proto, d, off + 12, 4, d, off + ihl, ipEnd, missing, reuse);
 }
 
-function ipv6(frame: Frame, off: number, reuse: ReusableSegmentResult | null): LinkDecodeResult {
-  const d = frame.data;
-  const len = d.length;
-  if (len - off < 40) return fail('truncated IPv6 header');
+/** IPv6 header at d[off]; the frame's captured bytes end at `end`. */
+function ipv6(frame: Frame, d: Uint8Array, end: number, off: number, reuse: ReusableSegmentResult | null): LinkDecodeResult {
+  if (end - off < 40) return fail('truncated IPv6 header');
   if (d[off] >> 4 !== 6) return fail('bad IP version');
   const payloadLen = (d[off + 4] << 8) | d[off + 5];
   let next = d[off + 6];
   let start = off + 40;
-  let end: number;
+  let ipEnd: number;
   let missing = 0;
   if (payloadLen === 0) {
-    end = len; // jumbogram or offload: take what was captured
+    ipEnd = end; // jumbogram or offload: take what was captured
   } else {
-    end = start + payloadLen;
-    if (end > len) {
-      missing = end - len;
-      end = len;
+    ipEnd = start + payloadLen;
+    if (ipEnd > end) {
+      missing = ipEnd - end;
+      ipEnd = end;
     }
   }
   // Extension headers; each moves at least 8 bytes on, so the loop ends with the data.
@@ -178,15 +186,15 @@ function ipv6(frame: Frame, off: number, reuse: ReusableSegmentResult | null): L
       case 43: // routing
       case 60: // destination options
       case 51: { // authentication header (length in 4-byte units)
-        if (end - start < 8) return fail('truncated IPv6 extension header');
+        if (ipEnd - start < 8) return fail('truncated IPv6 extension header');
         const hdrLen = next === 51 ? (d[start + 1] + 2) * 4 : (d[start + 1] + 1) * 8;
         next = d[start];
         start += hdrLen;
-        if (start > end) return fail('truncated IPv6 extension header');
+        if (start > ipEnd) return fail('truncated IPv6 extension header');
         continue;
       }
       case 44: { // fragment
-        if (end - start < 8) return fail('truncated IPv6 extension header');
+        if (ipEnd - start < 8) return fail('truncated IPv6 extension header');
         const fragField = (d[start + 2] << 8) | d[start + 3];
         // An "atomic" fragment (offset 0, no more fragments) is the whole packet.
         if ((fragField & 0xfff9) !== 0) return fail('IPv6 fragment');
@@ -202,7 +210,7 @@ function ipv6(frame: Frame, off: number, reuse: ReusableSegmentResult | null): L
     break;
   }
   if (next !== PROTO_TCP && next !== PROTO_UDP) return fail(protocolReason(next));
-  return transport(frame, next, d, off + 8, 6, d, start, end, missing, reuse);
+  return transport(frame, next, d, off + 8, 6, d, start, ipEnd, missing, reuse);
 }
 
 /**

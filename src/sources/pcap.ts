@@ -26,6 +26,56 @@ export function pcapMagic(b: Uint8Array): { littleEndian: boolean; nano: boolean
   return null;
 }
 
+/**
+ * A frame that points into the reader's buffer; its `data` view is made only if asked for
+ * (the engine reads buf/start/caplen instead). The location is kept in private fields behind
+ * getters, so that `{ ...frame, data: other }` gives a plain frame of the other bytes (a
+ * copied `buf` would still point at the old ones).
+ */
+export class BufferFrame implements Frame {
+  readonly #buf: Uint8Array;
+  readonly #start: number;
+  readonly #caplen: number;
+  #data: Uint8Array | null = null;
+
+  constructor(
+    readonly no: number,
+    readonly sec: number,
+    readonly nsec: number,
+    readonly linktype: number,
+    buf: Uint8Array,
+    start: number,
+    caplen: number,
+    readonly origLen: number,
+  ) {
+    this.#buf = buf;
+    this.#start = start;
+    this.#caplen = caplen;
+  }
+
+  get buf(): Uint8Array {
+    return this.#buf;
+  }
+
+  get start(): number {
+    return this.#start;
+  }
+
+  get caplen(): number {
+    return this.#caplen;
+  }
+
+  get data(): Uint8Array {
+    if (this.#data === null) this.#data = new Uint8Array(this.#buf.buffer, this.#buf.byteOffset + this.#start, this.#caplen);
+    return this.#data;
+  }
+
+  /** Frames print as plain objects (getters alone would not show in JSON). */
+  toJSON(): Frame {
+    return { no: this.no, sec: this.sec, nsec: this.nsec, linktype: this.linktype, data: this.data, origLen: this.origLen };
+  }
+}
+
 export class PcapParser implements RecordParser {
   need = FILE_HEADER;
   done = false;
@@ -62,9 +112,6 @@ export class PcapParser implements RecordParser {
     }
 
     const view = new DataView(buf.buffer, buf.byteOffset, len);
-    // Frames are plain Uint8Array views: much cheaper to create than Buffer subarrays.
-    const ab = buf.buffer;
-    const abOff = buf.byteOffset;
     const le = this.littleEndian;
     const fracToNs = this.nano ? 1 : 1000;
     const linktype = this.linktype;
@@ -94,14 +141,7 @@ export class PcapParser implements RecordParser {
         sec += Math.floor(nsec / 1_000_000_000);
         nsec %= 1_000_000_000;
       }
-      out.push({
-        no: ++no,
-        sec,
-        nsec,
-        linktype,
-        data: new Uint8Array(ab, abOff + pos + RECORD_HEADER, caplen),
-        origLen: view.getUint32(pos + 12, le),
-      });
+      out.push(new BufferFrame(++no, sec, nsec, linktype, buf, pos + RECORD_HEADER, caplen, view.getUint32(pos + 12, le)));
       pos = end;
     }
     this.frameNo = no;

@@ -16,6 +16,14 @@ export interface Frame {
   data: Uint8Array;
   /** Length of the frame on the wire. */
   origLen: number;
+  /**
+   * Optional: where the captured bytes lie, buf[start .. start + caplen) (the same bytes as
+   * `data`). Readers set these so that decoders can read in place: making a view per frame
+   * cost as much as decoding its headers.
+   */
+  buf?: Uint8Array;
+  start?: number;
+  caplen?: number;
 }
 
 /** Something that is wrong with the capture file itself (not with a packet inside it). */
