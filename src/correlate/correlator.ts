@@ -111,23 +111,51 @@ interface ForeCall {
   /** Position in the recent ring (-1 before it is remembered). */
   ringIdx: number;
   mutations: Mutation[];
-  expectations: Array<{ deleg: Deleg; exp: Expectation }>;
+  /** The expectations this call's changes gave rise to (each shared by every holder). */
+  expectations: Expectation[];
 }
 
 /** What a holder must get for a change: a notification of a kind, or (a change it did not ask to be told of) a recall. */
 type ExpType = 'add' | 'remove' | 'rename' | 'child-attrs' | 'dir-attrs' | 'recall';
 
+/**
+ * One change to a delegated directory that the holders of delegations on it must hear of. One
+ * object per change, shared by all of the directory's delegations (a directory can have
+ * thousands of holders: an object per holder and change made memory and GC grow with their
+ * product). What differs per holder lives in `members` / `state` at the same position, and
+ * each delegation lists (expectation, position) pairs in its own order.
+ */
 interface Expectation {
   call: ForeCall;
   mutation: Mutation;
-  type: ExpType;
+  /** What a holder who asked for this kind of notification must get (the others: a recall). */
+  type: Exclude<ExpType, 'recall'>;
   name?: string;
   newName?: string;
-  addDone: boolean;
-  removeDone: boolean;
   confirmed: boolean;
-  /** The notify entries matched to this expectation, to fill in the latency since the reply later. */
-  matched: NotifyEntry[];
+  /** The change did not happen (its op failed, or an OPEN found the file): nobody expects anything. */
+  failed: boolean;
+  /** Judged for every member once it timed out (sweep). */
+  settled: boolean;
+  members: Deleg[];
+  /** Per member: EXP_RECALL, EXP_ADD_DONE, EXP_REMOVE_DONE, EXP_GONE flags. */
+  state: number[];
+  /** Per member position: notify entries matched before the call's reply (latency filled in later). */
+  matched?: Map<number, NotifyEntry[]>;
+  /** Problem texts, built once for all members (the call's reply frame is known by then). */
+  missedText?: string;
+  unrecalledText?: string;
+}
+
+/** Expectation.state flags. */
+const EXP_RECALL = 1;
+const EXP_ADD_DONE = 2;
+const EXP_REMOVE_DONE = 4;
+/** No longer in this member's list: matched, judged (oldest beyond the cap, or at the end). */
+const EXP_GONE = 8;
+
+function expAlive(x: Expectation, slot: number): boolean {
+  return !x.failed && !x.settled && (x.state[slot] & EXP_GONE) === 0;
 }
 
 interface CauseTracker {
@@ -197,7 +225,11 @@ class Deleg {
   terminalAt?: number;
   notifyCalls = 0;
   recentNotifies: Array<{ frame: number; time: number; entries: number }> = [];
-  expectations: Expectation[] = [];
+  /** This delegation's expectations, oldest first, with its position in each (entries no
+   *  longer alive are skipped and compacted away now and then); `expLive` counts the alive. */
+  exps: Expectation[] = [];
+  expSlots: number[] = [];
+  expLive = 0;
   view?: DirView;
   retired = false;
   constructor(readonly key: string, readonly rec: DelegationRecord) {}
@@ -270,7 +302,8 @@ export class Correlator {
   private readonly fhHashes = new Map<number, number>();
   private readonly byClient = new Map<string, Set<Deleg>>();
   private readonly recalled = new Set<Deleg>();
-  private readonly withExpectations = new Set<Deleg>();
+  /** Expectations not yet timed out, in creation order (sweep judges them). */
+  private openExps: Expectation[] = [];
   private terminalQueue: Deleg[] = [];
   private readonly retained: DelegationRecord[] = [];
   private retainedHead = 0;
@@ -901,7 +934,6 @@ export class Correlator {
       if (s !== undefined && s.size === 0) this.byClient.delete(d.rec.holder);
     }
     this.recalled.delete(d);
-    this.withExpectations.delete(d);
     const cap = this.opt.maxRetainedDelegations;
     if (cap > 0) {
       if (this.retained.length < cap) this.retained.push(d.rec);
@@ -928,9 +960,16 @@ export class Correlator {
       d.recallFlagged = true;
       this.problem(d, 'recall-unanswered', atEnd ? 'recalled, never returned before the capture ended' : 'recalled, never returned');
     }
-    for (const exp of d.expectations) this.judgeExpectation(d, exp);
-    d.expectations = [];
-    this.withExpectations.delete(d);
+    for (let i = 0; i < d.exps.length; i++) {
+      const x = d.exps[i];
+      const slot = d.expSlots[i];
+      if (!expAlive(x, slot)) continue;
+      this.judgeExpectation(d, x, x.state[slot]);
+      x.state[slot] |= EXP_GONE;
+    }
+    d.exps = [];
+    d.expSlots = [];
+    d.expLive = 0;
     if (d.rec.stateid !== undefined) {
       if (d.returnedAt !== undefined && d.rec.firstSeenAs === 'granted') {
         d.rec.lifetime = d.returnedAt - d.rec.firstTime;
@@ -1686,10 +1725,11 @@ export class Correlator {
     }
   }
 
-  private expectOn(fore: ForeCall, m: Mutation, dir: string | undefined, type: ExpType, bit: number, name?: string, newName?: string): void {
+  private expectOn(fore: ForeCall, m: Mutation, dir: string | undefined, type: Exclude<ExpType, 'recall'>, bit: number, name?: string, newName?: string): void {
     if (dir === undefined) return;
     const ds = this.byFh.get(dir);
     if (ds === undefined) return;
+    let exp: Expectation | undefined;
     for (const d of ds) {
       if (d.rec.kind !== 'directory' || d.rec.stateid === undefined || d.terminalAt !== undefined || d.rec.holder === fore.client) continue;
       if (d.rec.fh !== dir) continue;
@@ -1698,22 +1738,37 @@ export class Correlator {
         : maskHasBit(mask, NOTIFY4_RENAME_ENTRY) || (maskHasBit(mask, NOTIFY4_ADD_ENTRY) && maskHasBit(mask, NOTIFY4_REMOVE_ENTRY));
       // A change of a child's attributes the holder did not ask about concerns nobody.
       if (!wanted && type === 'child-attrs') continue;
-      const exp: Expectation = {
-        call: fore, mutation: m, type: wanted ? type : 'recall', name, newName, addDone: false, removeDone: false, confirmed: false, matched: [],
-      };
-      if (d.expectations.length >= MAX_EXPECTATIONS) {
-        const old = d.expectations.shift() as Expectation;
-        this.judgeExpectation(d, old);
+      if (exp === undefined) {
+        exp = { call: fore, mutation: m, type, name, newName, confirmed: false, failed: false, settled: false, members: [], state: [] };
+        this.openExps.push(exp);
+        if (fore.expectations === NO_CALL_EXPECTATIONS) fore.expectations = [exp];
+        else fore.expectations.push(exp);
       }
-      d.expectations.push(exp);
-      this.withExpectations.add(d);
-      if (fore.expectations === NO_CALL_EXPECTATIONS) fore.expectations = [{ deleg: d, exp }];
-      else fore.expectations.push({ deleg: d, exp });
+      if (d.expLive >= MAX_EXPECTATIONS) this.judgeOldest(d);
+      if (d.exps.length >= 2 * d.expLive + 32) compactExps(d);
+      d.exps.push(exp);
+      d.expSlots.push(exp.members.length);
+      d.expLive++;
+      exp.members.push(d);
+      exp.state.push(wanted ? 0 : EXP_RECALL);
+    }
+  }
+
+  /** Beyond MAX_EXPECTATIONS a delegation's oldest expectation is judged at once. */
+  private judgeOldest(d: Deleg): void {
+    for (let i = 0; i < d.exps.length; i++) {
+      const x = d.exps[i];
+      const slot = d.expSlots[i];
+      if (!expAlive(x, slot)) continue;
+      x.state[slot] |= EXP_GONE;
+      d.expLive--;
+      this.judgeExpectation(d, x, x.state[slot]);
+      return;
     }
   }
 
   private confirmExpectations(fore: ForeCall, nfs: NfsCompound | undefined): void {
-    for (const { deleg, exp } of fore.expectations) {
+    for (const exp of fore.expectations) {
       const op = nfs?.ops[exp.mutation.opIndex];
       let happened = op?.status === 'NFS4_OK';
       if (happened && exp.mutation.kind === 'open-create') {
@@ -1724,17 +1779,24 @@ export class Correlator {
         if (before !== undefined && before === after) happened = false;
       }
       if (!happened) {
-        const i = deleg.expectations.indexOf(exp);
-        if (i >= 0) deleg.expectations.splice(i, 1);
+        if (!exp.failed && !exp.settled) {
+          for (let i = 0; i < exp.members.length; i++) if ((exp.state[i] & EXP_GONE) === 0) exp.members[i].expLive--;
+        }
+        exp.failed = true;
         continue;
       }
       exp.confirmed = true;
-      for (const entry of exp.matched) {
-        if (entry.mutation !== undefined && fore.replyTime !== undefined) {
-          const lat = this.lastNotifyTime(entry) - fore.replyTime;
-          entry.mutation.replyFrame = fore.replyFrame;
-          entry.mutation.latency = lat;
-          this.notifyLatency.add(lat);
+      if (exp.matched === undefined) continue;
+      // In member order, as the entries were matched holder by holder.
+      const slots = [...exp.matched.keys()].sort((a, b) => a - b);
+      for (const slot of slots) {
+        for (const entry of exp.matched.get(slot) as NotifyEntry[]) {
+          if (entry.mutation !== undefined && fore.replyTime !== undefined) {
+            const lat = this.lastNotifyTime(entry) - fore.replyTime;
+            entry.mutation.replyFrame = fore.replyFrame;
+            entry.mutation.latency = lat;
+            this.notifyLatency.add(lat);
+          }
         }
       }
     }
@@ -1746,54 +1808,80 @@ export class Correlator {
     return this.entryTimes.get(e) ?? 0;
   }
 
-  /** An expectation at the end of its life: matched, covered by a recall, or missed. */
-  private judgeExpectation(d: Deleg, exp: Expectation): void {
-    const done = exp.type === 'rename' ? exp.addDone && exp.removeDone : exp.addDone || exp.removeDone;
+  /** An expectation at the end of its life for one holder (`flags`: its state flags there):
+   *  matched, covered by a recall, or missed. */
+  private judgeExpectation(d: Deleg, exp: Expectation, flags: number): void {
+    const recall = (flags & EXP_RECALL) !== 0;
+    const addDone = (flags & EXP_ADD_DONE) !== 0;
+    const removeDone = (flags & EXP_REMOVE_DONE) !== 0;
+    const done = !recall && exp.type === 'rename' ? addDone && removeDone : addDone || removeDone;
     if (done || !exp.confirmed) return;
     const t = exp.call.replyTime ?? exp.call.callTime;
-    if (exp.type === 'recall') {
+    if (recall) {
       // Any recall covers it: one sent after the change, or one still outstanding before it.
       if (d.recallAt !== undefined) return;
       if (d.returnCallAt !== undefined && d.returnCallAt <= t) return;
-      const what = exp.newName !== undefined ? `${exp.name ?? '?'} -> ${exp.newName}` : exp.name ?? '';
-      this.problem(d, 'unrecalled-change',
-        `${exp.mutation.op} ${what} by ${exp.call.client} (call frame ${exp.call.callFrame}, reply ${exp.call.replyFrame ?? '?'}): not a notification the holder asked for, yet no recall followed`,
-        exp.call.callFrame);
+      exp.unrecalledText ??= (() => {
+        const what = exp.newName !== undefined ? `${exp.name ?? '?'} -> ${exp.newName}` : exp.name ?? '';
+        return `${exp.mutation.op} ${what} by ${exp.call.client} (call frame ${exp.call.callFrame}, reply ${exp.call.replyFrame ?? '?'}): not a notification the holder asked for, yet no recall followed`;
+      })();
+      this.problem(d, 'unrecalled-change', exp.unrecalledText, exp.call.callFrame);
       return;
     }
     if (d.recallAt !== undefined && t >= d.recallAt - this.opt.overflowWindow) return; // covered by the recall
     if (d.returnCallAt !== undefined && t >= d.returnCallAt) return; // after the holder gave it back
     const what = exp.type === 'rename' ? `${exp.name ?? '?'} -> ${exp.newName ?? '?'}` : exp.name ?? '';
-    const part = exp.type === 'rename' && (exp.addDone || exp.removeDone) ? ' (only partly notified)' : '';
-    this.problem(d, 'missed-notification',
-      `${exp.mutation.op} ${what} by ${exp.call.client} (call frame ${exp.call.callFrame}, reply ${exp.call.replyFrame ?? '?'}) never notified${part}, no recall covers it`,
-      exp.call.callFrame);
+    if (exp.type === 'rename' && (addDone || removeDone)) {
+      this.problem(d, 'missed-notification',
+        `${exp.mutation.op} ${what} by ${exp.call.client} (call frame ${exp.call.callFrame}, reply ${exp.call.replyFrame ?? '?'}) never notified (only partly notified), no recall covers it`,
+        exp.call.callFrame);
+      return;
+    }
+    exp.missedText ??= `${exp.mutation.op} ${what} by ${exp.call.client} (call frame ${exp.call.callFrame}, reply ${exp.call.replyFrame ?? '?'}) never notified, no recall covers it`;
+    this.problem(d, 'missed-notification', exp.missedText, exp.call.callFrame);
   }
 
   /** Matches one notify entry to the oldest open expectation of the delegation. */
   private matchEntry(d: Deleg, e: NotifyEntry, time: number): boolean {
-    for (let i = 0; i < d.expectations.length; i++) {
-      const x = d.expectations[i];
+    for (let i = 0; i < d.exps.length; i++) {
+      const x = d.exps[i];
+      const slot = d.expSlots[i];
+      if (!expAlive(x, slot)) continue;
+      let f = x.state[slot];
+      const type = (f & EXP_RECALL) !== 0 ? 'recall' : x.type;
+      const addDone = (f & EXP_ADD_DONE) !== 0;
+      const removeDone = (f & EXP_REMOVE_DONE) !== 0;
       let hit = false;
       switch (e.type) {
         case 'NOTIFY4_ADD_ENTRY':
-          if (x.type === 'add' && !x.addDone && x.name === e.name) hit = x.addDone = true;
-          else if (x.type === 'rename' && !x.addDone && x.newName === e.name) hit = x.addDone = true;
+          if ((type === 'add' && !addDone && x.name === e.name) || (type === 'rename' && !addDone && x.newName === e.name)) {
+            hit = true;
+            f |= EXP_ADD_DONE;
+          }
           break;
         case 'NOTIFY4_REMOVE_ENTRY':
-          if (x.type === 'remove' && !x.removeDone && x.name === e.name) hit = x.removeDone = true;
-          else if (x.type === 'rename' && !x.removeDone && x.name === e.name) hit = x.removeDone = true;
+          if ((type === 'remove' || type === 'rename') && !removeDone && x.name === e.name) {
+            hit = true;
+            f |= EXP_REMOVE_DONE;
+          }
           break;
         case 'NOTIFY4_RENAME_ENTRY':
-          if (x.type === 'rename' && !x.addDone && !x.removeDone && x.name === e.name && x.newName === e.newName) {
-            hit = x.addDone = x.removeDone = true;
+          if (type === 'rename' && !addDone && !removeDone && x.name === e.name && x.newName === e.newName) {
+            hit = true;
+            f |= EXP_ADD_DONE | EXP_REMOVE_DONE;
           }
           break;
         case 'NOTIFY4_CHANGE_CHILD_ATTRS':
-          if (x.type === 'child-attrs' && !x.addDone && x.name === e.name) hit = x.addDone = true;
+          if (type === 'child-attrs' && !addDone && x.name === e.name) {
+            hit = true;
+            f |= EXP_ADD_DONE;
+          }
           break;
         case 'NOTIFY4_CHANGE_DIR_ATTRS':
-          if (x.type === 'dir-attrs' && !x.addDone) hit = x.addDone = true;
+          if (type === 'dir-attrs' && !addDone) {
+            hit = true;
+            f |= EXP_ADD_DONE;
+          }
           break;
         default:
           break;
@@ -1806,11 +1894,17 @@ export class Correlator {
         e.mutation.latency = time - x.call.replyTime;
         this.notifyLatency.add(e.mutation.latency);
       } else {
-        x.matched.push(e);
+        const m = (x.matched ??= new Map());
+        const list = m.get(slot);
+        if (list === undefined) m.set(slot, [e]);
+        else list.push(e);
       }
-      const done = x.type === 'rename' ? x.addDone && x.removeDone : true;
-      if (done) d.expectations.splice(i, 1);
-      if (d.expectations.length === 0) this.withExpectations.delete(d);
+      const done = type === 'rename' ? (f & EXP_ADD_DONE) !== 0 && (f & EXP_REMOVE_DONE) !== 0 : true;
+      if (done) {
+        f |= EXP_GONE;
+        d.expLive--;
+      }
+      x.state[slot] = f;
       return true;
     }
     return false;
@@ -2048,7 +2142,7 @@ export class Correlator {
         const entryChange = m.kind !== 'setattr' && m.kind !== 'write' && m.kind !== 'open-write' && (m.dir === fh || m.toDir === fh);
         if (!entryChange && !(m.kind === 'setattr' && m.obj === fh)) continue;
         any = true;
-        if (!f.expectations.some((x) => x.deleg === d && x.exp.mutation === m && x.exp.type !== 'recall')) uncovered = true;
+        if (!notifiedOf(f, d, m)) uncovered = true;
       }
       if (uncovered) return 2;
       // A change the holder is notified of is no conflict; plain reads are none either.
@@ -2095,8 +2189,10 @@ export class Correlator {
     const entries = burst.reduce((a, x) => a + Math.max(1, x.entries), 0);
     if (burst.length > 0 && entries >= this.opt.overflowMinEntries) {
       const unnotified: Extract<RecallCause, { kind: 'overflow' }>['unnotified'] = [];
-      for (const x of d.expectations) {
-        if (x.type === 'recall' || x.addDone || x.removeDone || unnotified.length >= 64) continue;
+      for (let i = 0; i < d.exps.length; i++) {
+        const x = d.exps[i];
+        const slot = d.expSlots[i];
+        if (!expAlive(x, slot) || (x.state[slot] & (EXP_RECALL | EXP_ADD_DONE | EXP_REMOVE_DONE)) !== 0 || unnotified.length >= 64) continue;
         const u: (typeof unnotified)[number] = { op: x.mutation.op, client: x.call.client, callFrame: x.call.callFrame };
         if (x.name !== undefined) u.name = x.name;
         if (x.newName !== undefined) u.newName = x.newName;
@@ -2172,6 +2268,30 @@ export class Correlator {
 
   // ------------------------------------------------------------------------------ time
 
+  /** Judges, for every holder still waiting for it, each change not notified within notifyTimeout. */
+  private judgeTimedOut(now: number): void {
+    let keep = 0;
+    const list = this.openExps;
+    for (let k = 0; k < list.length; k++) {
+      const x = list[k];
+      if (x.failed || x.settled) continue;
+      const at = x.call.replyTime ?? x.call.callTime;
+      if (now - at > this.opt.notifyTimeout) {
+        x.settled = true;
+        const members = x.members;
+        for (let i = 0; i < members.length; i++) {
+          const f = x.state[i];
+          if ((f & EXP_GONE) !== 0) continue;
+          members[i].expLive--;
+          this.judgeExpectation(members[i], x, f);
+        }
+      } else {
+        list[keep++] = x;
+      }
+    }
+    list.length = keep;
+  }
+
   private sweep(now: number): void {
     for (let oldest = this.pending.oldest(); oldest !== undefined; oldest = this.pending.oldest()) {
       const p = oldest.value;
@@ -2191,16 +2311,7 @@ export class Correlator {
       this.setTrackers(this.trackers.filter((x) => x.until >= now
         || (!x.deleg.retired && (x.deleg.terminalAt === undefined || now - x.deleg.terminalAt <= this.opt.causeTrackWindow))));
     }
-    for (const d of this.withExpectations) {
-      const keep: Expectation[] = [];
-      for (const x of d.expectations) {
-        const at = x.call.replyTime ?? x.call.callTime;
-        if (now - at > this.opt.notifyTimeout) this.judgeExpectation(d, x);
-        else keep.push(x);
-      }
-      d.expectations = keep;
-      if (keep.length === 0) this.withExpectations.delete(d);
-    }
+    if (this.openExps.length > 0) this.judgeTimedOut(now);
     let i = 0;
     while (i < this.terminalQueue.length) {
       const d = this.terminalQueue[i];
@@ -2262,6 +2373,31 @@ const NO_CALL_EXPECTATIONS: ForeCall['expectations'] = [];
 function addMutation(f: ForeCall, m: Mutation): void {
   if (f.mutations === NO_MUTATIONS) f.mutations = [m];
   else f.mutations.push(m);
+}
+
+/** Drops the entries of a delegation's expectation list that are no longer alive. */
+function compactExps(d: Deleg): void {
+  let n = 0;
+  for (let i = 0; i < d.exps.length; i++) {
+    const x = d.exps[i];
+    const slot = d.expSlots[i];
+    if (!expAlive(x, slot)) continue;
+    d.exps[n] = x;
+    d.expSlots[n] = slot;
+    n++;
+  }
+  d.exps.length = n;
+  d.expSlots.length = n;
+}
+
+/** Did call `f` give delegation `d` an expectation of a notification (not a recall) for change `m`? */
+function notifiedOf(f: ForeCall, d: Deleg, m: Mutation): boolean {
+  for (const x of f.expectations) {
+    if (x.mutation !== m) continue;
+    const i = x.members.indexOf(d);
+    if (i >= 0 && (x.state[i] & EXP_RECALL) === 0) return true;
+  }
+  return false;
 }
 
 function touch(f: ForeCall, obj: string): void {
