@@ -132,6 +132,19 @@ describe('XdrReader opaque, string and counts', () => {
     expect(failure(() => reader(enc([0x61, 0x62, 0x63])).string(2)).reason).toBe('string length 3 exceeds maximum 2');
   });
 
+  it('decodes ASCII strings of every short length the same whether seen before or not', () => {
+    const w = new XdrWriter();
+    const strings: string[] = [];
+    // Many distinct strings (more than the interning table holds), each twice, plus lengths 0..80.
+    for (let i = 0; i < 3000; i++) strings.push(`n${i}`, `environment.py:case_${i % 1500}`);
+    for (let n = 0; n <= 80; n++) strings.push('x'.repeat(n), 'y'.repeat(n));
+    strings.push('é', 'aé', '\u007f');
+    for (const s of strings) w.string(s);
+    const r = new XdrReader(w.finish());
+    for (const s of strings) expect(r.string()).toBe(s);
+    expect(r.remaining).toBe(0);
+  });
+
   it('rejects array counts that cannot fit in the bytes left, before allocating', () => {
     expect(failure(() => reader('80000000 00000000').arrayCount(0xffffffff, 4))).toMatchObject({
       reason: 'count 2147483648 exceeds remaining bytes (4 left)',

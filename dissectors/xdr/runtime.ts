@@ -140,6 +140,45 @@ const NO_MAX = 0xffffffff;
 /** Nesting limit for recursive types (linked lists decode iteratively and do not count). */
 export const XDR_MAX_DEPTH = 500;
 
+/** ASCII strings up to this length go through the interning table. */
+const INTERNED_MAX_LENGTH = 64;
+const INTERNED_SLOTS = 1024;
+/**
+ * Recently decoded ASCII strings, direct-mapped by a hash of their bytes. Strings are values,
+ * so handing out the same string for the same bytes changes nothing for the caller; it saves
+ * building (and later collecting) a string per tag, owner or name that repeats from message
+ * to message. Bounded: a new string replaces the one in its slot.
+ */
+const interned: string[] = new Array<string>(INTERNED_SLOTS).fill('');
+
+/** The string of the ASCII bytes b[p..p+n) (n >= 1), whose hash is h. */
+function internedAscii(b: Uint8Array, p: number, n: number, h: number, ab: ArrayBufferLike, base: number): string {
+  if (n === 1) return String.fromCharCode(b[p]);
+  const slot = (h ^ (h >>> 15)) & (INTERNED_SLOTS - 1);
+  const known = interned[slot];
+  if (known.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (known.charCodeAt(i) !== b[p + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return known;
+  }
+  let s: string;
+  // Up to 12 characters a concatenation loop builds flat strings fastest; longer ones would
+  // become chains of cons strings, where one TextDecoder call is cheaper.
+  if (n <= 12) {
+    s = '';
+    for (let i = p; i < p + n; i++) s += String.fromCharCode(b[i]);
+  } else {
+    s = utf8Strict.decode(new Uint8Array(ab, base + p, n));
+  }
+  interned[slot] = s;
+  return s;
+}
+
 /** Reads XDR items from bytes[pos..end). */
 export class XdrReader {
   /** The bytes read (replaced only by `reset`). */
@@ -315,20 +354,21 @@ export class XdrReader {
     }
     this.pos = p + padded;
     const b = this.buf;
-    // Short ASCII strings (file names, tags) are the common case: avoid TextDecoder's call cost.
-    if (n <= 64) {
+    // Short ASCII strings (file names, tags, owners, domains) are the common case: they come
+    // from a small table of recently decoded strings when the same bytes were seen before.
+    if (n <= INTERNED_MAX_LENGTH) {
+      if (n === 0) return '';
+      let h = n;
       let ascii = true;
       for (let i = p; i < p + n; i++) {
-        if (b[i] >= 0x80) {
+        const c = b[i];
+        if (c >= 0x80) {
           ascii = false;
           break;
         }
+        h = Math.imul(h ^ c, 0x01000193);
       }
-      if (ascii) {
-        let s = '';
-        for (let i = p; i < p + n; i++) s += String.fromCharCode(b[i]);
-        return s;
-      }
+      if (ascii) return internedAscii(b, p, n, h, this.ab, this.base);
     }
     const bytes = new Uint8Array(this.ab, this.base + p, n);
     try {
