@@ -161,7 +161,7 @@ export class Engine {
     this.tcp.push(seg, this.onStreamEvent);
     if (this.frameHadRecord) return;
     if (this.frameReason !== undefined) this.drops.add(this.frameReason);
-    else if (seg.payload.length === 0) this.drops.add(FrameReason.noPayload);
+    else if ((seg.payloadLength ?? seg.payload.length) === 0) this.drops.add(FrameReason.noPayload);
     else if (this.tcp.stats.outOfOrder !== heldBefore) {
       this.drops.add(FrameReason.held);
       if (this.heldFrames.size < MAX_HELD_FRAMES) this.heldFrames.add(frame.no);

@@ -37,18 +37,57 @@ const fail = (reason: string): LinkDecodeResult => ({ ok: false, reason });
 
 const EMPTY_PAYLOAD = new Uint8Array(0);
 
+/**
+ * The segment decodeFrame fills: its payload is located by payloadBuf/payloadStart/
+ * payloadLength, and the `payload` view is made only when read (most consumers pass the
+ * location on instead).
+ */
+class SegmentSlot implements TransportSegment {
+  frame = 0;
+  sec = 0;
+  nsec = 0;
+  proto: 'tcp' | 'udp' = 'tcp';
+  srcIp = '';
+  dstIp = '';
+  srcKey = 0;
+  dstKey = 0;
+  srcPort = 0;
+  dstPort = 0;
+  seq = 0;
+  ack = 0;
+  flags = 0;
+  missing = 0;
+  payloadBuf: Uint8Array = EMPTY_PAYLOAD;
+  payloadStart = 0;
+  payloadLength = 0;
+  #view: Uint8Array | null = null;
+
+  get payload(): Uint8Array {
+    if (this.#view === null) {
+      const b = this.payloadBuf;
+      this.#view = this.payloadLength === 0 ? EMPTY_PAYLOAD : new Uint8Array(b.buffer, b.byteOffset + this.payloadStart, this.payloadLength);
+    }
+    return this.#view;
+  }
+
+  set payload(bytes: Uint8Array) {
+    this.setPayload(bytes, 0, bytes.length);
+  }
+
+  setPayload(buf: Uint8Array, start: number, length: number): void {
+    this.payloadBuf = buf;
+    this.payloadStart = start;
+    this.payloadLength = length;
+    this.#view = null;
+  }
+}
+
 /** A successful result whose segment object a caller lets decodeFrame overwrite. */
-export type ReusableSegmentResult = { ok: true; segment: TransportSegment };
+export type ReusableSegmentResult = { ok: true; segment: SegmentSlot };
 
 /** A fresh reusable result for decodeFrame's `reuse` argument. */
 export function newReusableSegmentResult(): ReusableSegmentResult {
-  return {
-    ok: true,
-    segment: {
-      frame: 0, sec: 0, nsec: 0, proto: 'tcp', srcIp: '', dstIp: '', srcKey: 0, dstKey: 0, srcPort: 0, dstPort: 0,
-      seq: 0, ack: 0, flags: 0, payload: new Uint8Array(0), missing: 0,
-    },
-  };
+  return { ok: true, segment: new SegmentSlot() };
 }
 
 /**
@@ -242,9 +281,7 @@ function transport(
     s.seq = ((p[start + 4] << 24) | (p[start + 5] << 16) | (p[start + 6] << 8) | p[start + 7]) >>> 0;
     s.ack = ((p[start + 8] << 24) | (p[start + 9] << 16) | (p[start + 10] << 8) | p[start + 11]) >>> 0;
     s.flags = ((p[start + 12] & 1) << 8) | p[start + 13];
-    const payLen = end - start - hdrLen;
-    // A bare ACK (a quarter of a typical capture) shares one empty payload.
-    s.payload = payLen === 0 ? EMPTY_PAYLOAD : new Uint8Array(p.buffer, p.byteOffset + start + hdrLen, payLen);
+    s.setPayload(p, start + hdrLen, end - start - hdrLen);
     s.missing = missing;
     return out;
   }
@@ -268,14 +305,14 @@ function transport(
   s.seq = 0;
   s.ack = 0;
   s.flags = 0;
-  s.payload = new Uint8Array(p.buffer, p.byteOffset + start + 8, payEnd - start - 8);
+  s.setPayload(p, start + 8, payEnd - start - 8);
   s.missing = missing;
   return out;
 }
 
 /** Frame, time, addresses and ports: the part of a segment TCP and UDP fill alike. */
 function fillCommon(
-  s: TransportSegment, frame: Frame, proto: 'tcp' | 'udp', a: Uint8Array, addrOff: number, version: 4 | 6, p: Uint8Array, start: number,
+  s: SegmentSlot, frame: Frame, proto: 'tcp' | 'udp', a: Uint8Array, addrOff: number, version: 4 | 6, p: Uint8Array, start: number,
 ): void {
   s.frame = frame.no;
   s.sec = frame.sec;

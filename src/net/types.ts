@@ -24,6 +24,14 @@ export interface TransportSegment {
   flags: number;
   payload: Uint8Array;
   /**
+   * Optional: where the payload lies, payloadBuf[payloadStart .. payloadStart + payloadLength)
+   * (the same bytes as `payload`, which is then a view made only when read). Decoders set
+   * these so that the reassembler can pass bytes on without a view per segment.
+   */
+  payloadBuf?: Uint8Array;
+  payloadStart?: number;
+  payloadLength?: number;
+  /**
    * Payload bytes that were on the wire after `payload` but not captured (snap length), so a
    * reassembler can tell "not captured" from "not sent". 0 or absent when complete.
    */

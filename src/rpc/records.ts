@@ -199,41 +199,42 @@ export class RecordAssembler {
     return this.synced && !this.recActive && this.markerHave === 0;
   }
 
-  /** Next in-order bytes of the stream. Completed records go to `out`. */
-  push(bytes: Uint8Array, frame: number, sec: number, nsec: number, out: (r: RpcRecord) => void): void {
-    if (bytes.length === 0) return;
-    if (!this.synced) {
-      const found = this.scan(bytes, frame);
-      if (found === null) return;
-      bytes = found;
-    } else if (!this.recActive && this.markerHave === 0) {
-      const used = this.wholeRecords(bytes, frame, sec, nsec, out);
-      if (used === bytes.length) return;
-      if (used > 0) bytes = bytes.subarray(used);
+  /** Next in-order bytes of the stream, bytes[start .. end). Completed records go to `out`. */
+  push(bytes: Uint8Array, frame: number, sec: number, nsec: number, out: (r: RpcRecord) => void, start = 0, end = bytes.length): void {
+    if (end <= start) return;
+    if (this.synced && !this.recActive && this.markerHave === 0) {
+      start = this.wholeRecords(bytes, start, end, frame, sec, nsec, out);
+      if (start === end) return;
     }
-    this.consume(bytes, frame, sec, nsec, out);
+    let rest = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
+    if (!this.synced) {
+      const found = this.scan(rest, frame);
+      if (found === null) return;
+      rest = found;
+    }
+    this.consume(rest, frame, sec, nsec, out);
   }
 
   /**
-   * Between records, the usual case: each record is one last fragment lying whole in the
-   * bytes. Emits those (exactly as consume would) and returns how many bytes they took;
+   * Between records, the usual case: each record is one last fragment lying whole in
+   * bytes[from .. end). Emits those (exactly as consume would) and returns where they end;
    * anything else (more fragments, a record cut by the chunk end, an odd marker) is left
    * to consume.
    */
-  private wholeRecords(bytes: Uint8Array, frame: number, sec: number, nsec: number, out: (r: RpcRecord) => void): number {
-    const n = bytes.length;
-    let off = 0;
-    while (n - off >= 4) {
+  private wholeRecords(bytes: Uint8Array, from: number, end: number, frame: number, sec: number, nsec: number, out: (r: RpcRecord) => void): number {
+    let off = from;
+    while (end - off >= 4) {
       const marker = i32(bytes, off);
       const len = marker & 0x7fffffff;
-      if (marker >= 0 || len === 0 || len > this.maxRecord || n - off - 4 < len) break;
+      if (marker >= 0 || len === 0 || len > this.maxRecord || end - off - 4 < len) break;
       const start = off + 4;
       off = start + len;
       this.stats.records++;
       out({
         conn: this.conn,
         dir: this.dir,
-        bytes: bytes.subarray(start, off),
+        // A view made with the constructor: cheaper than subarray, same bytes.
+        bytes: new Uint8Array(bytes.buffer, bytes.byteOffset + start, len),
         frame,
         sec,
         nsec,
@@ -502,12 +503,15 @@ export class RecordStreams {
 
   push(ev: StreamEvent, out: (r: RpcRecord) => void): void {
     if (ev.kind === 'data') {
+      const start = ev.start ?? 0;
+      const end = ev.end ?? ev.bytes.length;
       if (ev.conn.transport === 'udp') {
         this.stats.records++;
-        out({ conn: ev.conn, dir: ev.dir, bytes: ev.bytes, frame: ev.frame, sec: ev.sec, nsec: ev.nsec, firstFrame: ev.frame, fragments: 0 });
+        const bytes = start === 0 && end === ev.bytes.length ? ev.bytes : ev.bytes.subarray(start, end);
+        out({ conn: ev.conn, dir: ev.dir, bytes, frame: ev.frame, sec: ev.sec, nsec: ev.nsec, firstFrame: ev.frame, fragments: 0 });
         return;
       }
-      this.get(ev.conn, ev.dir).push(ev.bytes, ev.frame, ev.sec, ev.nsec, out);
+      this.get(ev.conn, ev.dir).push(ev.bytes, ev.frame, ev.sec, ev.nsec, out, start, end);
     } else if (ev.kind === 'gap') {
       if (ev.conn.transport === 'udp') return;
       this.get(ev.conn, ev.dir).gap(ev.missing, ev.frame);

@@ -330,7 +330,12 @@ describe('TcpReassembler with reuseDataEvents', () => {
       frameNo = 0;
       const seen: Array<{ obj: StreamEvent; copy: string }> = [];
       const r = new TcpReassembler({ reuseDataEvents: reuse });
-      const out = (e: StreamEvent) => seen.push({ obj: e, copy: JSON.stringify({ ...e, bytes: e.kind === 'data' ? [...e.bytes] : undefined }) });
+      // The new bytes of a data event: all of `bytes`, or bytes[start .. end) when given.
+      const out = (e: StreamEvent) => {
+        const bytes = e.kind === 'data' ? [...e.bytes.subarray(e.start ?? 0, e.end ?? e.bytes.length)] : undefined;
+        const { start: _s, end: _e, ...rest } = e.kind === 'data' ? e : { ...e, start: 0, end: 0 };
+        seen.push({ obj: e, copy: JSON.stringify({ ...rest, bytes }) });
+      };
       r.push(seg('c', 99, '', SYN), out);
       r.push(seg('c', 100, 'one'), out);
       r.push(seg('s', 7, 'two'), out);
@@ -345,5 +350,7 @@ describe('TcpReassembler with reuseDataEvents', () => {
     const dataObjs = new Set(reused.filter((s) => s.obj.kind === 'data').map((s) => s.obj));
     expect(dataObjs.size).toBe(1);
     expect(fresh.filter((s) => s.obj.kind === 'data')).toHaveLength(4);
+    // The reused event locates its bytes by start/end instead of a view of them.
+    expect(reused.some((s) => s.obj.kind === 'data' && s.obj.start !== undefined)).toBe(true);
   });
 });

@@ -34,8 +34,9 @@ export interface TcpReassemblerOptions {
   /** A frame's payload was not delivered (retransmission, data after close). */
   onDrop?: (reason: string, frame: number) => void;
   /**
-   * Deliver every 'data' event in one object, overwritten for the next (no allocation per
-   * segment). Only for consumers that are done with an event when their callback returns.
+   * Deliver every 'data' event in one object, overwritten for the next, whose new bytes are
+   * bytes[start .. end) (no allocation and no view per segment). Only for consumers that read
+   * start/end and are done with an event when their callback returns.
    */
   reuseDataEvents?: boolean;
 }
@@ -192,7 +193,7 @@ export class TcpReassembler {
   private readonly maxConns: number;
   private readonly onDrop: (reason: string, frame: number) => void;
   private readonly reuseDataEvents: boolean;
-  private readonly dataEvent: StreamBytes = { kind: 'data', conn: { id: 0, a: '', b: '' }, dir: 'ab', bytes: new Uint8Array(0), frame: 0, sec: 0, nsec: 0 };
+  private readonly dataEvent: StreamBytes = { kind: 'data', conn: { id: 0, a: '', b: '' }, dir: 'ab', bytes: new Uint8Array(0), start: 0, end: 0, frame: 0, sec: 0, nsec: 0 };
   private readonly tcp = new HalfIndex();
   private readonly udp = new HalfIndex();
   private lruHead: Conn | null = null;
@@ -243,20 +244,30 @@ export class TcpReassembler {
       return;
     }
     const flags = seg.flags;
-    const payload = seg.payload;
+    // The payload's location, read in place when the decoder gave it (no view per segment).
+    let pbuf = seg.payloadBuf;
+    let pstart = 0;
+    let plen: number;
+    if (pbuf !== undefined) {
+      pstart = seg.payloadStart ?? 0;
+      plen = seg.payloadLength ?? 0;
+    } else {
+      pbuf = seg.payload;
+      plen = pbuf.length;
+    }
     const srcKey = seg.srcKey ?? stringKey(seg.srcIp);
     const dstKey = seg.dstKey ?? stringKey(seg.dstIp);
     let half = this.tcp.find(seg.srcIp, srcKey, seg.srcPort, seg.dstIp, dstKey, seg.dstPort);
     if (half === undefined) {
       // A lone ACK or RST for a connection we never saw carries nothing to reassemble.
-      if ((flags & (SYN | FIN)) === 0 && payload.length === 0) return;
+      if ((flags & (SYN | FIN)) === 0 && plen === 0) return;
       half = this.open(seg, srcKey, dstKey, out);
     } else if (half.conn.closed) {
       if ((flags & SYN) !== 0) {
         this.forget(half.conn);
         half = this.open(seg, srcKey, dstKey, out);
       } else {
-        if (payload.length > 0) this.onDrop('TCP data after connection closed', seg.frame);
+        if (plen > 0) this.onDrop('TCP data after connection closed', seg.frame);
         return;
       }
     } else if ((flags & SYN) !== 0 && half.started && !(half.synSeen && half.isn === seg.seq)) {
@@ -291,9 +302,9 @@ export class TcpReassembler {
     if ((flags & ACK) !== 0) this.skipAckedHole(half === conn.ab ? conn.ba : conn.ab, seg.ack, out);
     if ((flags & FIN) !== 0 && !half.hasFin) {
       half.hasFin = true;
-      half.finSeq = (dataSeq + payload.length) >>> 0;
+      half.finSeq = (dataSeq + plen) >>> 0;
     }
-    if (payload.length > 0) this.data(half, dataSeq, payload, seg, out);
+    if (plen > 0) this.data(half, dataSeq, pbuf, pstart, plen, seg, out);
     if (conn.ab.finished() && conn.ba.finished()) this.close(conn, out, seg.frame, seg.sec, seg.nsec);
   }
 
@@ -328,16 +339,26 @@ export class TcpReassembler {
       this.onDrop('UDP datagram without payload', seg.frame);
       return;
     }
-    this.stats.bytesDelivered += seg.payload.length;
-    out(this.dataEventFor(half, seg.payload, seg.frame, seg.sec, seg.nsec));
+    const payload = seg.payload;
+    this.stats.bytesDelivered += payload.length;
+    out(this.dataEventFor(half, payload, 0, payload.length, seg.frame, seg.sec, seg.nsec));
   }
 
-  private dataEventFor(half: Half, bytes: Uint8Array, frame: number, sec: number, nsec: number): StreamBytes {
-    if (!this.reuseDataEvents) return { kind: 'data', conn: half.conn.key, dir: half.dir, bytes, frame, sec, nsec };
+  /**
+   * The data event for buf[start .. end). A fresh event carries exactly those bytes; the
+   * reused one (reuseDataEvents) carries buf with start/end, so no view is made.
+   */
+  private dataEventFor(half: Half, buf: Uint8Array, start: number, end: number, frame: number, sec: number, nsec: number): StreamBytes {
+    if (!this.reuseDataEvents) {
+      const bytes = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+      return { kind: 'data', conn: half.conn.key, dir: half.dir, bytes, frame, sec, nsec };
+    }
     const e = this.dataEvent;
     e.conn = half.conn.key;
     e.dir = half.dir;
-    e.bytes = bytes;
+    e.bytes = buf;
+    e.start = start;
+    e.end = end;
     e.frame = frame;
     e.sec = sec;
     e.nsec = nsec;
@@ -366,15 +387,15 @@ export class TcpReassembler {
     return conn;
   }
 
-  private data(half: Half, seq: number, payload: Uint8Array, seg: TransportSegment, out: (e: StreamEvent) => void): void {
+  /** The payload is buf[start .. start + len). */
+  private data(half: Half, seq: number, buf: Uint8Array, start: number, len: number, seg: TransportSegment, out: (e: StreamEvent) => void): void {
     const diff = (seq - half.nextSeq) | 0;
-    const len = payload.length;
     if (diff > 0) {
       if (half.hasFin && ((seq - half.finSeq) | 0) >= 0) {
         this.onDrop('TCP data after FIN', seg.frame);
         return;
       }
-      this.hold(half, seq, payload, seg, out);
+      this.hold(half, seq, buf.slice(start, start + len), seg, out);
       return;
     }
     if (diff + len <= 0) {
@@ -383,27 +404,28 @@ export class TcpReassembler {
       this.onDrop(diff === -1 && len <= 1 ? 'TCP keep-alive' : 'TCP retransmission', seg.frame);
       return;
     }
-    let bytes = payload;
     if (diff < 0) {
       this.stats.overlapsTrimmed++;
-      bytes = payload.subarray(-diff);
+      start -= diff;
     }
-    this.deliver(half, bytes, seg.frame, seg.sec, seg.nsec, out);
+    this.deliver(half, buf, start, start + len + (diff < 0 ? diff : 0), seg.frame, seg.sec, seg.nsec, out);
     if (half.held.length > 0) this.drain(half, seg.frame, seg.sec, seg.nsec, out);
   }
 
-  private deliver(half: Half, bytes: Uint8Array, frame: number, sec: number, nsec: number, out: (e: StreamEvent) => void): void {
+  /** Delivers buf[start .. end) in order. */
+  private deliver(half: Half, buf: Uint8Array, start: number, end: number, frame: number, sec: number, nsec: number, out: (e: StreamEvent) => void): void {
     if (half.gapPending) {
       half.gapPending = false;
       this.stats.gaps++;
       out({ kind: 'gap', conn: half.conn.key, dir: half.dir, missing: -1, frame, sec, nsec });
     }
-    half.nextSeq = (half.nextSeq + bytes.length) >>> 0;
-    this.stats.bytesDelivered += bytes.length;
-    out(this.dataEventFor(half, bytes, frame, sec, nsec));
+    const n = end - start;
+    half.nextSeq = (half.nextSeq + n) >>> 0;
+    this.stats.bytesDelivered += n;
+    out(this.dataEventFor(half, buf, start, end, frame, sec, nsec));
   }
 
-  /** Keeps an out-of-order segment (copied), then enforces the per-direction bound. */
+  /** Keeps an out-of-order segment (already copied), then enforces the per-direction bound. */
   private hold(half: Half, seq: number, payload: Uint8Array, seg: TransportSegment, out: (e: StreamEvent) => void): void {
     const held = half.held;
     const d = (seq - half.nextSeq) | 0;
@@ -415,7 +437,7 @@ export class TcpReassembler {
       this.onDrop('TCP retransmission', seg.frame);
       return;
     }
-    held.splice(i, 0, { seq, bytes: payload.slice(), frame: seg.frame });
+    held.splice(i, 0, { seq, bytes: payload, frame: seg.frame });
     half.heldBytes += payload.length;
     this.stats.outOfOrder++;
     while (half.heldBytes > this.maxHeld && held.length > 0) {
@@ -465,7 +487,7 @@ export class TcpReassembler {
       }
       if (diff < 0) this.stats.overlapsTrimmed++;
       // Bytes become available in order at the frame that filled the hole: report that frame.
-      this.deliver(half, diff < 0 ? s.bytes.subarray(-diff) : s.bytes, frame, sec, nsec, out);
+      this.deliver(half, s.bytes, diff < 0 ? -diff : 0, s.bytes.length, frame, sec, nsec, out);
     }
   }
 

@@ -19,6 +19,12 @@ export interface StreamBytes {
   /** 'ab' = from conn.a to conn.b; 'ba' = the other way. */
   dir: 'ab' | 'ba';
   bytes: Uint8Array;
+  /**
+   * When set, the new bytes are bytes[start .. end) of a larger buffer (the reassembler's
+   * reuseDataEvents mode); otherwise all of `bytes`.
+   */
+  start?: number;
+  end?: number;
   /** Frame that carried these bytes, and its time. */
   frame: number;
   sec: number;
