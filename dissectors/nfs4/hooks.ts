@@ -192,11 +192,28 @@ function compilePlan(mask: readonly number[]): MaskPlan | null {
   return new Function(...params, body)(...decoders) as MaskPlan;
 }
 
+/** Compiled plans by the low bits of their hash, checked before PLANS (no Map lookup for
+ *  the few masks a capture keeps using). A slot only ever holds a compiled plan. */
+const RECENT_PLANS: (PlanSlot | undefined)[] = new Array<PlanSlot | undefined>(256).fill(undefined);
+
+function sameWords(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function planFor(mask: readonly number[]): MaskPlan | null {
   // Attribute numbers end below 96: longer masks are hostile or exotic, never worth a plan.
   if (mask.length > 4) return null;
   let h = mask.length;
   for (let i = 0; i < mask.length; i++) h = Math.imul(h ^ mask[i], 0x9e3779b1) ^ (h >>> 15);
+  const recent = RECENT_PLANS[h & 255];
+  if (recent !== undefined && sameWords(recent.words, mask)) return recent.plan;
+  return plannedOrCounted(mask, h);
+}
+
+/** The general lookup: counts how often a mask was seen, compiles it on the COMPILE_AFTER-th. */
+function plannedOrCounted(mask: readonly number[], h: number): MaskPlan | null {
   let bucket = PLANS.get(h);
   if (bucket !== undefined) {
     for (let j = 0; j < bucket.length; j++) {
@@ -206,12 +223,14 @@ function planFor(mask: readonly number[]): MaskPlan | null {
       for (let i = 0; i < mask.length; i++) if (slot.words[i] !== mask[i]) { same = false; break; }
       if (same) {
         if (slot.plan === null && slot.seen < COMPILE_AFTER && ++slot.seen === COMPILE_AFTER) slot.plan = compilePlan(mask);
+        if (slot.plan !== null) RECENT_PLANS[h & 255] = slot;
         return slot.plan;
       }
     }
   }
   if (planCount >= PLAN_LIMIT) {
     PLANS.clear();
+    RECENT_PLANS.fill(undefined);
     planCount = 0;
     bucket = undefined;
   }
@@ -230,7 +249,9 @@ function planFor(mask: readonly number[]): MaskPlan | null {
  */
 function fattr4AfterDecode(v: Fattr4Value, r: XdrReader): Fattr4Value {
   const vals = v.attr_vals;
-  const base = vals.byteOffset - r.buf.byteOffset;
+  // attr_vals is the last field of fattr4: its bytes end where the reader stands, before the
+  // padding (cheaper than subtracting the two views' byteOffsets).
+  const base = r.pos - ((vals.length + 3) & ~3);
   const savedPos = r.pos;
   const savedEnd = r.end;
   const savedDepth = r.depth;
@@ -301,7 +322,8 @@ function undecoded(bit: number, reason: string, r: XdrReader, at: number): Undec
 
 function notify4AfterDecode(v: Notify4Value, r: XdrReader): Notify4Value {
   const vals = v.notify_vals;
-  const base = vals.byteOffset - r.buf.byteOffset;
+  // notify_vals is the last field of notify4 (see fattr4AfterDecode).
+  const base = r.pos - ((vals.length + 3) & ~3);
   const savedPos = r.pos;
   const savedEnd = r.end;
   const savedDepth = r.depth;

@@ -179,6 +179,12 @@ function internedAscii(b: Uint8Array, p: number, n: number, h: number, ab: Array
   return s;
 }
 
+/** A hyper beyond 2^53 from its words (hi signed for hyper); out of line so that the
+ *  number path of u64/i64 stays small enough to be inlined into every decoder. */
+function bigHyper(hi: number, lo: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 /** Reads XDR items from bytes[pos..end). */
 export class XdrReader {
   /** The bytes read (replaced only by `reset`). */
@@ -274,7 +280,7 @@ export class XdrReader {
     const hi = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
     const lo = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
     if (hi < 0x200000) return hi * TWO_32 + lo;
-    return (BigInt(hi) << 32n) | BigInt(lo);
+    return bigHyper(hi, lo);
   }
 
   /** hyper: number when |v| <= 2^53-1, else bigint. */
@@ -288,7 +294,7 @@ export class XdrReader {
     const v = hi * TWO_32 + lo;
     // Out-of-range values round to magnitudes >= 2^53, so this test is exact.
     if (Number.isSafeInteger(v)) return v;
-    return (BigInt(hi) << 32n) | BigInt(lo);
+    return bigHyper(hi, lo);
   }
 
   f32(): number {
