@@ -38,23 +38,41 @@ export class OutputBuffer {
   write(text: string): void {
     if (this.broken || text.length === 0) return;
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    const most = text.length * 3;
-    if (most > this.chunk.length - this.used) {
-      this.retire();
-      if (most > CHUNK) {
-        const b = Buffer.from(text, 'utf8');
-        this.full.push(b);
-        this.size += b.length;
-        return;
-      }
-      if (most > this.chunk.length - this.used) {
-        this.chunk = Buffer.allocUnsafe(CHUNK);
-        this.start = this.used = 0;
-      }
+    if (!this.room(text.length * 3)) {
+      const b = Buffer.from(text, 'utf8');
+      this.full.push(b);
+      this.size += b.length;
+      return;
     }
     const n = this.chunk.write(text, this.used, 'utf8');
     this.used += n;
     this.size += n;
+  }
+
+  /** Copies bytes (already encoded) into the chunk. */
+  writeRaw(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (this.broken || n === 0) return;
+    if (!this.room(n)) {
+      this.full.push(Buffer.from(bytes));
+      this.size += n;
+      return;
+    }
+    this.chunk.set(bytes, this.used);
+    this.used += n;
+    this.size += n;
+  }
+
+  /** Makes room for `most` bytes in the chunk; false when they need a piece of their own. */
+  private room(most: number): boolean {
+    if (most <= this.chunk.length - this.used) return true;
+    this.retire();
+    if (most > CHUNK) return false;
+    if (most > this.chunk.length - this.used) {
+      this.chunk = Buffer.allocUnsafe(CHUNK);
+      this.start = this.used = 0;
+    }
+    return true;
   }
 
   /**

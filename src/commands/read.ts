@@ -8,8 +8,8 @@ import { compileFilter, formatFilterError, type CompiledFilter } from '../../dis
 import type { FieldDef } from '../../dissectors/fields/types.js';
 import { Engine, type AnalyzedMessage, type EngineSummary } from '../engine.js';
 import {
-  buildTree, fieldSourceOf, formatFieldsLine, formatJsonLine, formatJsonSummary, formatSummaryLine, formatTreeJson,
-  formatTreeText, resolveFieldList,
+  buildTree, fieldSourceOf, formatFieldsLine, formatJsonLine, formatJsonSummary, formatSummaryLine, formatTreeText,
+  resolveFieldList, writeTreeJson, ByteWriter,
 } from '../output/index.js';
 import { openCapture, openLive } from '../sources/index.js';
 import type { CaptureSource, SourceProblem } from '../sources/types.js';
@@ -71,6 +71,8 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
     source = await openCapture(path, { onProblem });
   }
   const out = new OutputBuffer(stdout);
+  /** JSON text of one message, copied into `out` when done. */
+  const jsonText = new ByteWriter();
   const verboseTree = opts.verbose === true || opts.format === 'json';
   let first: { sec: number; nsec: number } | undefined;
   let printed = 0;
@@ -88,7 +90,10 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
         out.write(formatJsonLine(src) + '\n');
         break;
       case 'json':
-        out.write((firstJsonTree ? '[\n' : ',\n') + formatTreeJson(src));
+        jsonText.reset();
+        jsonText.ascii(firstJsonTree ? '[\n' : ',\n');
+        writeTreeJson(jsonText, src);
+        out.writeRaw(jsonText.bytes());
         firstJsonTree = false;
         break;
       case 'fields':

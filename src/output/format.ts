@@ -7,7 +7,8 @@ import type { FieldDef, FieldSource } from '../../dissectors/fields/types.js';
 import { formatFieldsLine, type FieldsOptions } from './fields.js';
 import { formatJsonLine } from './json.js';
 import { formatSummaryLine, type SummaryOptions } from './summary.js';
-import { buildTree, formatTreeJson, formatTreeText, type TreeOptions } from './tree.js';
+import { buildTree, formatTreeText, type TreeOptions } from './tree.js';
+import { formatTreeJson } from './tree-json.js';
 
 export type OutputFormat = 'summary' | 'json' | 'tree' | 'tree-json' | 'fields';
 

@@ -2,6 +2,8 @@
 export { fieldSourceOf, splitEndpoint, relativeTime, type MessageLike, type Endpoint } from './source.js';
 export { formatSummaryLine, summaryInfo, type SummaryOptions } from './summary.js';
 export { formatJsonLine, formatJsonSummary, jsonMessage, type JsonMessage, type JsonOp } from './json.js';
-export { buildTree, formatTreeText, formatTreeJson, type TreeNode, type TreeOptions } from './tree.js';
+export { buildTree, formatTreeText, type TreeNode, type TreeOptions } from './tree.js';
+export { formatTreeJson, writeTreeJson } from './tree-json.js';
+export { ByteWriter } from './byte-writer.js';
 export { resolveFieldList, formatFieldsHeader, formatFieldsLine, formatFieldList, type FieldsOptions, type FieldListResult } from './fields.js';
 export { messageFormatter, type OutputFormat, type OutputOptions } from './format.js';

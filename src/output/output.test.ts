@@ -7,7 +7,8 @@ import { formatFieldsHeader, formatFieldsLine, resolveFieldList } from './fields
 import { formatJsonLine, formatJsonSummary, jsonMessage } from './json.js';
 import { fieldSourceOf, splitEndpoint } from './source.js';
 import { formatSummaryLine } from './summary.js';
-import { buildTree, formatTreeJson, formatTreeText, type TreeNode } from './tree.js';
+import { buildTree, formatTreeText, type TreeNode } from './tree.js';
+import { formatTreeJson } from './tree-json.js';
 import type { RpcMessage } from '../rpc/types.js';
 import { messageFormatter } from './format.js';
 

@@ -34,15 +34,15 @@ export interface TreeOptions {
 }
 
 /** Nesting below this is summarised (hostile or absurd values must not blow the stack). */
-const MAX_DEPTH = 40;
+export const MAX_DEPTH = 40;
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 
-function isPlainObject(v: unknown): v is Obj {
+export function isPlainObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
-function isInvalidUtf8(v: Obj): boolean {
+export function isInvalidUtf8(v: Obj): boolean {
   return v.bytes instanceof Uint8Array && typeof v.toJSON === 'function';
 }
 
@@ -54,7 +54,7 @@ function withSpan(node: TreeNode, span: Span | undefined): TreeNode {
   return node;
 }
 
-function childSpan(span: Span | undefined, name: string, index?: number): Span | undefined {
+export function childSpan(span: Span | undefined, name: string, index?: number): Span | undefined {
   const kids = span?.children;
   if (!kids) return undefined;
   for (const k of kids) if (k.name === name) return k;
@@ -152,23 +152,25 @@ function rpcNode(src: FieldSource): TreeNode {
 const ATTR_BITMAP_KEYS = /(^attrmask$|attributes$|^attr_request$|^attrset$|^supported_attrs$|^suppattr_exclcreat$|^attrsset$|^craa_type_mask$)/;
 const NOTIFY_BITMAP_KEYS = new Set(['notify_mask', 'gdda_notification_types', 'gddr_notification']);
 
+/** A bitmap4 under `key` as "0x... (NAME, ...)", or undefined when `key` holds no known bitmap. */
+export function bitmapText(opName: string, key: string, words: unknown[]): string | undefined {
+  for (let i = 0; i < words.length; i++) if (typeof words[i] !== 'number') return undefined;
+  const nums = words as number[];
+  let names: string[] | undefined;
+  if (key === 'notify_mask' && opName === 'CB_NOTIFY_DEVICEID') names = bitmapBits(nums).map((b) => `bit ${b}`);
+  else if (NOTIFY_BITMAP_KEYS.has(key)) names = bitmapBits(nums).map(notifyTypeName);
+  else if (ATTR_BITMAP_KEYS.test(key)) names = attrMaskNames(nums);
+  if (names === undefined) return undefined;
+  const hex = nums.map((w) => '0x' + (w >>> 0).toString(16).padStart(8, '0')).join(' ');
+  return names.length > 0 ? `${hex || '(empty)'} (${names.join(', ')})` : `${hex || '(empty)'}`;
+}
+
 class ValueTree {
   constructor(private readonly op: NfsOp, private readonly opts: Required<TreeOptions>) {}
 
   private bytesText(b: Uint8Array): string {
     if (b.length <= this.opts.maxBytes) return bytesToHex(b);
     return `${bytesToHex(b.subarray(0, this.opts.maxBytes))}… (${b.length} bytes)`;
-  }
-
-  private bitmapText(key: string, words: number[]): string | undefined {
-    if (!words.every((w) => typeof w === 'number')) return undefined;
-    const hex = words.map((w) => '0x' + (w >>> 0).toString(16).padStart(8, '0')).join(' ');
-    let names: string[] | undefined;
-    if (key === 'notify_mask' && this.op.op === 'CB_NOTIFY_DEVICEID') names = bitmapBits(words).map((b) => `bit ${b}`);
-    else if (NOTIFY_BITMAP_KEYS.has(key)) names = bitmapBits(words).map(notifyTypeName);
-    else if (ATTR_BITMAP_KEYS.test(key)) names = attrMaskNames(words);
-    if (names === undefined) return undefined;
-    return names.length > 0 ? `${hex || '(empty)'} (${names.join(', ')})` : `${hex || '(empty)'}`;
   }
 
   /** Node for `key: value`. */
@@ -250,7 +252,7 @@ class ValueTree {
   }
 
   private arrayNode(node: TreeNode, key: string, arr: unknown[], span: Span | undefined, depth: number): TreeNode {
-    const bm = this.bitmapText(key, arr as number[]);
+    const bm = bitmapText(this.op.op, key, arr);
     if (bm !== undefined) {
       node.value = bm;
       return node;
@@ -347,7 +349,8 @@ function nfsNode(src: FieldSource, c: NfsCompound, opts: Required<TreeOptions>):
 let lastSec = NaN;
 let lastBase = '';
 
-function arrivalTime(sec: number, nsec: number): string {
+/** "2026-11-27 13:56:00.106214000 UTC (1795787760.106214000)" */
+export function arrivalTime(sec: number, nsec: number): string {
   if (sec !== lastSec) {
     const d = new Date(sec * 1000);
     lastBase = Number.isNaN(d.getTime()) ? String(sec) : d.toISOString().slice(0, 19).replace('T', ' ');
@@ -396,9 +399,4 @@ export function formatTreeText(nodes: TreeNode[]): string {
     if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push({ n: kids[i], depth: depth + 1 });
   }
   return lines.join('\n') + '\n';
-}
-
-/** `-T json`: one line per message, {"frame": N, "tree": [...]}. */
-export function formatTreeJson(src: FieldSource, opts: TreeOptions = {}): string {
-  return JSON.stringify({ frame: src.frame, tree: buildTree(src, opts) });
 }

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ByteWriter } from './byte-writer.js';
+
+/** Deterministic code units covering ASCII, controls, BMP, pairs and lone surrogates. */
+function randomStrings(count: number): string[] {
+  let seed = 12345;
+  const next = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const pools = [[0x20, 0x7f], [0, 0x20], [0x7f, 0xa0], [0xa0, 0x800], [0x800, 0xd800], [0xd800, 0xe000], [0xe000, 0x10000]];
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    let s = '';
+    const len = next(12);
+    for (let j = 0; j < len; j++) {
+      const r = next(10);
+      if (r === 9) s += String.fromCodePoint(0x10000 + next(0xfffff));
+      else {
+        const [lo, hi] = pools[r % pools.length];
+        s += String.fromCharCode(lo + next(hi - lo));
+      }
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+describe('ByteWriter', () => {
+  it('writes strings exactly as JSON.stringify, in UTF-8', () => {
+    const w = new ByteWriter(8);
+    for (const s of [...randomStrings(5000), '', '"\\', '\ud800', '\udfff\ud800', '\u2028', 'a\u{10ffff}b']) {
+      w.reset();
+      w.str(s);
+      expect(w.text()).toBe(JSON.stringify(s));
+      expect(Buffer.from(w.bytes()).equals(Buffer.from(JSON.stringify(s), 'utf8'))).toBe(true);
+    }
+  });
+
+  it('writes numbers as JSON.stringify and String do', () => {
+    const w = new ByteWriter(4);
+    for (const n of [0, -0, 1, 9, 10, 99, 100, 4294967295, 4294967296, -1, 1.5, 1e21, 2 ** 53, Number.NaN, Infinity, -Infinity, 123456789]) {
+      w.reset();
+      w.num(n);
+      expect(w.text()).toBe(JSON.stringify(n));
+      w.reset();
+      w.decimal(n);
+      expect(w.text()).toBe(String(n));
+    }
+  });
+
+  it('writes hex of bytes and of words', () => {
+    const w = new ByteWriter(2);
+    w.hex(Uint8Array.of(0, 0x0f, 0xa0, 0xff));
+    w.ascii(' ');
+    w.hex(Uint8Array.of(1, 2, 3, 4), 1, 3);
+    w.ascii(' ');
+    w.hexWord(0xabc, 8);
+    w.ascii(' ');
+    w.hexWord(0xabcde, 4);
+    w.ascii(' ');
+    w.hexWord(-1, 4);
+    expect(w.text()).toBe('000fa0ff 0203 00000abc abcde ffffffff');
+  });
+
+  it('separates array elements', () => {
+    const w = new ByteWriter();
+    w.ascii('[');
+    for (let i = 0; i < 3; i++) {
+      w.elem();
+      w.ascii('{}');
+    }
+    w.ascii(']');
+    expect(w.text()).toBe('[{},{},{}]');
+  });
+});

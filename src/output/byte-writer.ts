@@ -1,0 +1,197 @@
+/**
+ * Writes JSON text as UTF-8 bytes into one reusable, growing buffer. Building the text as
+ * strings cost more than formatting it: thousands of small concatenations per message made
+ * the garbage collector and the final flattening copy the bulk of `read -T json`.
+ *
+ * Strings are escaped exactly as JSON.stringify escapes them (well-formed: lone surrogates
+ * as \udxxx), then encoded as UTF-8.
+ */
+
+/** A buffer this large is dropped after a message instead of kept for the next one. */
+const KEEP_AT_MOST = 1 << 22;
+
+const HEX_DIGITS = '0123456789abcdef';
+/** Char code of each lowercase hex digit. */
+const HEX_CODES = Uint8Array.from(HEX_DIGITS, (c) => c.charCodeAt(0));
+
+const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
+
+export class ByteWriter {
+  buf: Uint8Array;
+  pos = 0;
+
+  constructor(private readonly initialSize = 1 << 16) {
+    this.buf = new Uint8Array(initialSize);
+  }
+
+  /** Starts over (dropping a buffer grown very large by one huge message). */
+  reset(): void {
+    this.pos = 0;
+    if (this.buf.length > KEEP_AT_MOST) this.buf = new Uint8Array(this.initialSize);
+  }
+
+  /** The bytes written since the last reset (a view, valid until the next write). */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** The bytes written as text. */
+  text(): string {
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset, this.pos).toString('utf8');
+  }
+
+  /** Makes room for n more bytes. */
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.pos));
+    this.buf = b;
+  }
+
+  /**
+   * Writes char codes as bytes: for ASCII text and byte strings (json-text.ts) only, i.e.
+   * text that needs no escaping and whose char codes are all below 256.
+   */
+  ascii(s: string): void {
+    const n = s.length;
+    if (this.pos + n > this.buf.length) this.ensure(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Writes one byte. */
+  byte(c: number): void {
+    if (this.pos + 1 > this.buf.length) this.ensure(1);
+    this.buf[this.pos++] = c;
+  }
+
+  /**
+   * Before an element of an array of objects or strings: a comma unless it is the first
+   * (the byte before is then the '[').
+   */
+  elem(): void {
+    if (this.buf[this.pos - 1] !== 0x5b) this.byte(0x2c);
+  }
+
+  /** `s` as a quoted JSON string. */
+  str(s: string): void {
+    this.byte(0x22);
+    this.strBody(s);
+    this.byte(0x22);
+  }
+
+  /** `s` escaped as inside a JSON string, without the quotes. */
+  strBody(s: string): void {
+    const n = s.length;
+    // Each code unit takes at most 6 bytes (\u00xx; UTF-8 needs at most 3).
+    if (this.pos + n * 6 > this.buf.length) this.ensure(n * 6);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x20 && c < 0x80) {
+        if (c === 0x22 || c === 0x5c) buf[p++] = 0x5c;
+        buf[p++] = c;
+      } else if (c < 0x20) {
+        buf[p++] = 0x5c;
+        const short = SHORT_ESCAPES[c];
+        if (short !== undefined) buf[p++] = short;
+        else p = unicodeEscape(buf, p, c);
+      } else if (c < 0x800) {
+        buf[p++] = 0xc0 | (c >> 6);
+        buf[p++] = 0x80 | (c & 0x3f);
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          buf[p++] = 0xf0 | (cp >> 18);
+          buf[p++] = 0x80 | ((cp >> 12) & 0x3f);
+          buf[p++] = 0x80 | ((cp >> 6) & 0x3f);
+          buf[p++] = 0x80 | (cp & 0x3f);
+          i++;
+        } else {
+          // A lone surrogate: JSON.stringify writes it as an escape.
+          buf[p++] = 0x5c;
+          p = unicodeEscape(buf, p, c);
+        }
+      } else {
+        buf[p++] = 0xe0 | (c >> 12);
+        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[p++] = 0x80 | (c & 0x3f);
+      }
+    }
+    this.pos = p;
+  }
+
+  /** A JSON number the way JSON.stringify writes one (non-finite numbers are null). */
+  num(n: number): void {
+    if (n >= 0 && n <= 0xffffffff && n === (n >>> 0)) this.uint32(n);
+    else this.ascii(Number.isFinite(n) ? '' + n : 'null');
+  }
+
+  /** A number as String(n) writes it (in text: NaN stays "NaN"). */
+  decimal(n: number): void {
+    if (n >= 0 && n <= 0xffffffff && n === (n >>> 0)) this.uint32(n);
+    else this.ascii(String(n));
+  }
+
+  /** Decimal digits of an integer in [0, 2^32). */
+  uint32(n: number): void {
+    if (this.pos + 10 > this.buf.length) this.ensure(10);
+    const buf = this.buf;
+    if (n < 10) {
+      buf[this.pos++] = 0x30 + n;
+      return;
+    }
+    let digits = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    while (n >= 10) {
+      const q = Math.floor(n / 10);
+      buf[--p] = 0x30 + (n - q * 10);
+      n = q;
+    }
+    buf[--p] = 0x30 + n;
+  }
+
+  /** Lowercase hex of bytes[start, end). */
+  hex(bytes: Uint8Array, start = 0, end = bytes.length): void {
+    const n = end - start;
+    if (this.pos + 2 * n > this.buf.length) this.ensure(2 * n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = start; i < end; i++) {
+      const b = bytes[i];
+      buf[p++] = HEX_CODES[b >> 4];
+      buf[p++] = HEX_CODES[b & 15];
+    }
+    this.pos = p;
+  }
+
+  /** Lowercase hex of the low 32 bits of n, zero-padded to `digits` (at most 8). */
+  hexWord(n: number, digits: number): void {
+    if (this.pos + 8 > this.buf.length) this.ensure(8);
+    const buf = this.buf;
+    const v = n >>> 0;
+    let len = 1;
+    while (len < 8 && v >>> (4 * len) !== 0) len++;
+    if (len < digits) len = digits;
+    let p = this.pos + len;
+    this.pos = p;
+    for (let i = 0; i < len; i++) buf[--p] = HEX_CODES[(v >>> (4 * i)) & 15];
+  }
+}
+
+function unicodeEscape(buf: Uint8Array, p: number, c: number): number {
+  buf[p++] = 0x75;
+  buf[p++] = HEX_CODES[(c >> 12) & 15];
+  buf[p++] = HEX_CODES[(c >> 8) & 15];
+  buf[p++] = HEX_CODES[(c >> 4) & 15];
+  buf[p++] = HEX_CODES[c & 15];
+  return p;
+}

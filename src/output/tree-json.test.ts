@@ -1,0 +1,132 @@
+/**
+ * The direct `-T json` writer (tree-json.ts) must write exactly the UTF-8 of
+ * JSON.stringify({frame, tree: buildTree(src)}): checked on every message of every bundled
+ * capture and on hand-made messages with hostile text and shapes.
+ */
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { allMessages, bytes, cbNotifyCall, gddCall, gddReply, namesCall, sysCred } from '../../dissectors/fields/testdata/messages.js';
+import type { FieldSource } from '../../dissectors/fields/types.js';
+import { InvalidUtf8 } from '../../dissectors/xdr/runtime.js';
+import type { NfsOp } from '../../dissectors/nfs4/types.js';
+import { analyzeCapture } from './testdata/capture.js';
+import { buildTree, type TreeOptions } from './tree.js';
+import { formatTreeJson } from './tree-json.js';
+
+function reference(src: FieldSource, opts?: TreeOptions): string {
+  return JSON.stringify({ frame: src.frame, tree: buildTree(src, opts) });
+}
+
+function expectSame(src: FieldSource, opts?: TreeOptions): void {
+  expect(formatTreeJson(src, opts)).toBe(reference(src, opts));
+}
+
+const CAPTURES = readdirSync('captures').filter((f) => /\.pcap(ng)?(\.gz)?$/.test(f)).sort();
+
+describe('tree JSON writer equals JSON.stringify(buildTree) on every capture', () => {
+  it('finds the captures', () => {
+    expect(CAPTURES.length).toBeGreaterThan(10);
+  });
+  for (const name of CAPTURES) {
+    it(name, async () => {
+      const msgs = await analyzeCapture(`captures/${name}`, true);
+      expect(msgs.length).toBeGreaterThan(0);
+      for (const m of msgs) {
+        expectSame(m);
+        // Cuts of long opaques and arrays.
+        expectSame(m, { maxBytes: 3, maxElements: 2 });
+      }
+    });
+  }
+});
+
+/** A message whose single op has `args`. */
+function withOp(base: FieldSource, o: Partial<NfsOp> & { op: string; opnum: number }): FieldSource {
+  const nfs = base.nfs!;
+  return { ...base, nfs: { ...nfs, ops: [{ offset: 0, length: 0, ...o }] } };
+}
+
+const HOSTILE_TEXT = [
+  '', 'plain', 'quote"and\\back', 'ctl\n\t\r\b\f\x00\x01\x1f\x7f', 'c1\x80\x9f', 'é ü ß', '→…',
+  'emoji \u{1f600} pair', 'lone \ud800 high', 'lone \udc00 low', 'end \ud83d', '\u2028\u2029', 'ENUM_LIKE_9',
+];
+
+describe('tree JSON writer equals JSON.stringify(buildTree) on hand-made messages', () => {
+  it('on the shared test messages', () => {
+    for (const m of allMessages()) {
+      expectSame(m);
+      expectSame(m, { maxBytes: 1, maxElements: 1 });
+    }
+  });
+
+  it('escapes names, tags, endpoints, machine names and reasons from the wire', () => {
+    for (const t of HOSTILE_TEXT) {
+      expectSame(cbNotifyCall(t, t + 'x'));
+      const m = gddCall();
+      m.src = `${t}:1`;
+      m.dst = t;
+      m.nfs = { ...m.nfs!, tag: t, malformed: { reason: t, offset: 3 } };
+      m.rpc = { ...m.rpc, header: { ...(m.rpc.header as object), cred: sysCred(1, 2, t) } as FieldSource['rpc']['header'] };
+      expectSame(m);
+      expectSame({ ...gddCall(), nfs: undefined, undecoded: t });
+      expectSame(withOp(gddCall(), { op: t, opnum: 99, args: { name: t, component: t, x: t }, malformed: { reason: t, offset: 1 } }));
+    }
+  });
+
+  it('shows invalid UTF-8, absent values, bigints, deep nesting and long lists alike', () => {
+    const bad = new InvalidUtf8(bytes('c3ff'));
+    const m1 = gddCall();
+    m1.nfs = { ...m1.nfs!, tag: bad };
+    expectSame(m1);
+    let deep: unknown = { leaf: 1 };
+    for (let i = 0; i < 60; i++) deep = i % 2 === 0 ? { inner: deep } : [deep];
+    const entries = (n: number): unknown => {
+      let e: unknown = null;
+      for (let i = n; i > 0; i--) e = { cookie: i, name: `f${i}`, attrs: { attrmask: [], attr_vals: new Uint8Array(0), attrs: {} }, nextentry: e };
+      return e;
+    };
+    const args = {
+      a: null, b: undefined, c: 2n ** 64n - 1n, d: -5, e: 1.5, f: Number.NaN, g: true, h: bad,
+      stateid: { seqid: 0xffffffff, other: bytes('000102030405060708090a0b') },
+      deleg: { seqid: 1, other: bytes('000102030405060708090a0b') },
+      ds: { open_stateid: { seqid: 2, other: bytes('0102030405060708090a0b0c') } },
+      fh: bytes('00'.repeat(300)), object: bytes('0102'),
+      deep,
+      reply: { dl_entries: entries(5), dl_eof: true },
+      attrmask: [1, 2, 3], notify_mask: [0x1f], bits: ['x', 1],
+      values: [{ type: 'NOTIFY4_ADD_ENTRY', value: { ne_file: 'x' } }, { type: 'NOTIFY4_X', value: 7, undecoded: bytes('01') },
+        { type: 'T', undecoded: 'u' }, { type: 'T2', value: [1, 2] }, { type: 'T3', value: { seqid: 1, other: bytes('000102030405060708090a0b') } }, 5],
+      arr: [[1, [2, 'a"b']], [], [bytes('ff')]],
+      sym: Symbol('s'),
+    };
+    for (const opts of [undefined, { maxBytes: 4, maxElements: 3 }]) {
+      expectSame(withOp(gddCall(), { op: 'READDIR', opnum: 26, args }), opts);
+      expectSame(withOp(gddReply(), { op: 'CB_NOTIFY_DEVICEID', opnum: 14, status: 'NFS4ERR_DELAY', res: args }), opts);
+      expectSame(withOp(gddReply(), { op: 'X', opnum: 1, status: 'WEIRD', res: [1, 2] }), opts);
+      expectSame(withOp(gddReply(), { op: 'X', opnum: 1, res: 'text' }), opts);
+    }
+    const noOps = namesCall();
+    expectSame({ ...noOps, nfs: { ...noOps.nfs!, ops: [], procedure: 1 } });
+  });
+
+  it('writes RPC-level variants (denied, mismatch, GSS, duplicates, orphans, IPv6, UDP)', () => {
+    const r = gddReply();
+    r.rpc = {
+      ...r.rpc, duplicate: true, orphan: true,
+      header: { xid: 1, msgType: 'reply', replyStat: 'MSG_DENIED', rejectStat: 'RPC_MISMATCH', mismatch: { low: 2, high: 3 }, bodyOffset: 0 },
+    };
+    expectSame(r);
+    const c = gddCall();
+    c.rpc = {
+      ...c.rpc, duplicate: true,
+      header: {
+        ...(c.rpc.header as object),
+        cred: { flavor: 6, flavorName: 'RPCSEC_GSS', body: new Uint8Array(0), offset: 24, gss: { version: 1, proc: 0, seqNum: 5, service: 2, handle: bytes('abcd') }, problem: 'bad\x00' },
+      } as FieldSource['rpc']['header'],
+    };
+    expectSame(c);
+    expectSame({ ...gddCall(), srcIp: 'fe80::1', dstIp: 'fe80::2', src: '[fe80::1]:1', dst: '[fe80::2]:2', transport: 'udp' });
+    expectSame({ ...gddCall(), rpc: { ...gddCall().rpc, header: undefined } });
+    expectSame({ ...gddCall(), sec: 1e13, nsec: 7 });
+  });
+});

@@ -1,0 +1,765 @@
+/**
+ * `-T json` written straight from the message into a ByteWriter: the same bytes as the
+ * UTF-8 of JSON.stringify({frame, tree: buildTree(src)}), without building the tree of node
+ * objects and its strings first (that was most of the time of `read -T json`).
+ *
+ * This mirrors tree.ts node for node, including each node's key order (the order its
+ * properties are set there); tree-json.test.ts compares the two on every capture and on
+ * hand-made hostile messages, so a change made to one and not the other fails there.
+ * Constant label/field text is escaped once (byte strings, json-text.ts); text from the
+ * wire is escaped as it is written.
+ */
+import { formatFieldValue } from '../../dissectors/fields/format.js';
+import { nameText, specKeyField } from '../../dissectors/fields/nfs-index.js';
+import { getField } from '../../dissectors/fields/registry.js';
+import type { FieldDef, FieldSource, FieldValue } from '../../dissectors/fields/types.js';
+import { enumNumber, NFSSTAT4 } from '../../dissectors/fields/enums.js';
+import { crc32, isStateid, stateidHash } from '../../dissectors/nfs4/hash.js';
+import { displayName, escapeForTerminal } from '../../dissectors/nfs4/json.js';
+import type { NfsCompound, NfsOp, Span } from '../../dissectors/nfs4/types.js';
+import { ByteWriter } from './byte-writer.js';
+import { jsonQuote, utf8Bytes, type ByteString } from './json-text.js';
+import { summaryInfo } from './summary.js';
+import {
+  arrivalTime, bitmapText, childSpan, isInvalidUtf8, isPlainObject, MAX_DEPTH, type Obj, type TreeOptions,
+} from './tree.js';
+
+const ARROW = utf8Bytes(' → ');
+const ELLIPSIS = utf8Bytes('…');
+const TOO_DEEP = jsonQuote('… (nested too deep to show)');
+
+function writeSpan(w: ByteWriter, span: Span | undefined): void {
+  if (span) {
+    w.ascii(',"offset":');
+    w.num(span.offset);
+    w.ascii(',"length":');
+    w.num(span.length);
+  }
+}
+
+/** `,"offset":n` (a node with an offset and no length); nothing when undefined. */
+function writeOffset(w: ByteWriter, offset: number | undefined): void {
+  if (offset !== undefined) {
+    w.ascii(',"offset":');
+    w.num(offset);
+  }
+}
+
+/** A quoted value of the form "0x" + hex (tshark's hash and identifier style). */
+function writeHexValue(w: ByteWriter, n: number, digits: number): void {
+  w.ascii('"0x');
+  w.hexWord(n, digits);
+  w.byte(0x22);
+}
+
+// ------------------------------------------------------------------ registry-field nodes
+
+/** A fieldNode() of tree.ts: `{"label":..,"value":..,"field":..[,"offset":..,"length":..]}`. */
+interface FieldNodeText {
+  def: FieldDef;
+  /** `{"label":"...","value":"` */
+  head: ByteString;
+  /** `","field":"..."...}` */
+  tail: ByteString;
+}
+
+function fieldNodeText(name: string, offset?: number, length?: number, label?: string): FieldNodeText {
+  const def = getField(name);
+  if (!def) throw new Error(`tree-json: unknown field ${name}`);
+  const at = offset !== undefined ? ',"offset":' + offset + (length !== undefined ? ',"length":' + length : '') : '';
+  return { def, head: '{"label":' + jsonQuote(label ?? def.label) + ',"value":"', tail: '","field":' + jsonQuote(name) + at + '}' };
+}
+
+/** Writes the node (as an array element) when the field has values; says whether it did. */
+function fieldNode(w: ByteWriter, src: FieldSource, f: FieldNodeText): boolean {
+  const vals = f.def.extract(src);
+  if (vals.length === 0) return false;
+  w.elem();
+  w.ascii(f.head);
+  w.strBody(formatFieldValue(f.def, vals[0], 'display'));
+  for (let i = 1; i < vals.length; i++) {
+    w.ascii(', ');
+    w.strBody(formatFieldValue(f.def, vals[i], 'display'));
+  }
+  w.ascii(f.tail);
+  return true;
+}
+
+/** valueNode() of tree.ts, for a field with a value in hand. */
+function valueNode(w: ByteWriter, f: FieldNodeText, v: FieldValue): void {
+  w.elem();
+  w.ascii(f.head);
+  w.strBody(formatFieldValue(f.def, v, 'display'));
+  w.ascii(f.tail);
+}
+
+const F = {
+  timeRelative: fieldNodeText('frame.time_relative', undefined, undefined, '[Time since first frame]'),
+  ipSrc: fieldNodeText('ip.src'),
+  ipv6Src: fieldNodeText('ipv6.src'),
+  ipDst: fieldNodeText('ip.dst'),
+  ipv6Dst: fieldNodeText('ipv6.dst'),
+  tcpSrcport: fieldNodeText('tcp.srcport'),
+  udpSrcport: fieldNodeText('udp.srcport'),
+  tcpDstport: fieldNodeText('tcp.dstport'),
+  udpDstport: fieldNodeText('udp.dstport'),
+  xid: fieldNodeText('rpc.xid', 0, 4),
+  msgtyp: fieldNodeText('rpc.msgtyp', 4, 4),
+  version: fieldNodeText('rpc.version', 8, 4),
+  program: fieldNodeText('rpc.program', 12, 4),
+  programversion: fieldNodeText('rpc.programversion', 16, 4),
+  procedure: fieldNodeText('rpc.procedure', 20, 4),
+  reqframe: fieldNodeText('rpc.reqframe', undefined, undefined, '[Reply In]'),
+  replyProgram: fieldNodeText('rpc.program', undefined, undefined, '[Program]'),
+  replyProgramversion: fieldNodeText('rpc.programversion', undefined, undefined, '[Program Version]'),
+  replyProcedure: fieldNodeText('rpc.procedure', undefined, undefined, '[Procedure]'),
+  repframe: fieldNodeText('rpc.repframe', undefined, undefined, '[Call In]'),
+  time: fieldNodeText('rpc.time', undefined, undefined, '[Time from request]'),
+  replystat: fieldNodeText('rpc.replystat', 8, 4),
+  stateAccept: fieldNodeText('rpc.state_accept'),
+  stateReject: fieldNodeText('rpc.state_reject'),
+  stateAuth: fieldNodeText('rpc.state_auth'),
+  stamp: fieldNodeText('rpc.auth.stamp', undefined, undefined, 'Stamp'),
+  machinename: fieldNodeText('rpc.auth.machinename', undefined, undefined, 'Machine Name'),
+  uid: fieldNodeText('rpc.auth.uid', undefined, undefined, 'UID'),
+  gid: fieldNodeText('rpc.auth.gid', undefined, undefined, 'GID'),
+  gssVersion: fieldNodeText('rpc.authgss.version', undefined, undefined, 'GSS Version'),
+  gssProcedure: fieldNodeText('rpc.authgss.procedure', undefined, undefined, 'GSS Procedure'),
+  gssSeqnum: fieldNodeText('rpc.authgss.seqnum', undefined, undefined, 'GSS Sequence Number'),
+  gssService: fieldNodeText('rpc.authgss.service', undefined, undefined, 'GSS Service'),
+  flavor: fieldNodeText('rpc.auth.flavor', undefined, undefined, 'Flavor'),
+};
+
+/** The Flavor node of a credential or verifier whose flavor word is at `offset`. */
+function flavorNode(w: ByteWriter, flavor: number, offset: number): void {
+  w.ascii(F.flavor.head);
+  w.strBody(formatFieldValue(F.flavor.def, flavor, 'display'));
+  w.ascii('","field":"rpc.auth.flavor"');
+  writeOffset(w, offset);
+  if (offset !== undefined) w.ascii(',"length":4');
+  w.byte(0x7d);
+}
+
+// ------------------------------------------------------------------ frame and RPC
+
+function frameNode(w: ByteWriter, src: FieldSource): void {
+  w.ascii('{"label":"Frame ');
+  w.decimal(src.frame);
+  w.ascii('","value":"');
+  w.strBody(escapeForTerminal(src.src));
+  w.ascii(ARROW);
+  w.strBody(escapeForTerminal(src.dst));
+  w.ascii('","field":"frame.number","children":[{"label":"Arrival Time","value":"');
+  w.strBody(arrivalTime(src.sec, src.nsec));
+  w.ascii('","field":"frame.time_epoch"}');
+  fieldNode(w, src, F.timeRelative);
+  if (!fieldNode(w, src, F.ipSrc)) fieldNode(w, src, F.ipv6Src);
+  if (!fieldNode(w, src, F.ipDst)) fieldNode(w, src, F.ipv6Dst);
+  if (!fieldNode(w, src, F.tcpSrcport)) fieldNode(w, src, F.udpSrcport);
+  if (!fieldNode(w, src, F.tcpDstport)) fieldNode(w, src, F.udpDstport);
+  w.ascii(']}');
+}
+
+function verifierNode(w: ByteWriter, flavor: number, offset: number): void {
+  w.elem();
+  w.ascii('{"label":"Verifier"');
+  writeOffset(w, offset);
+  w.ascii(',"children":[');
+  flavorNode(w, flavor, offset);
+  w.ascii(']}');
+}
+
+function rpcNode(w: ByteWriter, src: FieldSource): void {
+  const r = src.rpc;
+  const h = r.header;
+  w.ascii(r.type === 'call' ? '{"label":"Remote Procedure Call","value":"Call, XID 0x' : '{"label":"Remote Procedure Call","value":"Reply, XID 0x');
+  w.hexWord(r.xid, 8);
+  w.ascii('","children":[');
+  fieldNode(w, src, F.xid);
+  fieldNode(w, src, F.msgtyp);
+  if (r.type === 'call') {
+    fieldNode(w, src, F.version);
+    fieldNode(w, src, F.program);
+    fieldNode(w, src, F.programversion);
+    fieldNode(w, src, F.procedure);
+    fieldNode(w, src, F.reqframe);
+    if (h && h.msgType === 'call') {
+      w.elem();
+      w.ascii('{"label":"Credentials"');
+      writeOffset(w, h.cred.offset);
+      w.ascii(',"children":[');
+      flavorNode(w, h.cred.flavor, h.cred.offset);
+      const sys = h.cred.sys;
+      if (sys) {
+        valueNode(w, F.stamp, sys.stamp);
+        valueNode(w, F.machinename, sys.machinename);
+        valueNode(w, F.uid, sys.uid);
+        valueNode(w, F.gid, sys.gid);
+        if (sys.gids.length > 0) {
+          w.ascii(',{"label":"Auxiliary GIDs (');
+          w.decimal(sys.gids.length);
+          w.ascii(')","value":"');
+          w.strBody(sys.gids.join(', '));
+          w.ascii('","field":"rpc.auth.gid"}');
+        }
+      }
+      const gss = h.cred.gss;
+      if (gss) {
+        valueNode(w, F.gssVersion, gss.version);
+        valueNode(w, F.gssProcedure, gss.proc);
+        valueNode(w, F.gssSeqnum, gss.seqNum);
+        valueNode(w, F.gssService, gss.service);
+        w.ascii(',{"label":"GSS Context","value":"');
+        w.hex(gss.handle);
+        w.ascii('"}');
+      }
+      if (h.cred.problem) {
+        w.ascii(',{"label":"Problem","value":');
+        w.str(escapeForTerminal(h.cred.problem));
+        w.byte(0x7d);
+      }
+      w.ascii(']}');
+      verifierNode(w, h.verf.flavor, h.verf.offset);
+    }
+  } else {
+    fieldNode(w, src, F.replyProgram);
+    fieldNode(w, src, F.replyProgramversion);
+    fieldNode(w, src, F.replyProcedure);
+    fieldNode(w, src, F.repframe);
+    fieldNode(w, src, F.time);
+    fieldNode(w, src, F.replystat);
+    if (h && h.msgType === 'reply' && h.verf) verifierNode(w, h.verf.flavor, h.verf.offset);
+    fieldNode(w, src, F.stateAccept);
+    fieldNode(w, src, F.stateReject);
+    fieldNode(w, src, F.stateAuth);
+    if (h && h.msgType === 'reply' && h.mismatch) {
+      w.elem();
+      w.ascii('{"label":"Mismatch","value":');
+      w.str(`low ${h.mismatch.low}, high ${h.mismatch.high}`);
+      w.byte(0x7d);
+    }
+  }
+  if (r.duplicate) {
+    w.elem();
+    w.ascii(r.type === 'call' ? '{"label":"[Retransmitted call]","field":"rpc.dup"}' : '{"label":"[Duplicate reply]","field":"rpc.dup"}');
+  }
+  if (r.orphan) {
+    w.elem();
+    w.ascii('{"label":"[No call seen for this reply]","field":"rpc.orphan"}');
+  }
+  w.ascii(']}');
+}
+
+// ------------------------------------------------------------------ decoded XDR values
+
+/** What a spec key shows as, inside operations of one name. */
+interface KeyText {
+  key: string;
+  /** `{"label":"key"` */
+  head: ByteString;
+  field: string | undefined;
+  /** `,"field":"..."` or ''. */
+  fieldText: ByteString;
+  stringField: boolean;
+  /** The field that formats numbers under this key (not enums). */
+  numberDef: FieldDef | undefined;
+  /** `,"field":"..."` of a stateid under this key. */
+  stateidFieldText: ByteString;
+}
+
+/** Key texts by op name then key; spec keys are few, but hostile captures must not grow this. */
+const keyTexts = new Map<string, Map<string, KeyText>>();
+const OP_CACHE_MAX = 256;
+const KEY_CACHE_MAX = 4096;
+
+function keyTextsOf(opName: string): Map<string, KeyText> {
+  let m = keyTexts.get(opName);
+  if (m === undefined) {
+    if (keyTexts.size >= OP_CACHE_MAX) keyTexts.clear();
+    m = new Map();
+    keyTexts.set(opName, m);
+  }
+  return m;
+}
+
+function makeKeyText(key: string, field: string | undefined): KeyText {
+  const def = field ? getField(field) : undefined;
+  const stateidField = field?.startsWith('nfs.') && field.includes('stateid') ? field : 'nfs.stateid';
+  return {
+    key,
+    head: '{"label":' + jsonQuote(key),
+    field,
+    fieldText: field ? ',"field":' + jsonQuote(field) : '',
+    stringField: def?.type === 'string',
+    numberDef: def && def.type !== 'enum' ? def : undefined,
+    stateidFieldText: ',"field":' + jsonQuote(stateidField),
+  };
+}
+
+const ENUM_NAME = /^[A-Z0-9_]+$/;
+
+class ValueJson {
+  private readonly keys: Map<string, KeyText>;
+  private readonly opName: string;
+
+  constructor(private readonly w: ByteWriter, op: NfsOp, private readonly opts: Required<TreeOptions>) {
+    this.opName = op.op;
+    this.keys = keyTextsOf(op.op);
+  }
+
+  private keyText(key: string): KeyText {
+    let k = this.keys.get(key);
+    if (k === undefined) {
+      const field = specKeyField(key, this.opName);
+      // Array elements ("name[3]") feed no field; not cached (there can be thousands).
+      if (field === undefined && key.endsWith(']')) return makeKeyText(key, undefined);
+      if (this.keys.size >= KEY_CACHE_MAX) this.keys.clear();
+      k = makeKeyText(key, field);
+      this.keys.set(key, k);
+    }
+    return k;
+  }
+
+  private bytesValue(b: Uint8Array): void {
+    const w = this.w;
+    w.byte(0x22);
+    if (b.length <= this.opts.maxBytes) {
+      w.hex(b);
+    } else {
+      w.hex(b, 0, this.opts.maxBytes);
+      w.ascii(ELLIPSIS);
+      w.ascii(' (');
+      w.decimal(b.length);
+      w.ascii(' bytes)');
+    }
+    w.byte(0x22);
+  }
+
+  /**
+   * Writes the quoted "value" of a node of tree.ts for a value that is not an object;
+   * false (nothing written) for objects, arrays and bytes.
+   */
+  private scalarValue(k: KeyText, value: unknown): boolean {
+    const w = this.w;
+    if (value === null || value === undefined) {
+      w.ascii('"(absent)"');
+      return true;
+    }
+    switch (typeof value) {
+      case 'string':
+        // Enum names are identifiers; everything else is text from the wire.
+        if (!k.stringField && ENUM_NAME.test(value)) {
+          w.byte(0x22);
+          w.ascii(value);
+          w.byte(0x22);
+        } else {
+          w.str(displayName(value));
+        }
+        return true;
+      case 'boolean':
+        w.ascii(value ? '"true"' : '"false"');
+        return true;
+      case 'number':
+      case 'bigint': {
+        const def = k.numberDef;
+        if (def === undefined) w.str(value.toString());
+        else w.str(formatFieldValue(def, value, 'display'));
+        return true;
+      }
+      case 'object':
+        return false;
+      default:
+        w.str(String(value));
+        return true;
+    }
+  }
+
+  /** tree.ts ValueTree.node: `{"label":key,...}`, as an array element. */
+  node(key: string, value: unknown, span: Span | undefined, depth: number): void {
+    const w = this.w;
+    const k = this.keyText(key);
+    w.elem();
+    w.ascii(k.head);
+    writeSpan(w, span);
+    if (value === null || typeof value !== 'object') {
+      w.ascii(k.fieldText);
+      w.ascii(',"value":');
+      this.scalarValue(k, value);
+      w.byte(0x7d);
+      return;
+    }
+    if (value instanceof Uint8Array) {
+      w.ascii(k.fieldText);
+      w.ascii(',"value":');
+      this.bytesValue(value);
+      if (k.field === 'nfs.fhandle') {
+        w.ascii(',"children":[{"label":"[hash (CRC-32)]","value":');
+        writeHexValue(w, crc32(value), 8);
+        w.ascii(',"field":"nfs.fh.hash"}]');
+      }
+      w.byte(0x7d);
+      return;
+    }
+    if (depth >= MAX_DEPTH) {
+      w.ascii(k.fieldText);
+      w.ascii(',"value":');
+      w.ascii(TOO_DEEP);
+      w.byte(0x7d);
+      return;
+    }
+    if (Array.isArray(value)) {
+      w.ascii(k.fieldText);
+      this.arrayNode(k, value, span, depth);
+      return;
+    }
+    const obj = value as Obj;
+    if (isInvalidUtf8(obj)) {
+      w.ascii(k.fieldText);
+      w.ascii(',"value":');
+      w.str(displayName(obj));
+      w.byte(0x7d);
+      return;
+    }
+    if (isStateid(obj)) {
+      const seqid = obj.seqid >>> 0;
+      w.ascii(k.stateidFieldText);
+      w.ascii(',"value":"seqid ');
+      w.decimal(seqid);
+      w.ascii(', other ');
+      w.hex(obj.other);
+      w.ascii('","children":[{"label":"seqid","value":"');
+      w.decimal(seqid);
+      w.ascii('","field":"nfs.stateid.seqid"');
+      writeSpan(w, childSpan(span, 'seqid'));
+      w.ascii('},{"label":"other","value":"');
+      w.hex(obj.other);
+      w.ascii('","field":"nfs.stateid.other"');
+      writeSpan(w, childSpan(span, 'other'));
+      w.ascii('},{"label":"[other hash (CRC-32)]","value":');
+      writeHexValue(w, crc32(obj.other), 8);
+      w.ascii(',"field":"nfs.stateid.other_hash"},{"label":"[hash (CRC-16)]","value":');
+      writeHexValue(w, stateidHash(obj), 4);
+      w.ascii(',"field":"nfs.stateid.hash"}]}');
+      return;
+    }
+    // A container of one delegation stateid is not itself a stateid: no field.
+    if (k.field !== 'nfs.deleg.stateid') w.ascii(k.fieldText);
+    if ('nextentry' in obj) {
+      this.entryList(obj, depth);
+      return;
+    }
+    w.ascii(',"children":[');
+    this.objectChildren(obj, span, depth);
+    w.ascii(']}');
+  }
+
+  /** READDIR's entry4 linked list, shown as a flat list (never nested deeper per entry). */
+  private entryList(first: Obj, depth: number): void {
+    const w = this.w;
+    w.ascii(',"value":"');
+    w.decimal(this.entryCount(first));
+    w.ascii(' entries","children":[');
+    let count = 0;
+    let next: unknown = first;
+    while (isPlainObject(next) && count < this.opts.maxElements) {
+      const entry = next;
+      w.elem();
+      w.ascii('{"label":"entry","children":[');
+      this.objectChildren(entry, undefined, depth + 1, 'nextentry');
+      w.ascii(']}');
+      count++;
+      next = entry.nextentry;
+    }
+    if (isPlainObject(next)) {
+      w.elem();
+      w.ascii('{"label":"' + ELLIPSIS + ' more entries"}');
+    }
+    w.ascii(']}');
+  }
+
+  /** Entries shown of a list, plus one for the "more entries" marker (as tree.ts counts). */
+  private entryCount(first: Obj): number {
+    let count = 0;
+    let next: unknown = first;
+    while (isPlainObject(next) && count < this.opts.maxElements) {
+      count++;
+      next = next.nextentry;
+    }
+    return isPlainObject(next) ? count + 1 : count;
+  }
+
+  private arrayNode(k: KeyText, arr: unknown[], span: Span | undefined, depth: number): void {
+    const w = this.w;
+    const bm = bitmapText(this.opName, k.key, arr);
+    if (bm !== undefined) {
+      w.ascii(',"value":');
+      w.str(bm);
+      w.byte(0x7d);
+      return;
+    }
+    w.ascii(',"value":"[');
+    w.decimal(arr.length);
+    w.ascii(']","children":[');
+    const n = Math.min(arr.length, this.opts.maxElements);
+    const isValues = k.key === 'values';
+    for (let i = 0; i < n; i++) {
+      const el = arr[i];
+      const label = k.key + '[' + i + ']';
+      const elSpan = span?.children ? childSpan(span, label, i) : undefined;
+      // notify4 values: {type, value} shown as the type with the value's fields.
+      if (isValues && isPlainObject(el) && typeof el.type === 'string') this.notifyValue(el, elSpan, depth);
+      else this.node(label, el, elSpan, depth + 1);
+    }
+    if (arr.length > n) {
+      w.elem();
+      w.ascii('{"label":"' + ELLIPSIS + ' ');
+      w.decimal(arr.length - n);
+      w.ascii(' more elements"}');
+    }
+    w.ascii(']}');
+  }
+
+  /** One notify4 entry {type, value[, undecoded]}. */
+  private notifyValue(el: Obj, elSpan: Span | undefined, depth: number): void {
+    const w = this.w;
+    w.elem();
+    w.ascii('{"label":');
+    w.str(el.type as string);
+    writeSpan(w, elSpan);
+    let open = false;
+    if (isPlainObject(el.value)) {
+      w.ascii(',"children":[');
+      open = true;
+      this.objectChildren(el.value, elSpan, depth + 1);
+    } else if (el.value !== undefined) {
+      this.valueOnly('value', el.value, depth + 1);
+    }
+    if (el.undecoded !== undefined) {
+      if (!open) w.ascii(',"children":[');
+      open = true;
+      this.node('undecoded', el.undecoded, undefined, depth + 1);
+    }
+    w.ascii(open ? ']}' : '}');
+  }
+
+  /** `,"value":...` as a node for `key: value` would have it (nothing when it has none). */
+  private valueOnly(key: string, value: unknown, depth: number): void {
+    const w = this.w;
+    const k = this.keyText(key);
+    if (value === null || typeof value !== 'object') {
+      w.ascii(',"value":');
+      this.scalarValue(k, value);
+      return;
+    }
+    if (value instanceof Uint8Array) {
+      w.ascii(',"value":');
+      this.bytesValue(value);
+      return;
+    }
+    if (depth >= MAX_DEPTH) {
+      w.ascii(',"value":');
+      w.ascii(TOO_DEEP);
+      return;
+    }
+    if (Array.isArray(value)) {
+      const bm = bitmapText(this.opName, key, value);
+      w.ascii(',"value":');
+      if (bm !== undefined) w.str(bm);
+      else {
+        w.ascii('"[');
+        w.decimal(value.length);
+        w.ascii(']"');
+      }
+      return;
+    }
+    const obj = value as Obj;
+    if (isInvalidUtf8(obj)) {
+      w.ascii(',"value":');
+      w.str(displayName(obj));
+    } else if (isStateid(obj)) {
+      w.ascii(',"value":"seqid ');
+      w.decimal(obj.seqid >>> 0);
+      w.ascii(', other ');
+      w.hex(obj.other);
+      w.byte(0x22);
+    } else if ('nextentry' in obj) {
+      w.ascii(',"value":"');
+      w.decimal(this.entryCount(obj));
+      w.ascii(' entries"');
+    }
+  }
+
+  /** The children of an object as array elements; `skip` is a key left out. */
+  objectChildren(o: Obj, span: Span | undefined, depth: number, skip?: string): void {
+    const hasAttrs = o.attrs !== undefined && o.attr_vals instanceof Uint8Array;
+    const hasValues = Array.isArray(o.values) && o.notify_vals instanceof Uint8Array;
+    const keys = Object.keys(o);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key === skip) continue;
+      const v = o[key];
+      if (v === undefined) continue;
+      if ((key === 'attr_vals' && hasAttrs) || (key === 'notify_vals' && hasValues)) continue;
+      this.node(key, v, span?.children ? childSpan(span, key) : undefined, depth + 1);
+    }
+  }
+}
+
+// ------------------------------------------------------------------ NFS
+
+function statusValue(w: ByteWriter, status: string): void {
+  const n = enumNumber(NFSSTAT4, status);
+  w.byte(0x22);
+  w.strBody(status);
+  if (n !== undefined && String(n) !== status) {
+    w.ascii(' (');
+    w.decimal(n);
+    w.byte(0x29);
+  }
+  w.byte(0x22);
+}
+
+function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOptions>): void {
+  w.elem();
+  w.ascii('{"label":"Opcode","value":"');
+  w.strBody(op.op);
+  w.ascii(' (');
+  w.strBody(String(op.opnum));
+  w.ascii(c.program === 'NFS' ? ')","field":"nfs.opcode"' : ')","field":"nfs.cb.operation"');
+  // "children" is left out when there are none: written, then taken back.
+  const childrenAt = w.pos;
+  w.ascii(',"children":[');
+  const empty = w.pos;
+  if (op.status !== undefined) {
+    w.ascii('{"label":"Status","value":');
+    statusValue(w, op.status);
+    w.ascii(',"field":"nfs.nfsstat4"}');
+  }
+  const body = op.args !== undefined ? op.args : op.res;
+  const bodySpan = op.spans?.find((sp) => sp.name === 'args' || sp.name === 'res');
+  const vj = new ValueJson(w, op, opts);
+  if (isPlainObject(body)) vj.objectChildren(body, bodySpan, 0);
+  else if (body !== undefined) vj.node(op.args !== undefined ? 'args' : 'res', body, bodySpan, 0);
+  if (op.malformed) {
+    w.elem();
+    w.ascii('{"label":"Malformed","value":"');
+    w.strBody(escapeForTerminal(op.malformed.reason));
+    w.ascii(' at offset ');
+    w.strBody(String(op.malformed.offset));
+    w.ascii('","field":"nfs.malformed"');
+    writeOffset(w, op.malformed.offset);
+    w.byte(0x7d);
+  }
+  if (w.pos === empty) w.pos = childrenAt;
+  else w.byte(0x5d);
+  // Hand-built compounds carry no byte positions (length 0).
+  if (op.length > 0) {
+    w.ascii(',"offset":');
+    w.num(op.offset);
+    w.ascii(',"length":');
+    w.num(op.length);
+  }
+  w.byte(0x7d);
+}
+
+function compoundSpan(c: NfsCompound, name: string): Span | undefined {
+  const spans = c.spans;
+  if (!spans) return undefined;
+  for (let i = 0; i < spans.length; i++) if (spans[i].name === name) return spans[i];
+  return undefined;
+}
+
+function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required<TreeOptions>): void {
+  w.ascii(c.program === 'NFS' ? '{"label":"Network File System","value":' : '{"label":"Network File System, Callback","value":');
+  w.str(summaryInfo(src).info);
+  w.ascii(',"children":[');
+  if (c.status !== undefined) {
+    w.ascii('{"label":"Status","value":');
+    statusValue(w, c.status);
+    w.ascii(',"field":"nfs.status"');
+    writeSpan(w, compoundSpan(c, 'status'));
+    w.byte(0x7d);
+  }
+  if (c.tag !== undefined) {
+    w.elem();
+    w.ascii('{"label":"Tag","value":');
+    if (nameText(c.tag) === undefined) w.ascii('"?"');
+    else w.str(displayName(c.tag));
+    w.ascii(',"field":"nfs.tag"');
+    writeSpan(w, compoundSpan(c, 'tag'));
+    w.byte(0x7d);
+  }
+  if (c.minorversion !== undefined) {
+    w.elem();
+    w.ascii('{"label":"minorversion","value":');
+    w.str(String(c.minorversion));
+    w.ascii(',"field":"nfs.minorversion"');
+    writeSpan(w, compoundSpan(c, 'minorversion'));
+    w.byte(0x7d);
+  }
+  if (c.callbackIdent !== undefined) {
+    w.elem();
+    w.ascii('{"label":"callback_ident","value":');
+    writeHexValue(w, c.callbackIdent, 8);
+    w.ascii(',"field":"nfs.callback.ident"');
+    writeSpan(w, compoundSpan(c, 'callback_ident'));
+    w.byte(0x7d);
+  }
+  if (c.procedure === 1 || c.ops.length > 0) {
+    const ops = c.ops;
+    w.elem();
+    w.ascii('{"label":"Operations (count: ');
+    w.decimal(ops.length);
+    w.ascii(')","value":"');
+    for (let i = 0; i < ops.length; i++) {
+      if (i > 0) w.byte(0x20);
+      w.strBody(ops[i].op);
+    }
+    w.ascii('","children":[');
+    for (let i = 0; i < ops.length; i++) opNode(w, c, ops[i], opts);
+    w.byte(0x5d);
+    writeSpan(w, compoundSpan(c, 'argarray') ?? compoundSpan(c, 'resarray'));
+    w.byte(0x7d);
+  }
+  if (c.malformed) {
+    w.elem();
+    w.ascii('{"label":"Malformed","value":"');
+    w.strBody(escapeForTerminal(c.malformed.reason));
+    w.ascii(' at offset ');
+    w.strBody(String(c.malformed.offset));
+    w.ascii('","field":"nfs.malformed"');
+    writeOffset(w, c.malformed.offset);
+    w.byte(0x7d);
+  }
+  w.ascii(']}');
+}
+
+/**
+ * Appends the `-T json` text of one message to `w`: the same bytes as the UTF-8 of
+ * formatTreeJson (JSON.stringify({frame, tree: buildTree(src, opts)})).
+ */
+export function writeTreeJson(w: ByteWriter, src: FieldSource, opts: TreeOptions = {}): void {
+  const o: Required<TreeOptions> = { maxBytes: opts.maxBytes ?? 256, maxElements: opts.maxElements ?? 10_000 };
+  w.ascii('{"frame":');
+  w.num(src.frame);
+  w.ascii(',"tree":[');
+  frameNode(w, src);
+  w.byte(0x2c);
+  rpcNode(w, src);
+  if (src.nfs) {
+    w.byte(0x2c);
+    nfsNode(w, src, src.nfs, o);
+  } else if (src.undecoded !== undefined) {
+    w.ascii(',{"label":"Body not decoded","value":');
+    w.str(escapeForTerminal(src.undecoded));
+    w.byte(0x7d);
+  }
+  w.ascii(']}');
+}
+
+/** `-T json` text of one message: {"frame": N, "tree": [...]} (buildTree's nodes). */
+export function formatTreeJson(src: FieldSource, opts: TreeOptions = {}): string {
+  const w = new ByteWriter(4096);
+  writeTreeJson(w, src, opts);
+  return w.text();
+}
