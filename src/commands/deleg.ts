@@ -14,13 +14,15 @@ export interface CorrelateCommandOptions {
   json?: boolean;
 }
 
-async function correlate(path: string): Promise<Engine> {
+/** `keepRecords` false for statistics: finished delegation records are not printed, so
+ *  they need not stay in memory (stats() comes out the same either way). */
+async function correlate(path: string, keepRecords: boolean): Promise<Engine> {
   const source = await openCapture(path);
-  return runEngine(source, { correlate: true });
+  return runEngine(source, { correlate: { keepRecords } });
 }
 
 export async function runDeleg(path: string, opts: CorrelateCommandOptions, stdout: Writable, stderr: Writable): Promise<number> {
-  const engine = await correlate(path);
+  const engine = await correlate(path, true);
   const c = engine.correlator!;
   const out = new OutputBuffer(stdout);
   const delegations = c.delegations();
@@ -32,7 +34,7 @@ export async function runDeleg(path: string, opts: CorrelateCommandOptions, stdo
 }
 
 export async function runStats(path: string, opts: CorrelateCommandOptions, stdout: Writable, stderr: Writable): Promise<number> {
-  const engine = await correlate(path);
+  const engine = await correlate(path, false);
   const report = engine.correlator!.stats();
   const out = new OutputBuffer(stdout);
   if (opts.json) out.write(JSON.stringify({ ...(statsToJson(report) as object), capture: toJsonValue(engine.summary()) }, null, 1) + '\n');

@@ -61,6 +61,10 @@ export interface CorrelatorOptions {
   maxClients?: number;
   /** Called once per delegation when it leaves memory (retired, evicted, or at finish()). */
   onRetire?: (d: DelegationRecord) => void;
+  /** Keep the newest `maxRetainedDelegations` finished records for delegations() (default
+   *  true). Without them (statistics only) just their stored-event weights are kept, so the
+   *  event budget, the evicted count and everything in stats() come out the same. */
+  keepRecords?: boolean;
 }
 
 /** The call side of a reply, when the caller has it (an alternative to the internal table). */
@@ -193,6 +197,10 @@ interface Pending {
   learnNames?: boolean;
 }
 
+interface WeightBox {
+  weight: number;
+}
+
 interface NameEntry {
   name: string;
   parent?: string;
@@ -230,8 +238,12 @@ class Deleg {
   exps: Expectation[] = [];
   expSlots: number[] = [];
   expLive = 0;
+  /** Entries before this index are no longer alive (the oldest are judged first at the cap). */
+  expHead = 0;
   view?: DirView;
   retired = false;
+  /** Stored-event weight once retired without its record kept (keepRecords false). */
+  weightBox?: WeightBox;
   constructor(readonly key: string, readonly rec: DelegationRecord) {}
 }
 
@@ -274,6 +286,9 @@ function otherDir(d: 'ab' | 'ba'): 'ab' | 'ba' {
 
 export class Correlator {
   private readonly opt: Required<Omit<CorrelatorOptions, 'onRetire'>> & Pick<CorrelatorOptions, 'onRetire'>;
+  /** With keepRecords false: the stored-event weights of the records that would be retained
+   *  (same ring positions as `retained`), growing while their delegations still get events. */
+  private readonly retainedWeights: WeightBox[] = [];
   private readonly drops = new DropCounter();
   /** Calls waiting for their reply. A plain Map (insertion order = call order): the oldest is
    *  dropped when it is full, which only happens when many calls go unanswered. */
@@ -348,6 +363,7 @@ export class Correlator {
       maxNames: options.maxNames ?? 200_000,
       maxClients: options.maxClients ?? 10_000,
       onRetire: options.onRetire,
+      keepRecords: options.keepRecords ?? true,
     };
     this.names = new LruMap(this.opt.maxNames);
     this.children = new LruMap(this.opt.maxNames);
@@ -839,6 +855,7 @@ export class Correlator {
     }
     d.rec.events.push(e);
     this.storedWeight += weight;
+    if (d.weightBox !== undefined) d.weightBox.weight += weight;
   }
 
   /** Stored-event weight of a record (what addEvent counted for it). */
@@ -935,7 +952,17 @@ export class Correlator {
     }
     this.recalled.delete(d);
     const cap = this.opt.maxRetainedDelegations;
-    if (cap > 0) {
+    if (cap > 0 && !this.opt.keepRecords) {
+      // The record leaves memory once nothing refers to its delegation; its weight stays.
+      d.weightBox = { weight: this.weightOf(d.rec) };
+      if (this.retainedWeights.length < cap) this.retainedWeights.push(d.weightBox);
+      else {
+        this.storedWeight -= this.retainedWeights[this.retainedHead].weight;
+        this.retainedWeights[this.retainedHead] = d.weightBox;
+        this.retainedHead = (this.retainedHead + 1) % cap;
+        this.counts.evicted++;
+      }
+    } else if (cap > 0) {
       if (this.retained.length < cap) this.retained.push(d.rec);
       else {
         this.storedWeight -= this.weightOf(this.retained[this.retainedHead]);
@@ -960,7 +987,7 @@ export class Correlator {
       d.recallFlagged = true;
       this.problem(d, 'recall-unanswered', atEnd ? 'recalled, never returned before the capture ended' : 'recalled, never returned');
     }
-    for (let i = 0; i < d.exps.length; i++) {
+    for (let i = d.expHead; i < d.exps.length; i++) {
       const x = d.exps[i];
       const slot = d.expSlots[i];
       if (!expAlive(x, slot)) continue;
@@ -970,6 +997,7 @@ export class Correlator {
     d.exps = [];
     d.expSlots = [];
     d.expLive = 0;
+    d.expHead = 0;
     if (d.rec.stateid !== undefined) {
       if (d.returnedAt !== undefined && d.rec.firstSeenAs === 'granted') {
         d.rec.lifetime = d.returnedAt - d.rec.firstTime;
@@ -1756,10 +1784,11 @@ export class Correlator {
 
   /** Beyond MAX_EXPECTATIONS a delegation's oldest expectation is judged at once. */
   private judgeOldest(d: Deleg): void {
-    for (let i = 0; i < d.exps.length; i++) {
+    for (let i = d.expHead; i < d.exps.length; i++) {
       const x = d.exps[i];
       const slot = d.expSlots[i];
       if (!expAlive(x, slot)) continue;
+      d.expHead = i + 1;
       x.state[slot] |= EXP_GONE;
       d.expLive--;
       this.judgeExpectation(d, x, x.state[slot]);
@@ -1843,7 +1872,7 @@ export class Correlator {
 
   /** Matches one notify entry to the oldest open expectation of the delegation. */
   private matchEntry(d: Deleg, e: NotifyEntry, time: number): boolean {
-    for (let i = 0; i < d.exps.length; i++) {
+    for (let i = d.expHead; i < d.exps.length; i++) {
       const x = d.exps[i];
       const slot = d.expSlots[i];
       if (!expAlive(x, slot)) continue;
@@ -2189,7 +2218,7 @@ export class Correlator {
     const entries = burst.reduce((a, x) => a + Math.max(1, x.entries), 0);
     if (burst.length > 0 && entries >= this.opt.overflowMinEntries) {
       const unnotified: Extract<RecallCause, { kind: 'overflow' }>['unnotified'] = [];
-      for (let i = 0; i < d.exps.length; i++) {
+      for (let i = d.expHead; i < d.exps.length; i++) {
         const x = d.exps[i];
         const slot = d.expSlots[i];
         if (!expAlive(x, slot) || (x.state[slot] & (EXP_RECALL | EXP_ADD_DONE | EXP_REMOVE_DONE)) !== 0 || unnotified.length >= 64) continue;
@@ -2378,7 +2407,7 @@ function addMutation(f: ForeCall, m: Mutation): void {
 /** Drops the entries of a delegation's expectation list that are no longer alive. */
 function compactExps(d: Deleg): void {
   let n = 0;
-  for (let i = 0; i < d.exps.length; i++) {
+  for (let i = d.expHead; i < d.exps.length; i++) {
     const x = d.exps[i];
     const slot = d.expSlots[i];
     if (!expAlive(x, slot)) continue;
@@ -2388,6 +2417,7 @@ function compactExps(d: Deleg): void {
   }
   d.exps.length = n;
   d.expSlots.length = n;
+  d.expHead = 0;
 }
 
 /** Did call `f` give delegation `d` an expectation of a notification (not a recall) for change `m`? */
