@@ -10,6 +10,7 @@ import type {
   OpaqueAuth,
   RpcBodyWrap,
   RpcCallHeader,
+  RpcHeader,
   RpcHeaderResult,
   RpcReplyHeader,
 } from './types.js';
@@ -88,20 +89,18 @@ const EMPTY = new Uint8Array(0);
 /**
  * opaque_auth whose body view is made on first access: creating a typed-array view costs
  * more than the rest of the header decode, and most consumers never look at the body.
- * `body`, `sys` and `problem` are getters (object spread or structuredClone do not copy them);
- * JSON output shows the same fields as a plain OpaqueAuth.
+ * The flavor's parameters (AUTH_SYS) are decoded on first access too. `flavorName`, `body`,
+ * `sys`, `gss` and `problem` are getters (object spread or structuredClone do not copy
+ * them); JSON output shows the same fields as a plain OpaqueAuth. Few fields: one of these
+ * is made for every call.
  */
 class LazyAuth implements OpaqueAuth {
-  readonly flavorName: string;
-  gss?: GssCredential;
   readonly #record: Uint8Array;
   readonly #start: number;
   readonly #len: number;
   #body: Uint8Array | null = null;
-  /** AUTH_SYS parameters are decoded on first access too: few consumers read them. */
-  #sysDone = false;
-  #sys: AuthSysParams | undefined = undefined;
-  #problem: string | undefined = undefined;
+  /** Decoded flavor parameters: undefined = not yet, null = none, a string = the problem. */
+  #detail: AuthSysParams | GssCredential | string | null | undefined = undefined;
 
   constructor(
     readonly flavor: number,
@@ -110,10 +109,13 @@ class LazyAuth implements OpaqueAuth {
     start: number,
     len: number,
   ) {
-    this.flavorName = flavorName(flavor);
     this.#record = record;
     this.#start = start;
     this.#len = len;
+  }
+
+  get flavorName(): string {
+    return flavorName(this.flavor);
   }
 
   get body(): Uint8Array {
@@ -122,18 +124,19 @@ class LazyAuth implements OpaqueAuth {
   }
 
   get sys(): AuthSysParams | undefined {
-    if (!this.#sysDone) this.decodeSys();
-    return this.#sys;
+    const d = this.detail();
+    return this.flavor === AUTH_SYS && d !== null && typeof d === 'object' ? (d as AuthSysParams) : undefined;
+  }
+
+  get gss(): GssCredential | undefined {
+    const d = this.detail();
+    return this.flavor === RPCSEC_GSS && d !== null && typeof d === 'object' ? (d as GssCredential) : undefined;
   }
 
   /** Set when the flavor's body could not be decoded. */
   get problem(): string | undefined {
-    if (!this.#sysDone) this.decodeSys();
-    return this.#problem;
-  }
-
-  set problem(p: string | undefined) {
-    this.#problem = p;
+    const d = this.detail();
+    return typeof d === 'string' ? d : undefined;
   }
 
   /** Record and offset of the body, for decoders that read in place without a view. */
@@ -145,12 +148,15 @@ class LazyAuth implements OpaqueAuth {
     return this.#len;
   }
 
-  private decodeSys(): void {
-    this.#sysDone = true;
-    if (this.flavor !== AUTH_SYS) return;
-    const r = decodeAuthSys(this.#record, this.#start, this.#len);
-    if (typeof r === 'string') this.#problem = r;
-    else this.#sys = r;
+  private detail(): AuthSysParams | GssCredential | string | null {
+    let d = this.#detail;
+    if (d === undefined) {
+      if (this.flavor === AUTH_SYS) d = decodeAuthSys(this.#record, this.#start, this.#len);
+      else if (this.flavor === RPCSEC_GSS) d = decodeGssCred(this.#record, this.#start, this.#len);
+      else d = null;
+      this.#detail = d;
+    }
+    return d;
   }
 
   toJSON(): OpaqueAuth {
@@ -281,15 +287,6 @@ function decodeGssCred(b: Uint8Array, s: number, n: number): GssCredential | str
   return { version, proc, seqNum, service, handle: b.subarray(s + 20, s + 20 + hlen) };
 }
 
-/** RPCSEC_GSS credentials are decoded at once (they decide how the body is wrapped); AUTH_SYS on access. */
-function decodeCredBody(auth: LazyAuth, b: Uint8Array): void {
-  if (auth.flavor === RPCSEC_GSS) {
-    const r = decodeGssCred(b, auth.bodyStart, auth.bodyLength);
-    if (typeof r === 'string') auth.problem = r;
-    else auth.gss = r;
-  }
-}
-
 function gssBodyWrap(gss: GssCredential | undefined): RpcBodyWrap | undefined {
   if (gss === undefined) return undefined;
   if (gss.proc !== 0) return 'gss-control';
@@ -303,23 +300,43 @@ function gssBodyWrap(gss: GssCredential | undefined): RpcBodyWrap | undefined {
  * already removed). bodyOffset in the result is where procedure arguments/results start.
  */
 export function decodeRpcHeader(record: Uint8Array): RpcHeaderResult {
+  const header = decodeRpcHeaderOrNull(record);
+  return header !== null ? { ok: true, header } : { ok: false, reason: failReason, offset: failOffset };
+}
+
+/** Why the last decodeRpcHeaderOrNull returned null, and where. */
+export function lastHeaderFailure(): { reason: string; offset: number } {
+  return { reason: failReason, offset: failOffset };
+}
+
+/** Records why the header did not decode; returns null for the caller to pass on. */
+function headerFail(reason: string, offset: number): null {
+  failReason = reason;
+  failOffset = offset;
+  return null;
+}
+
+/**
+ * decodeRpcHeader without the result wrapper (one object less per message, for the
+ * matcher's hot path): the header, or null with lastHeaderFailure() telling why.
+ */
+export function decodeRpcHeaderOrNull(record: Uint8Array): RpcHeader | null {
   const b = record;
   const n = b.length;
-  if (n < 8) return { ok: false, reason: `RPC header truncated: ${n} bytes, need xid and msg_type`, offset: 0 };
+  if (n < 8) return headerFail(`RPC header truncated: ${n} bytes, need xid and msg_type`, 0);
   const xid = u32(b, 0);
   const mtype = u32(b, 4);
   if (mtype === RPC_CALL) {
-    if (n < 24) return { ok: false, reason: 'RPC call header truncated before cred', offset: n };
+    if (n < 24) return headerFail('RPC call header truncated before cred', n);
     const rpcvers = u32(b, 8);
     const prog = u32(b, 12);
     const vers = u32(b, 16);
     const proc = u32(b, 20);
     const cred = readOpaqueAuth(b, 24, 'credential');
-    if (cred === null) return { ok: false, reason: failReason, offset: failOffset };
+    if (cred === null) return null;
     const verfAt = 24 + 8 + pad4(cred.bodyLength);
     const verf = readOpaqueAuth(b, verfAt, 'verifier');
-    if (verf === null) return { ok: false, reason: failReason, offset: failOffset };
-    decodeCredBody(cred, b);
+    if (verf === null) return null;
     const header: RpcCallHeader = {
       xid,
       msgType: 'call',
@@ -331,18 +348,18 @@ export function decodeRpcHeader(record: Uint8Array): RpcHeaderResult {
       verf,
       bodyOffset: verfAt + 8 + pad4(verf.bodyLength),
     };
-    const wrap = gssBodyWrap(cred.gss);
+    const wrap = cred.flavor === RPCSEC_GSS ? gssBodyWrap(cred.gss) : undefined;
     if (wrap !== undefined) header.bodyWrap = wrap;
-    return { ok: true, header };
+    return header;
   }
-  if (mtype !== RPC_REPLY) return { ok: false, reason: `msg_type ${mtype} is neither CALL (0) nor REPLY (1)`, offset: 4 };
-  if (n < 12) return { ok: false, reason: 'RPC reply header truncated before reply_stat', offset: n };
+  if (mtype !== RPC_REPLY) return headerFail(`msg_type ${mtype} is neither CALL (0) nor REPLY (1)`, 4);
+  if (n < 12) return headerFail('RPC reply header truncated before reply_stat', n);
   const replyStat = u32(b, 8);
   if (replyStat === 0) {
     const verf = readOpaqueAuth(b, 12, 'verifier');
-    if (verf === null) return { ok: false, reason: failReason, offset: failOffset };
+    if (verf === null) return null;
     let o = 12 + 8 + pad4(verf.bodyLength);
-    if (o + 4 > n) return { ok: false, reason: 'RPC reply truncated before accept_stat', offset: o };
+    if (o + 4 > n) return headerFail('RPC reply truncated before accept_stat', o);
     const stat = u32(b, o);
     o += 4;
     const header: RpcReplyHeader = {
@@ -354,14 +371,14 @@ export function decodeRpcHeader(record: Uint8Array): RpcHeaderResult {
       bodyOffset: o,
     };
     if (stat === 2) {
-      if (o + 8 > n) return { ok: false, reason: 'PROG_MISMATCH reply truncated before low/high', offset: o };
+      if (o + 8 > n) return headerFail('PROG_MISMATCH reply truncated before low/high', o);
       header.mismatch = { low: u32(b, o), high: u32(b, o + 4) };
       header.bodyOffset = o + 8;
     }
-    return { ok: true, header };
+    return header;
   }
   if (replyStat === 1) {
-    if (n < 16) return { ok: false, reason: 'denied RPC reply truncated before reject_stat', offset: n };
+    if (n < 16) return headerFail('denied RPC reply truncated before reject_stat', n);
     const rstat = u32(b, 12);
     const header: RpcReplyHeader = {
       xid,
@@ -371,17 +388,17 @@ export function decodeRpcHeader(record: Uint8Array): RpcHeaderResult {
       bodyOffset: 16,
     };
     if (rstat === 0) {
-      if (n < 24) return { ok: false, reason: 'RPC_MISMATCH reply truncated before low/high', offset: 16 };
+      if (n < 24) return headerFail('RPC_MISMATCH reply truncated before low/high', 16);
       header.mismatch = { low: u32(b, 16), high: u32(b, 20) };
       header.bodyOffset = 24;
     } else if (rstat === 1) {
-      if (n < 20) return { ok: false, reason: 'AUTH_ERROR reply truncated before auth_stat', offset: 16 };
+      if (n < 20) return headerFail('AUTH_ERROR reply truncated before auth_stat', 16);
       header.authStat = nameOr(AUTH_STAT_NAMES, u32(b, 16), 'auth_stat');
       header.bodyOffset = 20;
     } else {
-      return { ok: false, reason: `reject_stat ${rstat} is neither RPC_MISMATCH (0) nor AUTH_ERROR (1)`, offset: 12 };
+      return headerFail(`reject_stat ${rstat} is neither RPC_MISMATCH (0) nor AUTH_ERROR (1)`, 12);
     }
-    return { ok: true, header };
+    return header;
   }
-  return { ok: false, reason: `reply_stat ${replyStat} is neither MSG_ACCEPTED (0) nor MSG_DENIED (1)`, offset: 8 };
+  return headerFail(`reply_stat ${replyStat} is neither MSG_ACCEPTED (0) nor MSG_DENIED (1)`, 8);
 }

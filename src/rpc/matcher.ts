@@ -8,7 +8,7 @@
  * evicted and counted as never answered) and the maxAnsweredCalls most recently answered
  * calls are remembered to recognise duplicates.
  */
-import { decodeRpcHeader } from '../../dissectors/rpc/header.js';
+import { decodeRpcHeaderOrNull, lastHeaderFailure } from '../../dissectors/rpc/header.js';
 import type { RpcBodyWrap } from '../../dissectors/rpc/types.js';
 import type { ConnectionKey } from '../tcp/types.js';
 import { CallTable } from './call-table.js';
@@ -131,13 +131,13 @@ export class RpcMatcher {
 
   /** Decodes the record's header and emits one RpcMessage (or counts it as malformed). */
   push(record: RpcRecord, out: (m: RpcMessage) => void): void {
-    const res = decodeRpcHeader(record.bytes);
-    if (!res.ok) {
+    const header = decodeRpcHeaderOrNull(record.bytes);
+    if (header === null) {
+      const why = lastHeaderFailure();
       this.stats.malformed++;
-      this.onMalformed(res.reason, record.frame, res.offset);
+      this.onMalformed(why.reason, record.frame, why.offset);
       return;
     }
-    const header = res.header;
     const conn = record.conn;
     const dir = record.dir;
     const src = dir === 'ab' ? conn.a : conn.b;
