@@ -673,3 +673,79 @@ describe('Correlator: calls never answered', () => {
     expect(byOther(c, 97).problems).toMatchObject([{ kind: 'notify-unanswered', frame: n.msg.record.frame }]);
   });
 });
+
+describe('Correlator: many holders of one directory', () => {
+  /** `holders` clients hold directory delegations on 'big' (every third asked only for REMOVE);
+   *  client B makes `changes` CREATEs there (one failing), and holder 0 is notified of each. */
+  function manyHolders(holders: number, changes: number, opts: ConstructorParameters<typeof Correlator>[0] = {}) {
+    const { c, w, cb } = setup(opts);
+    const conns = [];
+    for (let i = 0; i < holders; i++) {
+      const conn = w.conn(`10.1.${i >> 8}.${i & 255}:900`);
+      const sess = new Uint8Array(16).fill(0xee);
+      sess[0] = i >> 8;
+      sess[1] = i & 255;
+      establish(w, conn, 0x7000000000000000n + BigInt(i), sess, `holder-${i}`);
+      grantDir(w, conn, sess, 'big', 5000 + i, i % 3 === 2 ? mask(REMOVE) : mask(ADD, REMOVE, RENAME));
+      conns.push({ conn, sess });
+    }
+    for (let k = 0; k < changes; k++) {
+      const h = w.call(cb, [seq(SB), putfh('big'), ['CREATE', { objtype: { type: 'NF4DIR' }, objname: `n${k}` }]]);
+      if (k === 1) w.reply(h, [['SEQUENCE', 'NFS4_OK', seqRes()], ['PUTFH', 'NFS4_OK'], ['CREATE', 'NFS4ERR_EXIST']]);
+      else w.ok(h, { 0: seqRes() });
+      w.ok(w.cbCall(conns[0].conn, [cbSeq(conns[0].sess), cbNotify(stateid(5000), 'big', notifyAdd(`n${k}`))]));
+    }
+    return { c, w, cb, conns };
+  }
+
+  it('each holder is judged on its own: notified, not asked (recall needed), missed; a failed change expects nothing', () => {
+    const { c, w, cb } = manyHolders(30, 5);
+    w.advance(31);
+    w.ok(w.call(cb, [seq(SB)]), { 0: seqRes() });
+    const kinds = (i: number) => byOther(c, 5000 + i).problems.map((p) => p.kind);
+    expect(kinds(0)).toEqual([]);
+    expect(kinds(1)).toEqual(Array(4).fill('missed-notification'));
+    expect(kinds(2)).toEqual(Array(4).fill('unrecalled-change'));
+    expect(byOther(c, 5001).problems.map((p) => p.message.split(' ')[1])).toEqual(['n0', 'n2', 'n3', 'n4']);
+    const p = c.stats().delegations.problems;
+    expect(p['missed-notification']).toBe(19 * 4);
+    expect(p['unrecalled-change']).toBe(10 * 4);
+    // matched to the changes, except the one whose CREATE failed
+    const matched = events(byOther(c, 5000), 'notified').map((e) => e.kind === 'notified' && e.entries[0].mutation?.op);
+    expect(matched).toEqual(['CREATE', undefined, 'CREATE', 'CREATE', 'CREATE']);
+  });
+
+  it('beyond 256 open expectations a holder\'s oldest is judged at once; counts stay exact for thousands of holders', () => {
+    const { c } = manyHolders(1000, 300);
+    c.finish();
+    const p = c.stats().delegations.problems;
+    // 299 changes happened; holder 0 was told of each, 666 others missed them, 333 needed a recall.
+    expect(p['missed-notification']).toBe(666 * 299);
+    expect(p['unrecalled-change']).toBe(333 * 299);
+    expect(byOther(c, 5001).problems).toHaveLength(200); // per-record cap; the count above is complete
+    expect(byOther(c, 5000).problems).toEqual([]);
+  });
+
+  it('statistics are the same whether or not finished records are kept', () => {
+    const run = (keepRecords: boolean) => {
+      const { c, w, cb, conns } = manyHolders(40, 20, { keepRecords, maxRetainedDelegations: 7, maxStoredEvents: 300, retireAfter: 1 });
+      conns.forEach(({ conn, sess }, i) => w.ok(w.call(conn, [seq(sess), putfh('big'), ['DELEGRETURN', { deleg_stateid: stateid(5000 + i) }]])));
+      w.advance(3);
+      // a late event on a retired delegation still counts in the stored-event budget
+      w.ok(w.call(conns[3].conn, [seq(conns[3].sess), putfh('big'), ['DELEGRETURN', { deleg_stateid: stateid(5003) }]]));
+      manyHolderTail(w, cb);
+      c.finish();
+      return c;
+    };
+    const kept = run(true);
+    const notKept = run(false);
+    expect(notKept.stats()).toEqual(kept.stats());
+    expect(kept.stats().delegations.evicted).toBeGreaterThan(0);
+    expect(notKept.delegations().length).toBeLessThan(kept.delegations().length);
+  });
+});
+
+function manyHolderTail(w: World, cb: ReturnType<World['conn']>): void {
+  w.advance(2);
+  w.ok(w.call(cb, [seq(SB)]), { 0: seqRes() });
+}
