@@ -8,6 +8,10 @@ import type { AnalyzedMessage } from '../engine.js';
 
 const XID_KEY_MASK = 0x3fffffff;
 
+function callKey(connId: number, xid: number): number {
+  return (xid ^ Math.imul(connId, 0x9e3779b1)) & XID_KEY_MASK;
+}
+
 interface Held {
   m: AnalyzedMessage;
   replyFrame?: number;
@@ -21,9 +25,10 @@ export class ReplyWindow {
   private readonly queue: Array<Held | undefined> = [];
   private head = 0;
   /**
-   * Calls still in the window by the low 30 bits of their xid (a small-integer key: no
-   * string or heap number built per message), each chain holding the calls with that key
-   * on any connection and direction.
+   * Calls still in the window by a 30-bit mix of xid and connection (a small-integer key: no
+   * string or heap number built per message), each chain holding the calls with that key.
+   * The connection counts: replayed or restarted clients reuse the same xids on many
+   * connections, and an xid-only key made those chains long.
    */
   private readonly calls = new Map<number, Held>();
 
@@ -55,7 +60,7 @@ export class ReplyWindow {
   /** Adds a call, replacing an earlier waiting call of the same connection, direction and xid. */
   private addCall(held: Held): void {
     const r = held.m.rpc;
-    const key = r.xid & XID_KEY_MASK;
+    const key = callKey(r.record.conn.id, r.xid);
     this.takeCall(r.record.conn.id, r.record.dir, r.xid);
     const first = this.calls.get(key);
     if (first !== undefined) held.sameXid = first;
@@ -64,7 +69,7 @@ export class ReplyWindow {
 
   /** Removes and returns the waiting call of (connection, direction, xid), if any. */
   private takeCall(conn: number, dir: 'ab' | 'ba', xid: number): Held | undefined {
-    const key = xid & XID_KEY_MASK;
+    const key = callKey(conn, xid);
     let prev: Held | undefined;
     for (let h = this.calls.get(key); h !== undefined; prev = h, h = h.sameXid) {
       const rec = h.m.rpc.record;
