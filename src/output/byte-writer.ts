@@ -16,6 +16,17 @@ const HEX_CODES = Uint8Array.from(HEX_DIGITS, (c) => c.charCodeAt(0));
 
 const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
 
+/** A constant piece of output as bytes, for ByteWriter.raw: ASCII or a byte string (json-text.ts). */
+export function bytesOf(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) throw new Error('bytesOf: not a byte string');
+    b[i] = c;
+  }
+  return b;
+}
+
 export class ByteWriter {
   buf: Uint8Array;
   pos = 0;
@@ -60,6 +71,21 @@ export class ByteWriter {
     const buf = this.buf;
     let p = this.pos;
     for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Copies bytes (pre-encoded constants: one call instead of a loop for the long ones). */
+  raw(b: Uint8Array): void {
+    const n = b.length;
+    if (this.pos + n > this.buf.length) this.ensure(n);
+    if (n > 12) {
+      this.buf.set(b, this.pos);
+      this.pos += n;
+      return;
+    }
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = b[i];
     this.pos = p;
   }
 
@@ -147,8 +173,14 @@ export class ByteWriter {
       buf[this.pos++] = 0x30 + n;
       return;
     }
-    let digits = 1;
-    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    if (n < 100) {
+      const q = (n / 10) | 0;
+      buf[this.pos++] = 0x30 + q;
+      buf[this.pos++] = 0x30 + n - q * 10;
+      return;
+    }
+    const digits = n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7
+      : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
     let p = this.pos + digits;
     this.pos = p;
     while (n >= 10) {

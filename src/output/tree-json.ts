@@ -17,22 +17,29 @@ import { enumNumber, NFSSTAT4 } from '../../dissectors/fields/enums.js';
 import { crc32, isStateid, stateidHash } from '../../dissectors/nfs4/hash.js';
 import { displayName, escapeForTerminal } from '../../dissectors/nfs4/json.js';
 import type { NfsCompound, NfsOp, Span } from '../../dissectors/nfs4/types.js';
-import { ByteWriter } from './byte-writer.js';
+import { ByteWriter, bytesOf } from './byte-writer.js';
 import { jsonQuote, utf8Bytes, type ByteString } from './json-text.js';
 import { summaryInfo } from './summary.js';
 import {
-  arrivalTime, bitmapText, childSpan, isInvalidUtf8, isPlainObject, MAX_DEPTH, type Obj, type TreeOptions,
+  arrivalDate, bitmapText, childSpan, isInvalidUtf8, isPlainObject, MAX_DEPTH, type Obj, type TreeOptions,
 } from './tree.js';
 
-const ARROW = utf8Bytes(' → ');
+const ARROW = bytesOf(utf8Bytes(' → '));
 const ELLIPSIS = utf8Bytes('…');
-const TOO_DEEP = jsonQuote('… (nested too deep to show)');
+const TOO_DEEP = bytesOf(jsonQuote('… (nested too deep to show)'));
+
+/** Constant pieces written often, pre-encoded (ByteWriter.raw). */
+const OFFSET = bytesOf(',"offset":');
+const LENGTH = bytesOf(',"length":');
+const VALUE = bytesOf(',"value":');
+const CHILDREN = bytesOf(',"children":[');
+const END_CHILDREN = bytesOf(']}');
 
 function writeSpan(w: ByteWriter, span: Span | undefined): void {
   if (span) {
-    w.ascii(',"offset":');
+    w.raw(OFFSET);
     w.num(span.offset);
-    w.ascii(',"length":');
+    w.raw(LENGTH);
     w.num(span.length);
   }
 }
@@ -40,7 +47,7 @@ function writeSpan(w: ByteWriter, span: Span | undefined): void {
 /** `,"offset":n` (a node with an offset and no length); nothing when undefined. */
 function writeOffset(w: ByteWriter, offset: number | undefined): void {
   if (offset !== undefined) {
-    w.ascii(',"offset":');
+    w.raw(OFFSET);
     w.num(offset);
   }
 }
@@ -58,16 +65,16 @@ function writeHexValue(w: ByteWriter, n: number, digits: number): void {
 interface FieldNodeText {
   def: FieldDef;
   /** `{"label":"...","value":"` */
-  head: ByteString;
+  head: Uint8Array;
   /** `","field":"..."...}` */
-  tail: ByteString;
+  tail: Uint8Array;
 }
 
 function fieldNodeText(name: string, offset?: number, length?: number, label?: string): FieldNodeText {
   const def = getField(name);
   if (!def) throw new Error(`tree-json: unknown field ${name}`);
   const at = offset !== undefined ? ',"offset":' + offset + (length !== undefined ? ',"length":' + length : '') : '';
-  return { def, head: '{"label":' + jsonQuote(label ?? def.label) + ',"value":"', tail: '","field":' + jsonQuote(name) + at + '}' };
+  return { def, head: bytesOf('{"label":' + jsonQuote(label ?? def.label) + ',"value":"'), tail: bytesOf('","field":' + jsonQuote(name) + at + '}') };
 }
 
 /** Writes the node (as an array element) when the field has values; says whether it did. */
@@ -75,22 +82,61 @@ function fieldNode(w: ByteWriter, src: FieldSource, f: FieldNodeText): boolean {
   const vals = f.def.extract(src);
   if (vals.length === 0) return false;
   w.elem();
-  w.ascii(f.head);
-  w.strBody(formatFieldValue(f.def, vals[0], 'display'));
+  w.raw(f.head);
+  writeFieldValue(w, f.def, vals[0]);
   for (let i = 1; i < vals.length; i++) {
     w.ascii(', ');
-    w.strBody(formatFieldValue(f.def, vals[i], 'display'));
+    writeFieldValue(w, f.def, vals[i]);
   }
-  w.ascii(f.tail);
+  w.raw(f.tail);
   return true;
 }
 
 /** valueNode() of tree.ts, for a field with a value in hand. */
 function valueNode(w: ByteWriter, f: FieldNodeText, v: FieldValue): void {
   w.elem();
-  w.ascii(f.head);
-  w.strBody(formatFieldValue(f.def, v, 'display'));
-  w.ascii(f.tail);
+  w.raw(f.head);
+  writeFieldValue(w, f.def, v);
+  w.raw(f.tail);
+}
+
+/**
+ * formatFieldValue(def, v, 'display'), escaped, written without building the text for the
+ * common cases (unsigned 32-bit integers of integer and enum fields).
+ */
+function writeFieldValue(w: ByteWriter, def: FieldDef, v: FieldValue): void {
+  if (typeof v !== 'number' || v !== v >>> 0 || def.type === 'abs_time' || def.type === 'rel_time') {
+    w.strBody(formatFieldValue(def, v, 'display'));
+    return;
+  }
+  const name = def.values?.get(v);
+  if (def.type === 'enum') {
+    if (name === undefined) {
+      w.uint32(v);
+    } else {
+      w.strBody(name);
+      w.ascii(' (');
+      w.uint32(v);
+      w.byte(0x29);
+    }
+    return;
+  }
+  const digits = def.hexDigits ?? 8;
+  if (def.base === 'hex' && digits > 8) {
+    w.strBody(formatFieldValue(def, v, 'display'));
+    return;
+  }
+  if (name !== undefined) {
+    w.strBody(name);
+    w.ascii(' (');
+  }
+  if (def.base === 'hex') {
+    w.ascii('0x');
+    w.hexWord(v, digits);
+  } else {
+    w.uint32(v);
+  }
+  if (name !== undefined) w.byte(0x29);
 }
 
 const F = {
@@ -130,51 +176,87 @@ const F = {
   flavor: fieldNodeText('rpc.auth.flavor', undefined, undefined, 'Flavor'),
 };
 
+const FLAVOR_TAIL = bytesOf('","field":"rpc.auth.flavor"');
+const LENGTH_4 = bytesOf(',"length":4');
+
 /** The Flavor node of a credential or verifier whose flavor word is at `offset`. */
 function flavorNode(w: ByteWriter, flavor: number, offset: number): void {
-  w.ascii(F.flavor.head);
-  w.strBody(formatFieldValue(F.flavor.def, flavor, 'display'));
-  w.ascii('","field":"rpc.auth.flavor"');
+  w.raw(F.flavor.head);
+  writeFieldValue(w, F.flavor.def, flavor);
+  w.raw(FLAVOR_TAIL);
   writeOffset(w, offset);
-  if (offset !== undefined) w.ascii(',"length":4');
+  if (offset !== undefined) w.raw(LENGTH_4);
   w.byte(0x7d);
 }
 
 // ------------------------------------------------------------------ frame and RPC
 
+const FRAME_HEAD = bytesOf('{"label":"Frame ');
+const FRAME_VALUE = bytesOf('","value":"');
+const FRAME_ARRIVAL = bytesOf('","field":"frame.number","children":[{"label":"Arrival Time","value":"');
+const ARRIVAL_UTC = bytesOf(' UTC (');
+const ARRIVAL_TAIL = bytesOf(')","field":"frame.time_epoch"}');
+
+/** arrivalTime() of tree.ts. */
+function writeArrivalTime(w: ByteWriter, sec: number, nsec: number): void {
+  w.strBody(arrivalDate(sec));
+  w.byte(0x2e);
+  writeNsec(w, nsec);
+  w.raw(ARRIVAL_UTC);
+  w.strBody(String(sec));
+  w.byte(0x2e);
+  writeNsec(w, nsec);
+}
+
+/** String(nsec).padStart(9, '0'). */
+function writeNsec(w: ByteWriter, nsec: number): void {
+  if (nsec >= 0 && nsec < 1e9 && nsec === (nsec >>> 0)) {
+    for (let d = 1e8; d > nsec && d > 1; d /= 10) w.byte(0x30);
+    w.uint32(nsec);
+  } else {
+    w.strBody(String(nsec).padStart(9, '0'));
+  }
+}
+
 function frameNode(w: ByteWriter, src: FieldSource): void {
-  w.ascii('{"label":"Frame ');
+  w.raw(FRAME_HEAD);
   w.decimal(src.frame);
-  w.ascii('","value":"');
+  w.raw(FRAME_VALUE);
   w.strBody(escapeForTerminal(src.src));
-  w.ascii(ARROW);
+  w.raw(ARROW);
   w.strBody(escapeForTerminal(src.dst));
-  w.ascii('","field":"frame.number","children":[{"label":"Arrival Time","value":"');
-  w.strBody(arrivalTime(src.sec, src.nsec));
-  w.ascii('","field":"frame.time_epoch"}');
+  w.raw(FRAME_ARRIVAL);
+  writeArrivalTime(w, src.sec, src.nsec);
+  w.raw(ARRIVAL_TAIL);
   fieldNode(w, src, F.timeRelative);
   if (!fieldNode(w, src, F.ipSrc)) fieldNode(w, src, F.ipv6Src);
   if (!fieldNode(w, src, F.ipDst)) fieldNode(w, src, F.ipv6Dst);
   if (!fieldNode(w, src, F.tcpSrcport)) fieldNode(w, src, F.udpSrcport);
   if (!fieldNode(w, src, F.tcpDstport)) fieldNode(w, src, F.udpDstport);
-  w.ascii(']}');
+  w.raw(END_CHILDREN);
 }
+
+const VERIFIER = bytesOf('{"label":"Verifier"');
+const CREDENTIALS = bytesOf('{"label":"Credentials"');
+const RPC_CALL = bytesOf('{"label":"Remote Procedure Call","value":"Call, XID 0x');
+const RPC_REPLY = bytesOf('{"label":"Remote Procedure Call","value":"Reply, XID 0x');
+const VALUE_CHILDREN = bytesOf('","children":[');
 
 function verifierNode(w: ByteWriter, flavor: number, offset: number): void {
   w.elem();
-  w.ascii('{"label":"Verifier"');
+  w.raw(VERIFIER);
   writeOffset(w, offset);
-  w.ascii(',"children":[');
+  w.raw(CHILDREN);
   flavorNode(w, flavor, offset);
-  w.ascii(']}');
+  w.raw(END_CHILDREN);
 }
 
 function rpcNode(w: ByteWriter, src: FieldSource): void {
   const r = src.rpc;
   const h = r.header;
-  w.ascii(r.type === 'call' ? '{"label":"Remote Procedure Call","value":"Call, XID 0x' : '{"label":"Remote Procedure Call","value":"Reply, XID 0x');
+  w.raw(r.type === 'call' ? RPC_CALL : RPC_REPLY);
   w.hexWord(r.xid, 8);
-  w.ascii('","children":[');
+  w.raw(VALUE_CHILDREN);
   fieldNode(w, src, F.xid);
   fieldNode(w, src, F.msgtyp);
   if (r.type === 'call') {
@@ -185,9 +267,9 @@ function rpcNode(w: ByteWriter, src: FieldSource): void {
     fieldNode(w, src, F.reqframe);
     if (h && h.msgType === 'call') {
       w.elem();
-      w.ascii('{"label":"Credentials"');
+      w.raw(CREDENTIALS);
       writeOffset(w, h.cred.offset);
-      w.ascii(',"children":[');
+      w.raw(CHILDREN);
       flavorNode(w, h.cred.flavor, h.cred.offset);
       const sys = h.cred.sys;
       if (sys) {
@@ -218,7 +300,7 @@ function rpcNode(w: ByteWriter, src: FieldSource): void {
         w.str(escapeForTerminal(h.cred.problem));
         w.byte(0x7d);
       }
-      w.ascii(']}');
+      w.raw(END_CHILDREN);
       verifierNode(w, h.verf.flavor, h.verf.offset);
     }
   } else {
@@ -247,7 +329,7 @@ function rpcNode(w: ByteWriter, src: FieldSource): void {
     w.elem();
     w.ascii('{"label":"[No call seen for this reply]","field":"rpc.orphan"}');
   }
-  w.ascii(']}');
+  w.raw(END_CHILDREN);
 }
 
 // ------------------------------------------------------------------ decoded XDR values
@@ -256,15 +338,17 @@ function rpcNode(w: ByteWriter, src: FieldSource): void {
 interface KeyText {
   key: string;
   /** `{"label":"key"` */
-  head: ByteString;
+  head: Uint8Array;
   field: string | undefined;
-  /** `,"field":"..."` or ''. */
-  fieldText: ByteString;
+  /** `,"field":"..."` or nothing. */
+  fieldText: Uint8Array;
+  /** fieldText then `,"value":` */
+  fieldValue: Uint8Array;
   stringField: boolean;
   /** The field that formats numbers under this key (not enums). */
   numberDef: FieldDef | undefined;
-  /** `,"field":"..."` of a stateid under this key. */
-  stateidFieldText: ByteString;
+  /** `,"field":"...","value":"seqid ` of a stateid under this key. */
+  stateidHead: Uint8Array;
 }
 
 /** Key texts by op name then key; spec keys are few, but hostile captures must not grow this. */
@@ -285,18 +369,34 @@ function keyTextsOf(opName: string): Map<string, KeyText> {
 function makeKeyText(key: string, field: string | undefined): KeyText {
   const def = field ? getField(field) : undefined;
   const stateidField = field?.startsWith('nfs.') && field.includes('stateid') ? field : 'nfs.stateid';
+  const fieldText = field ? ',"field":' + jsonQuote(field) : '';
   return {
     key,
-    head: '{"label":' + jsonQuote(key),
+    head: bytesOf('{"label":' + jsonQuote(key)),
     field,
-    fieldText: field ? ',"field":' + jsonQuote(field) : '',
+    fieldText: bytesOf(fieldText),
+    fieldValue: bytesOf(fieldText + ',"value":'),
     stringField: def?.type === 'string',
     numberDef: def && def.type !== 'enum' ? def : undefined,
-    stateidFieldText: ',"field":' + jsonQuote(stateidField),
+    stateidHead: bytesOf(',"field":' + jsonQuote(stateidField) + ',"value":"seqid '),
   };
 }
 
 const ENUM_NAME = /^[A-Z0-9_]+$/;
+
+const FH_HASH = bytesOf(',"children":[{"label":"[hash (CRC-32)]","value":');
+const FH_HASH_TAIL = bytesOf(',"field":"nfs.fh.hash"}]');
+const STATEID_OTHER = bytesOf(', other ');
+const STATEID_SEQID = bytesOf('","children":[{"label":"seqid","value":"');
+const STATEID_SEQID_FIELD = bytesOf('","field":"nfs.stateid.seqid"');
+const STATEID_OTHER_NODE = bytesOf('},{"label":"other","value":"');
+const STATEID_OTHER_FIELD = bytesOf('","field":"nfs.stateid.other"');
+const STATEID_OTHER_HASH = bytesOf('},{"label":"[other hash (CRC-32)]","value":');
+const STATEID_HASH = bytesOf(',"field":"nfs.stateid.other_hash"},{"label":"[hash (CRC-16)]","value":');
+const STATEID_TAIL = bytesOf(',"field":"nfs.stateid.hash"}]}');
+const ENTRY = bytesOf('{"label":"entry","children":[');
+const ARRAY_VALUE = bytesOf(',"value":"[');
+const ARRAY_CHILDREN = bytesOf(']","children":[');
 
 class ValueJson {
   private readonly keys: Map<string, KeyText>;
@@ -310,11 +410,8 @@ class ValueJson {
   private keyText(key: string): KeyText {
     let k = this.keys.get(key);
     if (k === undefined) {
-      const field = specKeyField(key, this.opName);
-      // Array elements ("name[3]") feed no field; not cached (there can be thousands).
-      if (field === undefined && key.endsWith(']')) return makeKeyText(key, undefined);
       if (this.keys.size >= KEY_CACHE_MAX) this.keys.clear();
-      k = makeKeyText(key, field);
+      k = makeKeyText(key, specKeyField(key, this.opName));
       this.keys.set(key, k);
     }
     return k;
@@ -379,78 +476,73 @@ class ValueJson {
     const w = this.w;
     const k = this.keyText(key);
     w.elem();
-    w.ascii(k.head);
+    w.raw(k.head);
     writeSpan(w, span);
     if (value === null || typeof value !== 'object') {
-      w.ascii(k.fieldText);
-      w.ascii(',"value":');
+      w.raw(k.fieldValue);
       this.scalarValue(k, value);
       w.byte(0x7d);
       return;
     }
     if (value instanceof Uint8Array) {
-      w.ascii(k.fieldText);
-      w.ascii(',"value":');
+      w.raw(k.fieldValue);
       this.bytesValue(value);
       if (k.field === 'nfs.fhandle') {
-        w.ascii(',"children":[{"label":"[hash (CRC-32)]","value":');
+        w.raw(FH_HASH);
         writeHexValue(w, crc32(value), 8);
-        w.ascii(',"field":"nfs.fh.hash"}]');
+        w.raw(FH_HASH_TAIL);
       }
       w.byte(0x7d);
       return;
     }
     if (depth >= MAX_DEPTH) {
-      w.ascii(k.fieldText);
-      w.ascii(',"value":');
-      w.ascii(TOO_DEEP);
+      w.raw(k.fieldValue);
+      w.raw(TOO_DEEP);
       w.byte(0x7d);
       return;
     }
     if (Array.isArray(value)) {
-      w.ascii(k.fieldText);
+      w.raw(k.fieldText);
       this.arrayNode(k, value, span, depth);
       return;
     }
     const obj = value as Obj;
     if (isInvalidUtf8(obj)) {
-      w.ascii(k.fieldText);
-      w.ascii(',"value":');
+      w.raw(k.fieldValue);
       w.str(displayName(obj));
       w.byte(0x7d);
       return;
     }
     if (isStateid(obj)) {
       const seqid = obj.seqid >>> 0;
-      w.ascii(k.stateidFieldText);
-      w.ascii(',"value":"seqid ');
+      w.raw(k.stateidHead);
       w.decimal(seqid);
-      w.ascii(', other ');
+      w.raw(STATEID_OTHER);
       w.hex(obj.other);
-      w.ascii('","children":[{"label":"seqid","value":"');
+      w.raw(STATEID_SEQID);
       w.decimal(seqid);
-      w.ascii('","field":"nfs.stateid.seqid"');
+      w.raw(STATEID_SEQID_FIELD);
       writeSpan(w, childSpan(span, 'seqid'));
-      w.ascii('},{"label":"other","value":"');
+      w.raw(STATEID_OTHER_NODE);
       w.hex(obj.other);
-      w.ascii('","field":"nfs.stateid.other"');
+      w.raw(STATEID_OTHER_FIELD);
       writeSpan(w, childSpan(span, 'other'));
-      w.ascii('},{"label":"[other hash (CRC-32)]","value":');
+      w.raw(STATEID_OTHER_HASH);
       writeHexValue(w, crc32(obj.other), 8);
-      w.ascii(',"field":"nfs.stateid.other_hash"},{"label":"[hash (CRC-16)]","value":');
+      w.raw(STATEID_HASH);
       writeHexValue(w, stateidHash(obj), 4);
-      w.ascii(',"field":"nfs.stateid.hash"}]}');
+      w.raw(STATEID_TAIL);
       return;
     }
     // A container of one delegation stateid is not itself a stateid: no field.
-    if (k.field !== 'nfs.deleg.stateid') w.ascii(k.fieldText);
+    if (k.field !== 'nfs.deleg.stateid') w.raw(k.fieldText);
     if ('nextentry' in obj) {
       this.entryList(obj, depth);
       return;
     }
-    w.ascii(',"children":[');
+    w.raw(CHILDREN);
     this.objectChildren(obj, span, depth);
-    w.ascii(']}');
+    w.raw(END_CHILDREN);
   }
 
   /** READDIR's entry4 linked list, shown as a flat list (never nested deeper per entry). */
@@ -464,9 +556,9 @@ class ValueJson {
     while (isPlainObject(next) && count < this.opts.maxElements) {
       const entry = next;
       w.elem();
-      w.ascii('{"label":"entry","children":[');
+      w.raw(ENTRY);
       this.objectChildren(entry, undefined, depth + 1, 'nextentry');
-      w.ascii(']}');
+      w.raw(END_CHILDREN);
       count++;
       next = entry.nextentry;
     }
@@ -497,9 +589,9 @@ class ValueJson {
       w.byte(0x7d);
       return;
     }
-    w.ascii(',"value":"[');
+    w.raw(ARRAY_VALUE);
     w.decimal(arr.length);
-    w.ascii(']","children":[');
+    w.raw(ARRAY_CHILDREN);
     const n = Math.min(arr.length, this.opts.maxElements);
     const isValues = k.key === 'values';
     for (let i = 0; i < n; i++) {
@@ -557,8 +649,8 @@ class ValueJson {
       return;
     }
     if (depth >= MAX_DEPTH) {
-      w.ascii(',"value":');
-      w.ascii(TOO_DEEP);
+      w.raw(VALUE);
+      w.raw(TOO_DEEP);
       return;
     }
     if (Array.isArray(value)) {
@@ -593,17 +685,16 @@ class ValueJson {
   objectChildren(o: Obj, span: Span | undefined, depth: number, skip?: string): void {
     const hasAttrs = o.attrs !== undefined && o.attr_vals instanceof Uint8Array;
     const hasValues = Array.isArray(o.values) && o.notify_vals instanceof Uint8Array;
-    const keys = Object.keys(o);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
+    // for-in visits an object's own keys in Object.keys order (decoded values have nothing
+    // enumerable on their prototypes) without allocating the key array.
+    for (const key in o) {
       if (key === skip) continue;
       const v = o[key];
       if (v === undefined) continue;
       if ((key === 'attr_vals' && hasAttrs) || (key === 'notify_vals' && hasValues)) continue;
       this.node(key, v, span?.children ? childSpan(span, key) : undefined, depth + 1);
     }
-  }
-}
+  }}
 
 // ------------------------------------------------------------------ NFS
 
@@ -619,44 +710,62 @@ function statusValue(w: ByteWriter, status: string): void {
   w.byte(0x22);
 }
 
+const OPCODE = bytesOf('{"label":"Opcode","value":"');
+const OPCODE_FIELD_NFS = bytesOf(')","field":"nfs.opcode"');
+const OPCODE_FIELD_CB = bytesOf(')","field":"nfs.cb.operation"');
+const OP_STATUS = bytesOf('{"label":"Status","value":');
+const OP_STATUS_FIELD = bytesOf(',"field":"nfs.nfsstat4"}');
+const MALFORMED = bytesOf('{"label":"Malformed","value":"');
+const AT_OFFSET = bytesOf(' at offset ');
+const MALFORMED_FIELD = bytesOf('","field":"nfs.malformed"');
+
+function malformedNode(w: ByteWriter, m: { reason: string; offset: number }): void {
+  w.elem();
+  w.raw(MALFORMED);
+  w.strBody(escapeForTerminal(m.reason));
+  w.raw(AT_OFFSET);
+  w.strBody(String(m.offset));
+  w.raw(MALFORMED_FIELD);
+  writeOffset(w, m.offset);
+  w.byte(0x7d);
+}
+
+function bodySpanOf(op: NfsOp): Span | undefined {
+  const spans = op.spans;
+  if (!spans) return undefined;
+  for (let i = 0; i < spans.length; i++) if (spans[i].name === 'args' || spans[i].name === 'res') return spans[i];
+  return undefined;
+}
+
 function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOptions>): void {
   w.elem();
-  w.ascii('{"label":"Opcode","value":"');
+  w.raw(OPCODE);
   w.strBody(op.op);
   w.ascii(' (');
-  w.strBody(String(op.opnum));
-  w.ascii(c.program === 'NFS' ? ')","field":"nfs.opcode"' : ')","field":"nfs.cb.operation"');
+  w.decimal(op.opnum);
+  w.raw(c.program === 'NFS' ? OPCODE_FIELD_NFS : OPCODE_FIELD_CB);
   // "children" is left out when there are none: written, then taken back.
   const childrenAt = w.pos;
-  w.ascii(',"children":[');
+  w.raw(CHILDREN);
   const empty = w.pos;
   if (op.status !== undefined) {
-    w.ascii('{"label":"Status","value":');
+    w.raw(OP_STATUS);
     statusValue(w, op.status);
-    w.ascii(',"field":"nfs.nfsstat4"}');
+    w.raw(OP_STATUS_FIELD);
   }
   const body = op.args !== undefined ? op.args : op.res;
-  const bodySpan = op.spans?.find((sp) => sp.name === 'args' || sp.name === 'res');
+  const bodySpan = bodySpanOf(op);
   const vj = new ValueJson(w, op, opts);
   if (isPlainObject(body)) vj.objectChildren(body, bodySpan, 0);
   else if (body !== undefined) vj.node(op.args !== undefined ? 'args' : 'res', body, bodySpan, 0);
-  if (op.malformed) {
-    w.elem();
-    w.ascii('{"label":"Malformed","value":"');
-    w.strBody(escapeForTerminal(op.malformed.reason));
-    w.ascii(' at offset ');
-    w.strBody(String(op.malformed.offset));
-    w.ascii('","field":"nfs.malformed"');
-    writeOffset(w, op.malformed.offset);
-    w.byte(0x7d);
-  }
+  if (op.malformed) malformedNode(w, op.malformed);
   if (w.pos === empty) w.pos = childrenAt;
   else w.byte(0x5d);
   // Hand-built compounds carry no byte positions (length 0).
   if (op.length > 0) {
-    w.ascii(',"offset":');
+    w.raw(OFFSET);
     w.num(op.offset);
-    w.ascii(',"length":');
+    w.raw(LENGTH);
     w.num(op.length);
   }
   w.byte(0x7d);
@@ -669,31 +778,41 @@ function compoundSpan(c: NfsCompound, name: string): Span | undefined {
   return undefined;
 }
 
+const NFS_HEAD = bytesOf('{"label":"Network File System","value":');
+const NFS_CB_HEAD = bytesOf('{"label":"Network File System, Callback","value":');
+const NFS_STATUS_FIELD = bytesOf(',"field":"nfs.status"');
+const TAG = bytesOf('{"label":"Tag","value":');
+const TAG_FIELD = bytesOf(',"field":"nfs.tag"');
+const MINORVERSION = bytesOf('{"label":"minorversion","value":"');
+const MINORVERSION_FIELD = bytesOf('","field":"nfs.minorversion"');
+const OPERATIONS = bytesOf('{"label":"Operations (count: ');
+const OPERATIONS_VALUE = bytesOf(')","value":"');
+
 function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required<TreeOptions>): void {
-  w.ascii(c.program === 'NFS' ? '{"label":"Network File System","value":' : '{"label":"Network File System, Callback","value":');
+  w.raw(c.program === 'NFS' ? NFS_HEAD : NFS_CB_HEAD);
   w.str(summaryInfo(src).info);
-  w.ascii(',"children":[');
+  w.raw(CHILDREN);
   if (c.status !== undefined) {
-    w.ascii('{"label":"Status","value":');
+    w.raw(OP_STATUS);
     statusValue(w, c.status);
-    w.ascii(',"field":"nfs.status"');
+    w.raw(NFS_STATUS_FIELD);
     writeSpan(w, compoundSpan(c, 'status'));
     w.byte(0x7d);
   }
   if (c.tag !== undefined) {
     w.elem();
-    w.ascii('{"label":"Tag","value":');
+    w.raw(TAG);
     if (nameText(c.tag) === undefined) w.ascii('"?"');
     else w.str(displayName(c.tag));
-    w.ascii(',"field":"nfs.tag"');
+    w.raw(TAG_FIELD);
     writeSpan(w, compoundSpan(c, 'tag'));
     w.byte(0x7d);
   }
   if (c.minorversion !== undefined) {
     w.elem();
-    w.ascii('{"label":"minorversion","value":');
-    w.str(String(c.minorversion));
-    w.ascii(',"field":"nfs.minorversion"');
+    w.raw(MINORVERSION);
+    w.strBody(String(c.minorversion));
+    w.raw(MINORVERSION_FIELD);
     writeSpan(w, compoundSpan(c, 'minorversion'));
     w.byte(0x7d);
   }
@@ -708,31 +827,25 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
   if (c.procedure === 1 || c.ops.length > 0) {
     const ops = c.ops;
     w.elem();
-    w.ascii('{"label":"Operations (count: ');
+    w.raw(OPERATIONS);
     w.decimal(ops.length);
-    w.ascii(')","value":"');
+    w.raw(OPERATIONS_VALUE);
     for (let i = 0; i < ops.length; i++) {
       if (i > 0) w.byte(0x20);
       w.strBody(ops[i].op);
     }
-    w.ascii('","children":[');
+    w.raw(VALUE_CHILDREN);
     for (let i = 0; i < ops.length; i++) opNode(w, c, ops[i], opts);
     w.byte(0x5d);
     writeSpan(w, compoundSpan(c, 'argarray') ?? compoundSpan(c, 'resarray'));
     w.byte(0x7d);
   }
-  if (c.malformed) {
-    w.elem();
-    w.ascii('{"label":"Malformed","value":"');
-    w.strBody(escapeForTerminal(c.malformed.reason));
-    w.ascii(' at offset ');
-    w.strBody(String(c.malformed.offset));
-    w.ascii('","field":"nfs.malformed"');
-    writeOffset(w, c.malformed.offset);
-    w.byte(0x7d);
-  }
-  w.ascii(']}');
+  if (c.malformed) malformedNode(w, c.malformed);
+  w.raw(END_CHILDREN);
 }
+
+const TOP = bytesOf('{"frame":');
+const TREE = bytesOf(',"tree":[');
 
 /**
  * Appends the `-T json` text of one message to `w`: the same bytes as the UTF-8 of
@@ -740,9 +853,9 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
  */
 export function writeTreeJson(w: ByteWriter, src: FieldSource, opts: TreeOptions = {}): void {
   const o: Required<TreeOptions> = { maxBytes: opts.maxBytes ?? 256, maxElements: opts.maxElements ?? 10_000 };
-  w.ascii('{"frame":');
+  w.raw(TOP);
   w.num(src.frame);
-  w.ascii(',"tree":[');
+  w.raw(TREE);
   frameNode(w, src);
   w.byte(0x2c);
   rpcNode(w, src);
@@ -754,7 +867,7 @@ export function writeTreeJson(w: ByteWriter, src: FieldSource, opts: TreeOptions
     w.str(escapeForTerminal(src.undecoded));
     w.byte(0x7d);
   }
-  w.ascii(']}');
+  w.raw(END_CHILDREN);
 }
 
 /** `-T json` text of one message: {"frame": N, "tree": [...]} (buildTree's nodes). */

@@ -349,14 +349,19 @@ function nfsNode(src: FieldSource, c: NfsCompound, opts: Required<TreeOptions>):
 let lastSec = NaN;
 let lastBase = '';
 
-/** "2026-11-27 13:56:00.106214000 UTC (1795787760.106214000)" */
-export function arrivalTime(sec: number, nsec: number): string {
+/** "2026-11-27 13:56:00": the date part of an arrival time (the seconds when not a date). */
+export function arrivalDate(sec: number): string {
   if (sec !== lastSec) {
     const d = new Date(sec * 1000);
     lastBase = Number.isNaN(d.getTime()) ? String(sec) : d.toISOString().slice(0, 19).replace('T', ' ');
     lastSec = sec;
   }
-  const base = lastBase;
+  return lastBase;
+}
+
+/** "2026-11-27 13:56:00.106214000 UTC (1795787760.106214000)" */
+export function arrivalTime(sec: number, nsec: number): string {
+  const base = arrivalDate(sec);
   return `${base}.${String(nsec).padStart(9, '0')} UTC (${sec}.${String(nsec).padStart(9, '0')})`;
 }
 
