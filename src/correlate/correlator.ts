@@ -141,9 +141,11 @@ interface Expectation {
   failed: boolean;
   /** Judged for every member once it timed out (sweep). */
   settled: boolean;
+  /** Sized once for every delegation on the directory (no regrowth); `count` are used. */
   members: Deleg[];
   /** Per member: EXP_RECALL, EXP_ADD_DONE, EXP_REMOVE_DONE, EXP_GONE flags. */
   state: number[];
+  count: number;
   /** Per member position: notify entries matched before the call's reply (latency filled in later). */
   matched?: Map<number, NotifyEntry[]>;
   /** Problem texts, built once for all members (the call's reply frame is known by then). */
@@ -1767,7 +1769,10 @@ export class Correlator {
       // A change of a child's attributes the holder did not ask about concerns nobody.
       if (!wanted && type === 'child-attrs') continue;
       if (exp === undefined) {
-        exp = { call: fore, mutation: m, type, name, newName, confirmed: false, failed: false, settled: false, members: [], state: [] };
+        exp = {
+          call: fore, mutation: m, type, name, newName, confirmed: false, failed: false, settled: false,
+          members: new Array<Deleg>(ds.size), state: new Array<number>(ds.size), count: 0,
+        };
         this.openExps.push(exp);
         if (fore.expectations === NO_CALL_EXPECTATIONS) fore.expectations = [exp];
         else fore.expectations.push(exp);
@@ -1775,10 +1780,10 @@ export class Correlator {
       if (d.expLive >= MAX_EXPECTATIONS) this.judgeOldest(d);
       if (d.exps.length >= 2 * d.expLive + 32) compactExps(d);
       d.exps.push(exp);
-      d.expSlots.push(exp.members.length);
+      d.expSlots.push(exp.count);
       d.expLive++;
-      exp.members.push(d);
-      exp.state.push(wanted ? 0 : EXP_RECALL);
+      exp.members[exp.count] = d;
+      exp.state[exp.count++] = wanted ? 0 : EXP_RECALL;
     }
   }
 
@@ -1809,7 +1814,7 @@ export class Correlator {
       }
       if (!happened) {
         if (!exp.failed && !exp.settled) {
-          for (let i = 0; i < exp.members.length; i++) if ((exp.state[i] & EXP_GONE) === 0) exp.members[i].expLive--;
+          for (let i = 0; i < exp.count; i++) if ((exp.state[i] & EXP_GONE) === 0) exp.members[i].expLive--;
         }
         exp.failed = true;
         continue;
@@ -2308,7 +2313,7 @@ export class Correlator {
       if (now - at > this.opt.notifyTimeout) {
         x.settled = true;
         const members = x.members;
-        for (let i = 0; i < members.length; i++) {
+        for (let i = 0; i < x.count; i++) {
           const f = x.state[i];
           if ((f & EXP_GONE) !== 0) continue;
           members[i].expLive--;
@@ -2425,7 +2430,7 @@ function notifiedOf(f: ForeCall, d: Deleg, m: Mutation): boolean {
   for (const x of f.expectations) {
     if (x.mutation !== m) continue;
     const i = x.members.indexOf(d);
-    if (i >= 0 && (x.state[i] & EXP_RECALL) === 0) return true;
+    if (i >= 0 && i < x.count && (x.state[i] & EXP_RECALL) === 0) return true;
   }
   return false;
 }

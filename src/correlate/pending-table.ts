@@ -3,14 +3,16 @@
  * deleted once per call: V8 shrinks (reallocates and rehashes) a Map whenever its size falls
  * to a quarter of its capacity, which the usual handful of calls in flight does all the time.
  *
- * Numeric keys live in an open-addressing table (keys in a Float64Array, so no heap number per
- * key, tombstones on delete, rebuilt when they pile up); string keys (rare: very large
+ * Numeric keys live in an open-addressing table with linear probing (keys in a Float64Array,
+ * so no heap number per key). A delete shifts the following entries of its probe run back
+ * instead of leaving a tombstone: with tombstones the table had to be rebuilt (three new
+ * arrays) every few dozen calls. The table grows when half full and is never rebuilt
+ * otherwise. String keys (rare: very large
  * connection ids) in a Map. Call order is a queue of entries; a removed entry is only marked
  * and leaves the queue when it reaches the front or when the queue is compacted (at most
  * `size + 1024` removed entries wait there).
  */
 const EMPTY = -1;
-const TOMBSTONE = -2;
 
 interface Entry<V> {
   key: number | string;
@@ -22,10 +24,9 @@ interface Entry<V> {
 export class PendingTable<V> {
   private cap = 64;
   private keys = new Float64Array(this.cap);
-  /** Index into `entries` per slot, or EMPTY / TOMBSTONE. */
+  /** 1 for a used slot, or EMPTY. */
   private slots = new Int32Array(this.cap).fill(EMPTY);
   private entriesBySlot: Array<Entry<V> | undefined> = new Array<Entry<V> | undefined>(this.cap).fill(undefined);
-  private used = 0; // live + tombstones
   private live = 0;
   private readonly strings = new Map<string, Entry<V>>();
   private queue: Array<Entry<V>> = [];
@@ -92,7 +93,7 @@ export class PendingTable<V> {
     for (let i = hashOf(key) & mask, n = 0; n < this.cap; i = (i + 1) & mask, n++) {
       const s = this.slots[i];
       if (s === EMPTY) return undefined;
-      if (s !== TOMBSTONE && this.keys[i] === key) return this.entriesBySlot[i];
+      if (this.keys[i] === key) return this.entriesBySlot[i];
     }
     return undefined;
   }
@@ -106,28 +107,43 @@ export class PendingTable<V> {
     for (let i = hashOf(key) & mask, n = 0; n < this.cap; i = (i + 1) & mask, n++) {
       const s = this.slots[i];
       if (s === EMPTY) return;
-      if (s !== TOMBSTONE && this.keys[i] === key) {
-        this.slots[i] = TOMBSTONE;
-        this.entriesBySlot[i] = undefined;
+      if (this.keys[i] === key) {
         this.live--;
+        this.shiftBack(i);
         return;
       }
     }
   }
 
+  /** Empties slot `hole`, moving back later entries of its probe run that may live there
+   *  (so every key stays reachable from its home slot without tombstones). */
+  private shiftBack(hole: number): void {
+    const mask = this.cap - 1;
+    for (let j = (hole + 1) & mask; this.slots[j] !== EMPTY; j = (j + 1) & mask) {
+      const home = hashOf(this.keys[j]) & mask;
+      // The entry at j may move to the hole unless its home lies cyclically in (hole, j].
+      const homeAfterHole = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (homeAfterHole) continue;
+      this.keys[hole] = this.keys[j];
+      this.entriesBySlot[hole] = this.entriesBySlot[j];
+      hole = j;
+    }
+    this.slots[hole] = EMPTY;
+    this.entriesBySlot[hole] = undefined;
+  }
+
   private insert(key: number, e: Entry<V>): void {
-    if ((this.used + 1) * 2 > this.cap) this.rebuild(this.live + 1 > this.cap >>> 2 ? this.cap * 2 : this.cap);
+    if ((this.live + 1) * 2 > this.cap) this.rebuild(this.cap * 2);
     const mask = this.cap - 1;
     let i = hashOf(key) & mask;
-    while (this.slots[i] >= 0) i = (i + 1) & mask;
-    if (this.slots[i] === EMPTY) this.used++;
+    while (this.slots[i] !== EMPTY) i = (i + 1) & mask;
     this.slots[i] = 1;
     this.keys[i] = key;
     this.entriesBySlot[i] = e;
     this.live++;
   }
 
-  /** Re-inserts the live keys into a table of `cap` slots (drops tombstones). */
+  /** Re-inserts the live keys into a table of `cap` slots. */
   private rebuild(cap: number): void {
     const oldKeys = this.keys;
     const oldSlots = this.slots;
@@ -137,18 +153,16 @@ export class PendingTable<V> {
     this.keys = new Float64Array(cap);
     this.slots = new Int32Array(cap).fill(EMPTY);
     this.entriesBySlot = new Array<Entry<V> | undefined>(cap).fill(undefined);
-    this.used = 0;
     this.live = 0;
     const mask = cap - 1;
     for (let j = 0; j < oldCap; j++) {
-      if (oldSlots[j] < 0) continue;
+      if (oldSlots[j] === EMPTY) continue;
       const key = oldKeys[j];
       let i = hashOf(key) & mask;
-      while (this.slots[i] >= 0) i = (i + 1) & mask;
+      while (this.slots[i] !== EMPTY) i = (i + 1) & mask;
       this.slots[i] = 1;
       this.keys[i] = key;
       this.entriesBySlot[i] = oldEntries[j];
-      this.used++;
       this.live++;
     }
   }
