@@ -606,7 +606,13 @@ export class Correlator {
   }
 
   private bindConn(s: SessionRecord, conn: number, dir: string): void {
-    const c = s.connections.find((x) => x.conn === conn);
+    let c: SessionRecord['connections'][number] | undefined;
+    for (const x of s.connections) {
+      if (x.conn === conn) {
+        c = x;
+        break;
+      }
+    }
     if (c === undefined) {
       if (s.connections.length < 64) s.connections.push({ conn, dir });
     } else if (c.dir !== dir && c.dir !== 'both') {
@@ -2370,8 +2376,13 @@ function isHexKey(k: string | undefined): k is string {
 /** FNV-1a of the bytes a lowercase hex string stands for (same value as fnv32 of the bytes). */
 function fnv32Hex(hex: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i + 1 < hex.length; i += 2) h = Math.imul(h ^ parseInt(hex.slice(i, i + 2), 16), 0x01000193);
+  for (let i = 0; i + 1 < hex.length; i += 2) h = Math.imul(h ^ ((hexDigit(hex.charCodeAt(i)) << 4) | hexDigit(hex.charCodeAt(i + 1))), 0x01000193);
   return h >>> 0;
+}
+
+/** Value of a lowercase hex digit's char code. */
+function hexDigit(c: number): number {
+  return c <= 0x39 ? c - 0x30 : c - 0x57;
 }
 
 function asStateid(v: unknown): StateidValue | undefined {
