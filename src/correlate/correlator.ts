@@ -2344,12 +2344,16 @@ export class Correlator {
         d.recallFlagged = true;
         this.problem(d, 'recall-unanswered', `recalled, no DELEGRETURN within ${this.opt.recallTimeout}s`);
       }
+      // Flagged once, or given back: nothing left to watch for (a Set deletes safely while iterated).
+      if (d.recallFlagged || d.returnCallAt !== undefined) this.recalled.delete(d);
     }
     // A tracker lives while its recall is outstanding (a revocation can take a lease period),
     // and causeTrackWindow after the delegation ends.
     if (this.trackers.length > 0) {
-      this.setTrackers(this.trackers.filter((x) => x.until >= now
-        || (!x.deleg.retired && (x.deleg.terminalAt === undefined || now - x.deleg.terminalAt <= this.opt.causeTrackWindow))));
+      const live = (x: CauseTracker): boolean => x.until >= now
+        || (!x.deleg.retired && (x.deleg.terminalAt === undefined || now - x.deleg.terminalAt <= this.opt.causeTrackWindow));
+      // Rebuilt only when one ends (most seconds none does).
+      if (!this.trackers.every(live)) this.setTrackers(this.trackers.filter(live));
     }
     if (this.openExps.length > 0) this.judgeTimedOut(now);
     let i = 0;
