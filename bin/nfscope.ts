@@ -7,14 +7,14 @@
  * The V8 flags in the first line keep peak memory near 100 MB on captures of any size: the
  * live state is small (about 20 MB), and without a cap V8 lets dead read buffers and decoded
  * messages pile up for a long time before a full collection.
+ *
+ * Only `read` is loaded up front; the other commands are imported when chosen, so a run does
+ * not pay for compiling the synthesizer and the correlator it does not use.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { runRead, type ReadFormat } from '../src/commands/read.js';
-import { runDeleg, runStats } from '../src/commands/deleg.js';
-import { runSynth, listSynthScenarios } from '../src/commands/synth.js';
-import { listFields } from '../src/commands/fields.js';
 import { UsageError } from '../src/commands/errors.js';
-import { parseSize } from '../src/synth/index.js';
+import { parseSize } from '../src/synth/size.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -74,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
     .argument('<file>', 'capture file, or - for standard input')
     .option('--json', 'JSON array of delegations')
     .action(async (file: string, o: { json?: boolean }) => {
+      const { runDeleg } = await import('../src/commands/deleg.js');
       exitCode = await runDeleg(file, o, process.stdout, process.stderr);
     });
 
@@ -83,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
     .argument('<file>', 'capture file, or - for standard input')
     .option('--json', 'JSON report')
     .action(async (file: string, o: { json?: boolean }) => {
+      const { runStats } = await import('../src/commands/deleg.js');
       exitCode = await runStats(file, o, process.stdout, process.stderr);
     });
 
@@ -96,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--bytes <size>', 'workload: about this many bytes (e.g. 64M, 1G)', byteSize)
     .option('--list', 'list the scenarios')
     .action(async (scenario: string | undefined, o: { write?: string; format: string; packets?: number; bytes?: number; list?: boolean }) => {
+      const { runSynth, listSynthScenarios } = await import('../src/commands/synth.js');
       if (o.list || scenario === undefined) {
         process.stdout.write(listSynthScenarios());
         return;
@@ -107,7 +110,8 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('fields')
     .description('list the display-filter fields (like tshark -G fields)')
-    .action(() => {
+    .action(async () => {
+      const { listFields } = await import('../src/commands/fields.js');
       process.stdout.write(listFields());
     });
 
