@@ -189,7 +189,11 @@ interface Pending {
   client?: string;
   /** The compound's ops were counted in the per-op tables (answers are added at the reply). */
   counted: boolean;
-  procName: string;
+  /** The procedure's statistics row (rows are never removed). */
+  proc: OpStats;
+  /** The caller's client entry as of clients.version `csVersion` (valid while the table is unchanged). */
+  cs: ClientState | undefined;
+  csVersion: number;
   events: PendingEvent[];
   /** A compound that cannot touch delegation state (plain I/O on undelegated objects): only
    *  statistics, identity, the SEQUENCE flags and revocation errors are looked at. */
@@ -273,7 +277,24 @@ function timeOf(msg: RpcMessage): number {
   return msg.record.sec + msg.record.nsec / 1e9;
 }
 
+/** The last two addresses ipOf() was asked about (a call's and its reply's): no new string each time. */
+let ipMemoAddr0 = '';
+let ipMemoIp0 = '';
+let ipMemoAddr1 = '';
+let ipMemoIp1 = '';
+
 function ipOf(addr: string): string {
+  if (addr === ipMemoAddr0) return ipMemoIp0;
+  if (addr === ipMemoAddr1) return ipMemoIp1;
+  const ip = ipOfUncached(addr);
+  ipMemoAddr1 = ipMemoAddr0;
+  ipMemoIp1 = ipMemoIp0;
+  ipMemoAddr0 = addr;
+  ipMemoIp0 = ip;
+  return ip;
+}
+
+function ipOfUncached(addr: string): string {
   if (addr.startsWith('[')) {
     const end = addr.indexOf(']');
     return end > 0 ? addr.slice(1, end) : addr;
@@ -488,8 +509,9 @@ export class Correlator {
       return;
     }
     const procName = procedureName(msg, nfs);
-    const p: Pending = { key, msg, nfs, time: t, frame: msg.record.frame, counted: false, procName, events: NO_EVENTS };
-    this.procStats.get(procName).calls++;
+    const proc = this.procStats.get(procName);
+    const p: Pending = { key, msg, nfs, time: t, frame: msg.record.frame, counted: false, proc, cs: undefined, csVersion: -1, events: NO_EVENTS };
+    proc.calls++;
     if (nfs !== undefined && nfs.type === 'call' && nfs.procName === 'COMPOUND' && nfs.program === 'NFS') {
       this.onForeCall(p, msg, nfs, t);
     } else if (nfs !== undefined && nfs.type === 'call' && nfs.program === 'NFS_CB' && nfs.procName === 'CB_COMPOUND') {
@@ -523,13 +545,14 @@ export class Correlator {
     }
     this.pending.delete(key);
     const srt = msg.responseTime ?? t - p.time;
-    const proc = this.procStats.get(p.procName);
+    const proc = p.proc;
     proc.answered++;
     proc.hist.add(srt);
     if (nfs?.status !== undefined && nfs.status !== 'NFS4_OK') proc.errors++;
     if (p.counted && p.nfs !== undefined) {
       const table = p.nfs.program === 'NFS_CB' ? this.cbOpStats : this.opStats;
-      const client = p.client !== undefined ? this.clients.get(p.client) : undefined;
+      const client = p.client === undefined ? undefined
+        : p.cs !== undefined && p.csVersion === this.clients.version ? p.cs : this.clients.get(p.client);
       const ops = p.nfs.ops;
       const v = Number.isFinite(srt) && srt > 0 ? srt : 0;
       const bucket = Histogram.bucketOf(v);
@@ -1024,8 +1047,13 @@ export class Correlator {
     const first = nfs.ops[0]?.op;
     const anonymousSetup = client.startsWith('addr:') && (first === 'EXCHANGE_ID' || first === 'SETCLIENTID');
     const cs = anonymousSetup ? undefined : this.client(client, msg.record.frame, client.startsWith('0x') ? msg.src : undefined);
-    if (cs !== undefined) cs.calls++;
-    else p.client = undefined;
+    if (cs !== undefined) {
+      cs.calls++;
+      p.cs = cs;
+      p.csVersion = this.clients.version;
+    } else {
+      p.client = undefined;
+    }
     p.counted = true;
     for (const op of nfs.ops) {
       this.opStats.getByNum(op.opnum, op.op).calls++;
