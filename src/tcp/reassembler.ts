@@ -66,6 +66,9 @@ interface HeldSegment {
   frame: number;
 }
 
+/** Shared by every direction holding nothing (never written): most never hold a segment. */
+const NOTHING_HELD: HeldSegment[] = [];
+
 /** One direction of a connection: the sender's view of sequence space. */
 class Half {
   /** nextSeq is known (set by SYN or by the first segment seen). */
@@ -77,7 +80,8 @@ class Half {
   gapPending = false;
   hasFin = false;
   finSeq = 0;
-  held: HeldSegment[] = [];
+  /** NOTHING_HELD until the first out-of-order segment. */
+  held: HeldSegment[] = NOTHING_HELD;
   heldBytes = 0;
 
   constructor(
@@ -427,6 +431,7 @@ export class TcpReassembler {
 
   /** Keeps an out-of-order segment (already copied), then enforces the per-direction bound. */
   private hold(half: Half, seq: number, payload: Uint8Array, seg: TransportSegment, out: (e: StreamEvent) => void): void {
+    if (half.held === NOTHING_HELD) half.held = [];
     const held = half.held;
     const d = (seq - half.nextSeq) | 0;
     let i = held.length;
