@@ -8,8 +8,8 @@ import { compileFilter, formatFilterError, type CompiledFilter } from '../../dis
 import type { FieldDef } from '../../dissectors/fields/types.js';
 import { Engine, type AnalyzedMessage, type EngineSummary } from '../engine.js';
 import {
-  buildTree, fieldSourceOf, formatFieldsLine, formatJsonLine, formatJsonSummary, formatSummaryLine, formatTreeText,
-  resolveFieldList, writeTreeJson, ByteWriter,
+  buildTree, fieldSourceOf, formatFieldsLine, formatJsonSummary, formatSummaryLine, formatTreeText,
+  resolveFieldList, writeJsonLine, writeTreeJson, ByteWriter,
 } from '../output/index.js';
 import { openCapture, openLive } from '../sources/index.js';
 import type { CaptureSource, SourceProblem } from '../sources/types.js';
@@ -87,7 +87,10 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
     if (opts.quiet) return;
     switch (opts.format) {
       case 'ndjson':
-        out.write(formatJsonLine(src) + '\n');
+        jsonText.reset();
+        writeJsonLine(jsonText, src);
+        jsonText.byte(0x0a);
+        out.writeRaw(jsonText.bytes());
         break;
       case 'json':
         jsonText.reset();

@@ -153,6 +153,44 @@ export class ByteWriter {
     this.pos = p;
   }
 
+  /**
+   * Text that needs no escaping (JSON.stringify output), as UTF-8; a lone surrogate (which
+   * JSON.stringify never leaves) becomes U+FFFD, as Buffer.from does.
+   */
+  utf8(s: string): void {
+    const n = s.length;
+    if (this.pos + n * 3 > this.buf.length) this.ensure(n * 3);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      let c = s.charCodeAt(i);
+      if (c < 0x80) {
+        buf[p++] = c;
+      } else if (c < 0x800) {
+        buf[p++] = 0xc0 | (c >> 6);
+        buf[p++] = 0x80 | (c & 0x3f);
+      } else {
+        if (c >= 0xd800 && c <= 0xdfff) {
+          const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+          if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+            const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+            buf[p++] = 0xf0 | (cp >> 18);
+            buf[p++] = 0x80 | ((cp >> 12) & 0x3f);
+            buf[p++] = 0x80 | ((cp >> 6) & 0x3f);
+            buf[p++] = 0x80 | (cp & 0x3f);
+            i++;
+            continue;
+          }
+          c = 0xfffd;
+        }
+        buf[p++] = 0xe0 | (c >> 12);
+        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[p++] = 0x80 | (c & 0x3f);
+      }
+    }
+    this.pos = p;
+  }
+
   /** A JSON number the way JSON.stringify writes one (non-finite numbers are null). */
   num(n: number): void {
     if (n >= 0 && n <= 0xffffffff && n === (n >>> 0)) this.uint32(n);

@@ -2,9 +2,15 @@
  * `read --json`: one JSON object per message per line, decoded values through toJsonValue
  * (opaque -> lowercase hex, 64-bit -> decimal string when above 2^53, notify4 ->
  * notify_vals arrays), then a final {"summary": {...}} line built by the caller.
+ *
+ * writeJsonLine writes the same bytes as the UTF-8 of formatJsonLine straight into a
+ * ByteWriter, without the intermediate objects of jsonMessage/toJsonValue and without
+ * JSON.stringify (json.test.ts compares the two on every capture and on hostile values).
  */
 import type { FieldSource } from '../../dissectors/fields/types.js';
 import { toJsonValue, type JSONValue } from '../../dissectors/nfs4/json.js';
+import { ByteWriter, bytesOf } from './byte-writer.js';
+import { jsonQuote } from './json-text.js';
 
 export interface JsonOp {
   op: string;
@@ -109,10 +115,272 @@ export function jsonMessage(src: FieldSource): JsonMessage {
 
 /** One line of `read --json` (no trailing newline). */
 export function formatJsonLine(src: FieldSource): string {
-  return JSON.stringify(jsonMessage(src));
+  const w = new ByteWriter(4096);
+  writeJsonLine(w, src);
+  return w.text();
 }
 
 /** The closing line: {"summary": {...}}; bigint and bytes go through toJsonValue. */
 export function formatJsonSummary(summary: object): string {
   return JSON.stringify({ summary: toJsonValue(summary) });
+}
+
+// ------------------------------------------------------------------ direct writer
+
+/** `"key":` of object keys, pre-encoded; bounded (keys come from decoders, but be safe). */
+const keyBytes = new Map<string, Uint8Array>();
+const KEY_CACHE_MAX = 4096;
+
+function writeKey(w: ByteWriter, key: string): void {
+  let b = keyBytes.get(key);
+  if (b === undefined) {
+    if (keyBytes.size >= KEY_CACHE_MAX) keyBytes.clear();
+    b = bytesOf(jsonQuote(key) + ':');
+    keyBytes.set(key, b);
+  }
+  w.raw(b);
+}
+
+function hasToJson(v: object): v is { toJSON(): unknown } {
+  return typeof (v as { toJSON?: unknown }).toJSON === 'function';
+}
+
+/** JSON.stringify(toJsonValue(v)), written into `w`. */
+export function writeJsonValue(w: ByteWriter, v: unknown): void {
+  switch (typeof v) {
+    case 'string':
+      w.str(v);
+      return;
+    case 'boolean':
+      w.ascii(v ? 'true' : 'false');
+      return;
+    case 'number':
+      if (Number.isFinite(v)) w.num(v);
+      else w.str(String(v));
+      return;
+    case 'bigint':
+      w.byte(0x22);
+      w.ascii(v.toString());
+      w.byte(0x22);
+      return;
+    case 'undefined':
+      w.ascii('null');
+      return;
+    case 'object':
+      break;
+    default:
+      w.str(String(v));
+      return;
+  }
+  if (v === null) {
+    w.ascii('null');
+    return;
+  }
+  if (v instanceof Uint8Array) {
+    w.byte(0x22);
+    w.hex(v);
+    w.byte(0x22);
+    return;
+  }
+  if (Array.isArray(v)) {
+    w.byte(0x5b);
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) w.byte(0x2c);
+      writeJsonValue(w, v[i]);
+    }
+    w.byte(0x5d);
+    return;
+  }
+  if (hasToJson(v)) {
+    writeJsonValue(w, v.toJSON());
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  if (Array.isArray(o.attrmask) && o.attr_vals instanceof Uint8Array && o.attrs !== undefined) {
+    w.ascii('{"attrmask":');
+    writeJsonValue(w, o.attrmask);
+    w.ascii(',"attrs":');
+    writeJsonValue(w, o.attrs);
+    w.byte(0x7d);
+    return;
+  }
+  if (Array.isArray(o.notify_mask) && o.notify_vals instanceof Uint8Array && Array.isArray(o.values)) {
+    // Rare (CB_NOTIFY) and full of merging rules: toJsonValue's own result.
+    w.utf8(JSON.stringify(toJsonValue(o)));
+    return;
+  }
+  w.byte(0x7b);
+  let first = true;
+  for (const k in o) {
+    const x = o[k];
+    // undefined fields are left out; '__proto__' set on a fresh object is not an own key.
+    if (x === undefined || k === '__proto__') continue;
+    if (!first) w.byte(0x2c);
+    first = false;
+    writeKey(w, k);
+    writeJsonValue(w, x);
+  }
+  w.byte(0x7d);
+}
+
+/**
+ * JSON.stringify(round(x, digits)) without the double-to-string conversion (the costliest
+ * part of a --json line): round(x) is k / 10^digits for the integer k = Math.round(x *
+ * 10^digits), and while one unit of the last place (ulp) of that double is below 10^-digits,
+ * the decimal digits of k (trailing zeros dropped) are its shortest round-trip form, which
+ * is what JSON.stringify prints (no two such decimals map to the same double, and any other
+ * string for it has more digits). Outside that range, and near 0 where JavaScript switches
+ * to exponents, it falls back to the conversion.
+ */
+export function writeRounded(w: ByteWriter, x: number, digits: number): void {
+  const f = 10 ** digits;
+  const k = Math.round(x * f);
+  const n = k / f;
+  const a = k < 0 ? -k : k;
+  // ulp(k / 10^d) <= |k| 2^-52 / 10^d, under 10^-d while |k| < 2^52 (2^51 keeps a margin).
+  if (!(a < 2 ** 51 && (a >= 1000 || digits <= 6))) {
+    w.num(n);
+    return;
+  }
+  if (k < 0) w.byte(0x2d);
+  const whole = Math.floor(a / f);
+  let frac = a - whole * f;
+  w.decimal(whole);
+  if (frac === 0) return;
+  let places = digits;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    places--;
+  }
+  w.byte(0x2e);
+  for (let t = 10 ** (places - 1); t > frac && t > 1; t /= 10) w.byte(0x30);
+  w.uint32(frac);
+}
+
+/** A number as JSON.stringify writes it (NaN and infinities as null). */
+function numberField(w: ByteWriter, key: Uint8Array, n: number): void {
+  w.raw(key);
+  w.num(n);
+}
+
+function stringField(w: ByteWriter, key: Uint8Array, s: string): void {
+  w.raw(key);
+  w.str(s);
+}
+
+const K = {
+  frame: bytesOf('{"frame":'),
+  time: bytesOf(',"time":'),
+  relTime: bytesOf(',"relTime":'),
+  src: bytesOf(',"src":'),
+  dst: bytesOf(',"dst":'),
+  xid: bytesOf(',"xid":'),
+  typeCall: bytesOf(',"type":"call"'),
+  typeReply: bytesOf(',"type":"reply"'),
+  program: bytesOf(',"program":'),
+  version: bytesOf(',"version":'),
+  procedure: bytesOf(',"procedure":'),
+  procName: bytesOf(',"procName":'),
+  replyFrame: bytesOf(',"replyFrame":'),
+  callFrame: bytesOf(',"callFrame":'),
+  responseTime: bytesOf(',"responseTime":'),
+  duplicate: bytesOf(',"duplicate":true'),
+  orphan: bytesOf(',"orphan":true'),
+  rpcError: bytesOf(',"rpcError":'),
+  tag: bytesOf(',"tag":'),
+  minorversion: bytesOf(',"minorversion":'),
+  callbackIdent: bytesOf(',"callbackIdent":'),
+  status: bytesOf(',"status":'),
+  ops: bytesOf(',"ops":['),
+  op: bytesOf('{"op":'),
+  opnum: bytesOf(',"opnum":'),
+  args: bytesOf(',"args":'),
+  res: bytesOf(',"res":'),
+  malformed: bytesOf(',"malformed":{"reason":'),
+  offset: bytesOf(',"offset":'),
+  undecoded: bytesOf(',"undecoded":'),
+};
+
+function writeMalformed(w: ByteWriter, m: { reason: string; offset: number }): void {
+  stringField(w, K.malformed, m.reason);
+  numberField(w, K.offset, m.offset);
+  w.byte(0x7d);
+}
+
+/**
+ * One line of `read --json` (no newline) into `w`: the UTF-8 of formatJsonLine(src), i.e.
+ * of JSON.stringify(jsonMessage(src)), key for key.
+ */
+export function writeJsonLine(w: ByteWriter, src: FieldSource): void {
+  const r = src.rpc;
+  numberField(w, K.frame, src.frame);
+  w.raw(K.time);
+  writeRounded(w, src.sec + src.nsec / 1e9, 6);
+  w.raw(K.relTime);
+  writeRounded(w, src.relTime, 9);
+  stringField(w, K.src, src.src);
+  stringField(w, K.dst, src.dst);
+  numberField(w, K.xid, r.xid >>> 0);
+  w.raw(r.type === 'call' ? K.typeCall : K.typeReply);
+  const h = r.header;
+  const callHeader = h && h.msgType === 'call' ? h : undefined;
+  const program = r.program ?? callHeader?.prog;
+  const version = r.version ?? callHeader?.vers;
+  const procedure = r.procedure ?? callHeader?.proc;
+  if (program !== undefined) numberField(w, K.program, program);
+  if (version !== undefined) numberField(w, K.version, version);
+  if (procedure !== undefined) numberField(w, K.procedure, procedure);
+  const c = src.nfs;
+  if (c && c.procName !== undefined) stringField(w, K.procName, c.procName);
+  if (src.replyFrame !== undefined) numberField(w, K.replyFrame, src.replyFrame);
+  if (r.callFrame !== undefined) numberField(w, K.callFrame, r.callFrame);
+  if (r.responseTime !== undefined) {
+    w.raw(K.responseTime);
+    writeRounded(w, r.responseTime, 9);
+  }
+  if (r.duplicate) w.raw(K.duplicate);
+  if (r.orphan) w.raw(K.orphan);
+  if (h && h.msgType === 'reply') {
+    if (h.replyStat === 'MSG_DENIED') {
+      stringField(w, K.rpcError, ['MSG_DENIED', h.rejectStat, h.authStat].filter((x) => x !== undefined).join(' '));
+    } else if (h.acceptStat !== undefined && h.acceptStat !== 'SUCCESS') {
+      stringField(w, K.rpcError, h.acceptStat);
+    }
+  }
+  if (c) {
+    if (typeof c.tag === 'string') {
+      if (c.tag !== '') stringField(w, K.tag, c.tag);
+    } else if (c.tag !== undefined && c.tag !== null) {
+      w.raw(K.tag);
+      writeJsonValue(w, c.tag);
+    }
+    if (c.minorversion !== undefined) numberField(w, K.minorversion, c.minorversion);
+    if (c.callbackIdent !== undefined) numberField(w, K.callbackIdent, c.callbackIdent);
+    if (c.status !== undefined) stringField(w, K.status, c.status);
+    if (c.procedure === 1 || c.ops.length > 0) {
+      w.raw(K.ops);
+      const ops = c.ops;
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i];
+        if (i > 0) w.byte(0x2c);
+        stringField(w, K.op, op.op);
+        numberField(w, K.opnum, op.opnum);
+        if (op.status !== undefined) stringField(w, K.status, op.status);
+        if (op.args !== undefined) {
+          w.raw(K.args);
+          writeJsonValue(w, op.args);
+        }
+        if (op.res !== undefined) {
+          w.raw(K.res);
+          writeJsonValue(w, op.res);
+        }
+        if (op.malformed) writeMalformed(w, op.malformed);
+        w.byte(0x7d);
+      }
+      w.byte(0x5d);
+    }
+    if (c.malformed) writeMalformed(w, c.malformed);
+  }
+  if (src.undecoded !== undefined) stringField(w, K.undecoded, src.undecoded);
+  w.byte(0x7d);
 }

@@ -203,7 +203,7 @@ function writeArrivalTime(w: ByteWriter, sec: number, nsec: number): void {
   w.byte(0x2e);
   writeNsec(w, nsec);
   w.raw(ARRIVAL_UTC);
-  w.strBody(String(sec));
+  w.decimal(sec);
   w.byte(0x2e);
   writeNsec(w, nsec);
 }
@@ -457,12 +457,17 @@ class ValueJson {
         w.ascii(value ? '"true"' : '"false"');
         return true;
       case 'number':
-      case 'bigint': {
-        const def = k.numberDef;
-        if (def === undefined) w.str(value.toString());
-        else w.str(formatFieldValue(def, value, 'display'));
+        w.byte(0x22);
+        if (k.numberDef === undefined) w.decimal(value);
+        else writeFieldValue(w, k.numberDef, value);
+        w.byte(0x22);
         return true;
-      }
+      case 'bigint':
+        w.byte(0x22);
+        if (k.numberDef === undefined) w.ascii(value.toString());
+        else writeFieldValue(w, k.numberDef, value);
+        w.byte(0x22);
+        return true;
       case 'object':
         return false;
       default:
