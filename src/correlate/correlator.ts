@@ -221,6 +221,8 @@ interface ClientState {
   recalls: number;
   returns: number;
   notifications: number;
+  /** The address last checked against rec.addresses. */
+  lastAddress: string | undefined;
 }
 
 interface DirView {
@@ -594,7 +596,7 @@ export class Correlator {
     if (c === undefined) {
       c = {
         rec: { key, addresses: [], sessions: [], firstFrame: frame, events: [] },
-        revokedFlag: false, stats: new OpStatsTable(), calls: 0, granted: 0, recalls: 0, returns: 0, notifications: 0,
+        revokedFlag: false, stats: new OpStatsTable(), calls: 0, granted: 0, recalls: 0, returns: 0, notifications: 0, lastAddress: undefined,
       };
       if (key.startsWith('0x')) c.rec.clientid = key;
       this.clients.set(key, c);
@@ -602,7 +604,11 @@ export class Correlator {
     this.lastClientKey = key;
     this.lastClient = c;
     this.lastClientVersion = this.clients.version;
-    if (address !== undefined && !c.rec.addresses.includes(address) && c.rec.addresses.length < 16) c.rec.addresses.push(address);
+    // Most calls come from the address the previous one came from: one comparison, no list scan.
+    if (address !== undefined && address !== c.lastAddress) {
+      c.lastAddress = address;
+      if (!c.rec.addresses.includes(address) && c.rec.addresses.length < 16) c.rec.addresses.push(address);
+    }
     return c;
   }
 
@@ -2432,7 +2438,9 @@ function callRef(f: ForeCall): CallRef {
 function ownerText(b: Uint8Array): string {
   let printable = true;
   for (let i = 0; i < b.length; i++) if (b[i] < 0x20 || b[i] > 0x7e) printable = false;
-  return printable ? String.fromCharCode(...b.subarray(0, 1024)) : hexOf(b.subarray(0, 1024));
+  const head = b.subarray(0, 1024);
+  // Printable ASCII only, so latin1 decoding gives exactly the characters of the bytes.
+  return printable ? Buffer.from(head.buffer, head.byteOffset, head.length).toString('latin1') : hexOf(head);
 }
 
 /** Pending.events until a call has one: most calls never do, so they share this empty array. */
