@@ -68,6 +68,10 @@ describe('XdrReader numbers', () => {
     expect(reader('80000000 00000000').i64()).toBe(-(2n ** 63n));
     expect(reader('001fffff ffffffff').i64()).toBe(Number.MAX_SAFE_INTEGER);
     expect(reader('00200000 00000001').i64()).toBe(2n ** 53n + 1n);
+    // a window that does not start at its buffer's first byte
+    const shifted = new XdrReader(fromHex('01020304 05060708 ffffffff fffffffe ffdfffff ffffffff').subarray(8));
+    expect(shifted.u64()).toBe(2n ** 64n - 2n);
+    expect(shifted.i64()).toBe(-(2n ** 53n) - 1n);
     expect(failure(() => reader('00000000 000000').i64()).offset).toBe(0);
   });
 

@@ -179,12 +179,6 @@ function internedAscii(b: Uint8Array, p: number, n: number, h: number, ab: Array
   return s;
 }
 
-/** A hyper beyond 2^53 from its words (hi signed for hyper); out of line so that the
- *  number path of u64/i64 stays small enough to be inlined into every decoder. */
-function bigHyper(hi: number, lo: number): bigint {
-  return (BigInt(hi) << 32n) | BigInt(lo);
-}
-
 /** Reads XDR items from bytes[pos..end). */
 export class XdrReader {
   /** The bytes read (replaced only by `reset`). */
@@ -267,6 +261,8 @@ export class XdrReader {
     return (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
   }
 
+  /** A view of buf for floats and hypers beyond 2^53 (one call builds the bigint; out of line,
+   *  so that the number paths of u64/i64 stay small enough to be inlined into every decoder). */
   private dataView(): DataView {
     return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
@@ -280,7 +276,7 @@ export class XdrReader {
     const hi = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
     const lo = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
     if (hi < 0x200000) return hi * TWO_32 + lo;
-    return bigHyper(hi, lo);
+    return this.dataView().getBigUint64(p);
   }
 
   /** hyper: number when |v| <= 2^53-1, else bigint. */
@@ -294,7 +290,7 @@ export class XdrReader {
     const v = hi * TWO_32 + lo;
     // Out-of-range values round to magnitudes >= 2^53, so this test is exact.
     if (Number.isSafeInteger(v)) return v;
-    return bigHyper(hi, lo);
+    return this.dataView().getBigInt64(p);
   }
 
   f32(): number {

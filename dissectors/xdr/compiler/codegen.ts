@@ -517,6 +517,9 @@ class Generator {
       return fn;
     };
 
+    // Untraced, the arm's value is decoded in place: no helper call between the union and the
+    // arm's type (one function less to run, and to optimize, per arm).
+    const armValue = (f: Field, idx: string): string => `t === null ? ${this.dexpr(f.type, f.name)} : ${armDecoder(f, idx)}(r)`;
     const rec = this.recursive.has(def.name);
     const read = def.discKind === 'bool' ? 'r.bool()' : def.discKind === 'uint' ? 'r.u32()' : 'r.i32()';
     const ret = (expr: string): string => (rec ? `{ const v: ${base} = ${expr}; r.leave(); return v; }` : `return ${expr};`);
@@ -534,7 +537,7 @@ class Generator {
       for (const v of arm.values) {
         const lit = this.discLiteral(def, v);
         const caseLabel = def.discKind === 'bool' ? lit : String(v);
-        const body = arm.field ? `{ ${d.name}: ${lit}, ${arm.field.name}: ${armDecoder(arm.field, String(ai))}(r) }` : `{ ${d.name}: ${lit} }`;
+        const body = arm.field ? `{ ${d.name}: ${lit}, ${arm.field.name}: ${armValue(arm.field, String(ai))} }` : `{ ${d.name}: ${lit} }`;
         this.out.push(`    case ${caseLabel}: ${ret(body)}`);
       }
     });
@@ -542,7 +545,7 @@ class Generator {
       let discExpr = 'd';
       if (def.discKind === 'enum' && !allNamesCovered) discExpr = `(nameOf_${def.discEnum}(d) as ${defaultDiscTs})`;
       else if (def.discKind === 'bool') discExpr = `(d as ${defaultDiscTs})`;
-      const body = def.defaultArm ? `{ ${d.name}: ${discExpr}, ${def.defaultArm.name}: ${armDecoder(def.defaultArm, 'Default')}(r) }` : `{ ${d.name}: ${discExpr} }`;
+      const body = def.defaultArm ? `{ ${d.name}: ${discExpr}, ${def.defaultArm.name}: ${armValue(def.defaultArm, 'Default')} }` : `{ ${d.name}: ${discExpr} }`;
       this.out.push(`    default: ${ret(body)}`);
     } else {
       this.out.push(`    default: throw new XdrError(${str(`${name}: no arm for discriminant `)} + String(d), start);`);
