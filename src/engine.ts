@@ -5,7 +5,7 @@
  * dissected into at least one RPC message or counted in `drops` with a reason.
  */
 import type { RpcMessage, RpcRecord } from './rpc/types.js';
-import type { Frame } from './sources/types.js';
+import type { CaptureSource, Frame } from './sources/types.js';
 import type { StreamEvent } from './tcp/types.js';
 import type { NfsCompound } from '../dissectors/nfs4/types.js';
 import { decodeNfsCall, decodeNfsReply, type NfsProgramName } from '../dissectors/nfs4/index.js';
@@ -282,11 +282,12 @@ function isMalformed(c: NfsCompound): boolean {
 
 /** Feeds every frame of a capture source into a new engine and finishes it. */
 export async function runEngine(
-  source: { batches(): AsyncIterable<Frame[]> },
+  source: CaptureSource,
   opts: EngineOptions = {},
 ): Promise<Engine> {
   const engine = new Engine(opts);
-  for await (const batch of source.batches()) {
+  // The engine keeps no Frame object past feed(): the source may reuse them.
+  for await (const batch of source.batches({ transient: true })) {
     for (const frame of batch) engine.feed(frame);
   }
   engine.finish();

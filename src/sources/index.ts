@@ -1,5 +1,5 @@
 /** Capture sources: files (pcap, pcapng, gzipped or not), standard input, any byte stream, live. */
-export type { CaptureSource, Frame, SourceProblem } from './types.js';
+export type { BatchOptions, CaptureSource, Frame, SourceProblem } from './types.js';
 export { openCapture, openCaptureStream } from './open.js';
 export type { OpenCaptureOptions, OpenedCapture, CaptureFormat } from './open.js';
 export { openLive } from './live.js';

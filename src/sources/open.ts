@@ -2,7 +2,7 @@
  * Opening a capture: a path, '-' for standard input, or any byte stream. Gzip is detected
  * (1f 8b) and decompressed on the fly, then the format is chosen by its magic number.
  */
-import type { CaptureSource, Frame, SourceProblem } from './types.js';
+import type { BatchOptions, CaptureSource, Frame, SourceProblem } from './types.js';
 import { fileChunks, gunzipChunks, prependChunks, streamChunks, DEFAULT_CHUNK_SIZE } from './chunks.js';
 import { recordBatches, type RecordParser } from './record-reader.js';
 import { PcapParser, pcapMagic } from './pcap.js';
@@ -100,10 +100,10 @@ async function detect(raw: AsyncGenerator<Buffer>, opts: OpenCaptureOptions, nam
   return {
     format,
     gzipped,
-    batches(): AsyncIterable<Frame[]> {
+    batches(opts?: BatchOptions): AsyncIterable<Frame[]> {
       if (used) throw new Error('CaptureSource.batches() can only be iterated once');
       used = true;
-      return recordBatches(body, parser, onProblem);
+      return recordBatches(body, parser, onProblem, opts?.transient === true);
     },
   };
 }

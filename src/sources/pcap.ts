@@ -33,24 +33,37 @@ export function pcapMagic(b: Uint8Array): { littleEndian: boolean; nano: boolean
  * copied `buf` would still point at the old ones).
  */
 export class BufferFrame implements Frame {
-  readonly #buf: Uint8Array;
-  readonly #start: number;
-  readonly #caplen: number;
+  #buf: Uint8Array;
+  #start: number;
+  #caplen: number;
   #data: Uint8Array | null = null;
 
   constructor(
-    readonly no: number,
-    readonly sec: number,
-    readonly nsec: number,
-    readonly linktype: number,
+    public no: number,
+    public sec: number,
+    public nsec: number,
+    public linktype: number,
     buf: Uint8Array,
     start: number,
     caplen: number,
-    readonly origLen: number,
+    public origLen: number,
   ) {
     this.#buf = buf;
     this.#start = start;
     this.#caplen = caplen;
+  }
+
+  /** Makes this object another frame (transient batches hand the same objects out again). */
+  reset(no: number, sec: number, nsec: number, linktype: number, buf: Uint8Array, start: number, caplen: number, origLen: number): void {
+    this.no = no;
+    this.sec = sec;
+    this.nsec = nsec;
+    this.linktype = linktype;
+    this.#buf = buf;
+    this.#start = start;
+    this.#caplen = caplen;
+    this.origLen = origLen;
+    this.#data = null;
   }
 
   get buf(): Uint8Array {
@@ -85,8 +98,14 @@ export class PcapParser implements RecordParser {
   private linktype = 0;
   private maxCaplen = STANDARD_MAX_PACKET;
   private frameNo = 0;
+  /** Frames handed out before, reused by batch position once the consumer allows it. */
+  private pool: BufferFrame[] | null = null;
 
   constructor(private readonly onProblem: ProblemSink) {}
+
+  recycleFrames(): void {
+    this.pool ??= [];
+  }
 
   parse(buf: Buffer, base: number, out: Frame[], maxFrames = Infinity): number {
     const len = buf.length;
@@ -141,7 +160,17 @@ export class PcapParser implements RecordParser {
         sec += Math.floor(nsec / 1_000_000_000);
         nsec %= 1_000_000_000;
       }
-      out.push(new BufferFrame(++no, sec, nsec, linktype, buf, pos + RECORD_HEADER, caplen, view.getUint32(pos + 12, le)));
+      const origLen = view.getUint32(pos + 12, le);
+      const pool = this.pool;
+      if (pool === null) {
+        out.push(new BufferFrame(++no, sec, nsec, linktype, buf, pos + RECORD_HEADER, caplen, origLen));
+      } else {
+        const i = out.length;
+        let f = pool[i];
+        if (f === undefined) pool[i] = f = new BufferFrame(++no, sec, nsec, linktype, buf, pos + RECORD_HEADER, caplen, origLen);
+        else f.reset(++no, sec, nsec, linktype, buf, pos + RECORD_HEADER, caplen, origLen);
+        out.push(f);
+      }
       pos = end;
     }
     this.frameNo = no;

@@ -19,6 +19,11 @@ export interface RecordParser {
    * complete records may follow and `need` says nothing).
    */
   parse(buf: Buffer, base: number, out: Frame[], maxFrames?: number): number;
+  /**
+   * Optional: from now on the parser may reuse Frame objects it handed out in earlier
+   * batches (the consumer is done with them; see BatchOptions.transient).
+   */
+  recycleFrames?(): void;
   need: number;
   /** The parser has stopped (after reporting a problem); the rest of the input is ignored. */
   done: boolean;
@@ -37,7 +42,16 @@ export async function* recordBatches(
   chunks: AsyncIterable<Buffer>,
   parser: RecordParser,
   onProblem: ProblemSink,
+  transient = false,
 ): AsyncGenerator<Frame[]> {
+  // Transient batches: one array, refilled for every batch (and the parser may reuse frames).
+  if (transient) parser.recycleFrames?.();
+  const batch: Frame[] = [];
+  const nextBatch = (): Frame[] => {
+    if (!transient) return [];
+    batch.length = 0;
+    return batch;
+  };
   let parts: Buffer[] = [];
   let partsLen = 0;
   /** File offset of parts[0][0]. */
@@ -77,14 +91,14 @@ export async function* recordBatches(
       if (chunk.length === 0) continue;
       parts.push(chunk);
       partsLen += chunk.length;
-      let out: Frame[] = [];
+      let out: Frame[] = nextBatch();
       while (partsLen > 0 && !parser.done) {
         if (parts.length === 1) {
           const used = parser.parse(parts[0], offset, out, MAX_BATCH_FRAMES);
           if (used > 0) consume(used);
           if (out.length < MAX_BATCH_FRAMES) break; // the parser needs more than what is left
           yield out;
-          out = [];
+          out = nextBatch();
           continue;
         }
         // The record at the start spans parts: wait until it is complete, then copy just it.

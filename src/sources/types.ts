@@ -33,6 +33,16 @@ export interface SourceProblem {
   reason: string;
 }
 
+/** How a consumer will use the frames of a batch. */
+export interface BatchOptions {
+  /**
+   * The consumer is done with a batch's frames (the Frame objects, not the bytes they point
+   * to) when it asks for the next batch, so the source may hand out the same objects again.
+   * A source may ignore this.
+   */
+  transient?: boolean;
+}
+
 /**
  * A capture source yields frames in batches so that the hot path does not pay for one
  * promise per frame; consumers pull, which gives backpressure for free.
@@ -41,5 +51,5 @@ export interface SourceProblem {
  * It throws (rejects) only for I/O errors such as a missing file.
  */
 export interface CaptureSource {
-  batches(): AsyncIterable<Frame[]>;
+  batches(opts?: BatchOptions): AsyncIterable<Frame[]>;
 }
