@@ -114,7 +114,8 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
     trace: verboseTree,
     onMessage: opts.quiet && filter === undefined ? () => printed++ : (m) => window.push(m),
   });
-  for await (const batch of source.batches()) {
+  // Nothing keeps a Frame object past engine.feed(): the source may reuse them.
+  for await (const batch of source.batches({ transient: true })) {
     for (const frame of batch) {
       if (first === undefined) first = { sec: frame.sec, nsec: frame.nsec };
       engine.feed(frame);
