@@ -197,6 +197,24 @@ export class ByteWriter {
     else this.ascii(Number.isFinite(n) ? '' + n : 'null');
   }
 
+  /** `,"offset":N,"length":M` of a byte range (JSON numbers). */
+  span(offset: number, length: number): void {
+    if (offset !== offset >>> 0 || length !== length >>> 0) {
+      this.raw(OFFSET_KEY);
+      this.num(offset);
+      this.raw(LENGTH_KEY);
+      this.num(length);
+      return;
+    }
+    if (this.pos + 40 > this.buf.length) this.ensure(40);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < 10; i++) buf[p++] = OFFSET_KEY[i];
+    p = putUint32(buf, p, offset);
+    for (let i = 0; i < 10; i++) buf[p++] = LENGTH_KEY[i];
+    this.pos = putUint32(buf, p, length);
+  }
+
   /** A number as String(n) writes it (in text: NaN stays "NaN"). */
   decimal(n: number): void {
     if (n >= 0 && n <= 0xffffffff && n === (n >>> 0)) this.uint32(n);
@@ -206,27 +224,7 @@ export class ByteWriter {
   /** Decimal digits of an integer in [0, 2^32). */
   uint32(n: number): void {
     if (this.pos + 10 > this.buf.length) this.ensure(10);
-    const buf = this.buf;
-    if (n < 10) {
-      buf[this.pos++] = 0x30 + n;
-      return;
-    }
-    if (n < 100) {
-      const q = (n / 10) | 0;
-      buf[this.pos++] = 0x30 + q;
-      buf[this.pos++] = 0x30 + n - q * 10;
-      return;
-    }
-    const digits = n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7
-      : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
-    let p = this.pos + digits;
-    this.pos = p;
-    while (n >= 10) {
-      const q = Math.floor(n / 10);
-      buf[--p] = 0x30 + (n - q * 10);
-      n = q;
-    }
-    buf[--p] = 0x30 + n;
+    this.pos = putUint32(this.buf, this.pos, n);
   }
 
   /** Lowercase hex of bytes[start, end). */
@@ -255,6 +253,34 @@ export class ByteWriter {
     this.pos = p;
     for (let i = 0; i < len; i++) buf[--p] = HEX_CODES[(v >>> (4 * i)) & 15];
   }
+}
+
+const OFFSET_KEY = bytesOf(',"offset":');
+const LENGTH_KEY = bytesOf(',"length":');
+
+/** Writes the decimal digits of an integer in [0, 2^32) at p (room for 10 bytes); returns the end. */
+function putUint32(buf: Uint8Array, p: number, n: number): number {
+  if (n < 10) {
+    buf[p] = 0x30 + n;
+    return p + 1;
+  }
+  if (n < 100) {
+    const q = (n / 10) | 0;
+    buf[p] = 0x30 + q;
+    buf[p + 1] = 0x30 + n - q * 10;
+    return p + 2;
+  }
+  const digits = n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7
+    : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+  const end = p + digits;
+  let q = end;
+  while (n >= 10) {
+    const d = Math.floor(n / 10);
+    buf[--q] = 0x30 + (n - d * 10);
+    n = d;
+  }
+  buf[--q] = 0x30 + n;
+  return end;
 }
 
 function unicodeEscape(buf: Uint8Array, p: number, c: number): number {

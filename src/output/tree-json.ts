@@ -30,18 +30,12 @@ const TOO_DEEP = bytesOf(jsonQuote('… (nested too deep to show)'));
 
 /** Constant pieces written often, pre-encoded (ByteWriter.raw). */
 const OFFSET = bytesOf(',"offset":');
-const LENGTH = bytesOf(',"length":');
 const VALUE = bytesOf(',"value":');
 const CHILDREN = bytesOf(',"children":[');
 const END_CHILDREN = bytesOf(']}');
 
 function writeSpan(w: ByteWriter, span: Span | undefined): void {
-  if (span) {
-    w.raw(OFFSET);
-    w.num(span.offset);
-    w.raw(LENGTH);
-    w.num(span.length);
-  }
+  if (span) w.span(span.offset, span.length);
 }
 
 /** `,"offset":n` (a node with an offset and no length); nothing when undefined. */
@@ -398,6 +392,34 @@ const ENTRY = bytesOf('{"label":"entry","children":[');
 const ARRAY_VALUE = bytesOf(',"value":"[');
 const ARRAY_CHILDREN = bytesOf(']","children":[');
 
+/**
+ * Quoted bitmapText of short bitmaps, by op kind, key and words (the same attribute masks
+ * come again and again); null: not a bitmap. Bounded.
+ */
+const bitmapValues = new Map<string, Uint8Array | null>();
+const BITMAP_CACHE_MAX = 1024;
+
+function bitmapValue(opName: string, key: string, words: unknown[]): Uint8Array | undefined {
+  if (words.length > 4) {
+    const text = bitmapText(opName, key, words);
+    return text === undefined ? undefined : bytesOf(jsonQuote(text));
+  }
+  let id = (opName === 'CB_NOTIFY_DEVICEID' ? 'D ' : 'N ') + key;
+  for (let i = 0; i < words.length; i++) {
+    const x = words[i];
+    if (typeof x !== 'number') return undefined;
+    id += ' ' + x;
+  }
+  let v = bitmapValues.get(id);
+  if (v === undefined) {
+    const text = bitmapText(opName, key, words);
+    v = text === undefined ? null : bytesOf(jsonQuote(text));
+    if (bitmapValues.size >= BITMAP_CACHE_MAX) bitmapValues.clear();
+    bitmapValues.set(id, v);
+  }
+  return v ?? undefined;
+}
+
 class ValueJson {
   private readonly keys: Map<string, KeyText>;
   private readonly opName: string;
@@ -587,10 +609,10 @@ class ValueJson {
 
   private arrayNode(k: KeyText, arr: unknown[], span: Span | undefined, depth: number): void {
     const w = this.w;
-    const bm = bitmapText(this.opName, k.key, arr);
+    const bm = bitmapValue(this.opName, k.key, arr);
     if (bm !== undefined) {
-      w.ascii(',"value":');
-      w.str(bm);
+      w.raw(VALUE);
+      w.raw(bm);
       w.byte(0x7d);
       return;
     }
@@ -659,9 +681,9 @@ class ValueJson {
       return;
     }
     if (Array.isArray(value)) {
-      const bm = bitmapText(this.opName, key, value);
-      w.ascii(',"value":');
-      if (bm !== undefined) w.str(bm);
+      const bm = bitmapValue(this.opName, key, value);
+      w.raw(VALUE);
+      if (bm !== undefined) w.raw(bm);
       else {
         w.ascii('"[');
         w.decimal(value.length);
@@ -767,12 +789,7 @@ function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOpt
   if (w.pos === empty) w.pos = childrenAt;
   else w.byte(0x5d);
   // Hand-built compounds carry no byte positions (length 0).
-  if (op.length > 0) {
-    w.raw(OFFSET);
-    w.num(op.offset);
-    w.raw(LENGTH);
-    w.num(op.length);
-  }
+  if (op.length > 0) w.span(op.offset, op.length);
   w.byte(0x7d);
 }
 
