@@ -41,15 +41,21 @@ export class ReplyWindow {
   push(m: AnalyzedMessage): void {
     const r = m.rpc;
     const time = r.record.sec + r.record.nsec / 1e9;
-    const held: Held = { m, time };
     if (r.type === 'call' && !r.duplicate) {
+      const held: Held = { m, time };
       this.addCall(held);
-    } else if (r.type === 'reply' && r.callFrame !== undefined && !r.duplicate) {
+      this.queue.push(held);
+      this.drain(time);
+      return;
+    }
+    if (r.type === 'reply' && r.callFrame !== undefined && !r.duplicate) {
       const call = this.takeCall(r.record.conn.id, r.record.dir === 'ab' ? 'ba' : 'ab', r.xid);
       if (call !== undefined) call.replyFrame = r.record.frame;
     }
-    this.queue.push(held);
+    // Anything but a call waits only behind earlier messages: with none left, it goes out at once.
     this.drain(time);
+    if (this.head === this.queue.length) this.emit(m, undefined);
+    else this.queue.push({ m, time });
   }
 
   /** Emits everything still held (end of capture). */
