@@ -173,6 +173,27 @@ const F = {
 const FLAVOR_TAIL = bytesOf('","field":"rpc.auth.flavor"');
 const LENGTH_4 = bytesOf(',"length":4');
 
+/** The end of node a then the start of node b, for nodes that are always written together. */
+function join(a: FieldNodeText, b: FieldNodeText): Uint8Array {
+  const out = new Uint8Array(a.tail.length + 1 + b.head.length);
+  out.set(a.tail);
+  out[a.tail.length] = 0x2c;
+  out.set(b.head, a.tail.length + 1);
+  return out;
+}
+
+const J = {
+  timeIpSrc: join(F.timeRelative, F.ipSrc),
+  ipSrcIpDst: join(F.ipSrc, F.ipDst),
+  ipDstTcpSrc: join(F.ipDst, F.tcpSrcport),
+  tcpSrcTcpDst: join(F.tcpSrcport, F.tcpDstport),
+  xidMsgtyp: join(F.xid, F.msgtyp),
+  msgtypVersion: join(F.msgtyp, F.version),
+  versionProgram: join(F.version, F.program),
+  programProgramversion: join(F.program, F.programversion),
+  programversionProcedure: join(F.programversion, F.procedure),
+};
+
 /** The Flavor node of a credential or verifier whose flavor word is at `offset`. */
 function flavorNode(w: ByteWriter, flavor: number, offset: number): void {
   w.raw(F.flavor.head);
@@ -222,11 +243,27 @@ function frameNode(w: ByteWriter, src: FieldSource): void {
   w.raw(FRAME_ARRIVAL);
   writeArrivalTime(w, src.sec, src.nsec);
   w.raw(ARRIVAL_TAIL);
-  fieldNode(w, src, F.timeRelative);
-  if (!fieldNode(w, src, F.ipSrc)) fieldNode(w, src, F.ipv6Src);
-  if (!fieldNode(w, src, F.ipDst)) fieldNode(w, src, F.ipv6Dst);
-  if (!fieldNode(w, src, F.tcpSrcport)) fieldNode(w, src, F.udpSrcport);
-  if (!fieldNode(w, src, F.tcpDstport)) fieldNode(w, src, F.udpDstport);
+  if (!src.srcIp.includes(':') && !src.dstIp.includes(':') && (src.transport ?? 'tcp') === 'tcp') {
+    // IPv4 over TCP (the registry's extractors give exactly these nodes, each with one value).
+    w.byte(0x2c);
+    w.raw(F.timeRelative.head);
+    writeFieldValue(w, F.timeRelative.def, src.relTime);
+    w.raw(J.timeIpSrc);
+    writeFieldValue(w, F.ipSrc.def, src.srcIp);
+    w.raw(J.ipSrcIpDst);
+    writeFieldValue(w, F.ipDst.def, src.dstIp);
+    w.raw(J.ipDstTcpSrc);
+    writeFieldValue(w, F.tcpSrcport.def, src.srcPort);
+    w.raw(J.tcpSrcTcpDst);
+    writeFieldValue(w, F.tcpDstport.def, src.dstPort);
+    w.raw(F.tcpDstport.tail);
+  } else {
+    fieldNode(w, src, F.timeRelative);
+    if (!fieldNode(w, src, F.ipSrc)) fieldNode(w, src, F.ipv6Src);
+    if (!fieldNode(w, src, F.ipDst)) fieldNode(w, src, F.ipv6Dst);
+    if (!fieldNode(w, src, F.tcpSrcport)) fieldNode(w, src, F.udpSrcport);
+    if (!fieldNode(w, src, F.tcpDstport)) fieldNode(w, src, F.udpDstport);
+  }
   w.raw(END_CHILDREN);
 }
 
@@ -251,13 +288,29 @@ function rpcNode(w: ByteWriter, src: FieldSource): void {
   w.raw(r.type === 'call' ? RPC_CALL : RPC_REPLY);
   w.hexWord(r.xid, 8);
   w.raw(VALUE_CHILDREN);
-  fieldNode(w, src, F.xid);
-  fieldNode(w, src, F.msgtyp);
+  // XID and message type are always there; so are the next four for a call with its header.
+  w.raw(F.xid.head);
+  writeFieldValue(w, F.xid.def, r.xid >>> 0);
+  w.raw(J.xidMsgtyp);
+  writeFieldValue(w, F.msgtyp.def, r.type === 'call' ? 0 : 1);
   if (r.type === 'call') {
-    fieldNode(w, src, F.version);
-    fieldNode(w, src, F.program);
-    fieldNode(w, src, F.programversion);
-    fieldNode(w, src, F.procedure);
+    if (h && h.msgType === 'call') {
+      w.raw(J.msgtypVersion);
+      writeFieldValue(w, F.version.def, h.rpcvers);
+      w.raw(J.versionProgram);
+      writeFieldValue(w, F.program.def, r.program ?? h.prog);
+      w.raw(J.programProgramversion);
+      writeFieldValue(w, F.programversion.def, r.version ?? h.vers);
+      w.raw(J.programversionProcedure);
+      writeFieldValue(w, F.procedure.def, r.procedure ?? h.proc);
+      w.raw(F.procedure.tail);
+    } else {
+      w.raw(F.msgtyp.tail);
+      fieldNode(w, src, F.version);
+      fieldNode(w, src, F.program);
+      fieldNode(w, src, F.programversion);
+      fieldNode(w, src, F.procedure);
+    }
     fieldNode(w, src, F.reqframe);
     if (h && h.msgType === 'call') {
       w.elem();
@@ -298,6 +351,7 @@ function rpcNode(w: ByteWriter, src: FieldSource): void {
       verifierNode(w, h.verf.flavor, h.verf.offset);
     }
   } else {
+    w.raw(F.msgtyp.tail);
     fieldNode(w, src, F.replyProgram);
     fieldNode(w, src, F.replyProgramversion);
     fieldNode(w, src, F.replyProcedure);
