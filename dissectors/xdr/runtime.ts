@@ -29,8 +29,9 @@
  *   - The NFSv4 layer registers at run time: `registerHook('fattr4', {afterDecode, beforeEncode})`.
  *     Slots are created on first use by either side, so registration order does not matter and
  *     generated code never imports the hook module (no import cycle).
- *   - afterDecode may throw XdrError to mark the value malformed; it may return the same object
- *     with extra keys (e.g. fattr4.attrs). beforeEncode returns the plain value to encode.
+ *   - afterDecode may throw XdrError to mark the value malformed; it returns the value with the
+ *     extra keys (e.g. fattr4.attrs), the same object or a new literal with the plain keys first
+ *     (cheaper: no key added to an object built without it). beforeEncode returns the plain value.
  *   - Extra keys a hook adds can be typed by augmenting `XdrHookExtras` (declaration merging):
  *         declare module '../xdr/runtime.js' { interface XdrHookExtras { fattr4: { attrs?: ... } } }
  *     The generated type of a hooked type T is `T_plain & HookExtra<'T'>`.
