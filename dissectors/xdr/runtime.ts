@@ -188,9 +188,12 @@ export class XdrReader {
    *  faster than `subarray` (no species lookup) and always a plain Uint8Array. */
   private ab: ArrayBufferLike;
   private base: number;
-  /** Only for float/double; integers are assembled from bytes, which stays fast even before
-   *  the JIT optimizes a decoder (DataView calls are slow in unoptimized code on Node 20). */
+  /** Only for float/double and hypers beyond 2^53; integers are assembled from bytes, which
+   *  stays fast even before the JIT optimizes a decoder (DataView calls are slow in
+   *  unoptimized code on Node 20). */
   private view: DataView | null = null;
+  /** The ArrayBuffer `view` spans (all of it, so records of one chunk share the view). */
+  private viewAb: ArrayBufferLike | null = null;
   pos: number;
   /** End of the record: reads past it fail. */
   end: number;
@@ -222,7 +225,6 @@ export class XdrReader {
       this.buf = buf;
       this.ab = buf.buffer;
       this.base = buf.byteOffset;
-      this.view = null;
     }
     this.pos = pos;
     this.end = end;
@@ -265,7 +267,11 @@ export class XdrReader {
   /** A view of buf for floats and hypers beyond 2^53 (one call builds the bigint; out of line,
    *  so that the number paths of u64/i64 stay small enough to be inlined into every decoder). */
   private dataView(): DataView {
-    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+    if (this.view === null || this.viewAb !== this.ab) {
+      this.view = new DataView(this.ab);
+      this.viewAb = this.ab;
+    }
+    return this.view;
   }
 
   /** unsigned hyper: number when <= 2^53-1, else bigint. */
@@ -277,7 +283,7 @@ export class XdrReader {
     const hi = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
     const lo = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
     if (hi < 0x200000) return hi * TWO_32 + lo;
-    return this.dataView().getBigUint64(p);
+    return this.dataView().getBigUint64(this.base + p);
   }
 
   /** hyper: number when |v| <= 2^53-1, else bigint. */
@@ -291,21 +297,21 @@ export class XdrReader {
     const v = hi * TWO_32 + lo;
     // Out-of-range values round to magnitudes >= 2^53, so this test is exact.
     if (Number.isSafeInteger(v)) return v;
-    return this.dataView().getBigInt64(p);
+    return this.dataView().getBigInt64(this.base + p);
   }
 
   f32(): number {
     const p = this.pos;
     if (p + 4 > this.end) throw this.truncated(4);
     this.pos = p + 4;
-    return this.dataView().getFloat32(p);
+    return this.dataView().getFloat32(this.base + p);
   }
 
   f64(): number {
     const p = this.pos;
     if (p + 8 > this.end) throw this.truncated(8);
     this.pos = p + 8;
-    return this.dataView().getFloat64(p);
+    return this.dataView().getFloat64(this.base + p);
   }
 
   bool(): boolean {
