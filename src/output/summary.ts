@@ -62,6 +62,11 @@ export function summaryInfo(src: FieldSource): { protocol: string; info: string 
   return { protocol: lastProtocol, info };
 }
 
+/** The info text alone (no object per message). */
+export function summaryInfoText(src: FieldSource): string {
+  return infoText(src);
+}
+
 /** The protocol column of the message infoText last described (saves an object per line). */
 let lastProtocol = '';
 

@@ -19,7 +19,7 @@ import { displayName, escapeForTerminal } from '../../dissectors/nfs4/json.js';
 import type { NfsCompound, NfsOp, Span } from '../../dissectors/nfs4/types.js';
 import { ByteWriter, bytesOf } from './byte-writer.js';
 import { jsonQuote, utf8Bytes, type ByteString } from './json-text.js';
-import { summaryInfo } from './summary.js';
+import { summaryInfoText } from './summary.js';
 import {
   arrivalDate, bitmapText, childSpan, isInvalidUtf8, isPlainObject, MAX_DEPTH, type Obj, type TreeOptions,
 } from './tree.js';
@@ -397,7 +397,12 @@ interface KeyText {
   numberDef: FieldDef | undefined;
   /** `,"field":"...","value":"seqid ` of a stateid under this key. */
   stateidHead: Uint8Array;
+  /** Texts of "key[0]", "key[1]", ... once used. */
+  elems?: KeyText[];
 }
+
+/** Array elements whose KeyText is kept on the array's. */
+const ELEMS_KEPT = 64;
 
 /** Key texts by op name then key; spec keys are few, but hostile captures must not grow this. */
 const keyTexts = new Map<string, Map<string, KeyText>>();
@@ -475,12 +480,36 @@ function bitmapValue(opName: string, key: string, words: unknown[]): Uint8Array 
 }
 
 class ValueJson {
-  private readonly keys: Map<string, KeyText>;
-  private readonly opName: string;
+  private keys: Map<string, KeyText>;
+  private opName: string;
 
-  constructor(private readonly w: ByteWriter, op: NfsOp, private readonly opts: Required<TreeOptions>) {
+  constructor(private w: ByteWriter, op: NfsOp, private opts: Required<TreeOptions>) {
     this.opName = op.op;
     this.keys = keyTextsOf(op.op);
+  }
+
+  /** Starts on the next operation (one instance serves them all). */
+  reset(w: ByteWriter, op: NfsOp, opts: Required<TreeOptions>): this {
+    this.w = w;
+    this.opts = opts;
+    if (op.op !== this.opName) {
+      this.opName = op.op;
+      this.keys = keyTextsOf(op.op);
+    }
+    return this;
+  }
+
+  /** The KeyText of element i of an array under k ("key[i]"); the first ones are kept on k. */
+  private elemKeyText(k: KeyText, i: number): KeyText {
+    if (i >= ELEMS_KEPT) return this.keyText(k.key + '[' + i + ']');
+    const elems = (k.elems ??= []);
+    let e = elems[i];
+    if (e === undefined) {
+      const label = k.key + '[' + i + ']';
+      e = makeKeyText(label, specKeyField(label, this.opName));
+      elems[i] = e;
+    }
+    return e;
   }
 
   private keyText(key: string): KeyText {
@@ -554,8 +583,11 @@ class ValueJson {
 
   /** tree.ts ValueTree.node: `{"label":key,...}`, as an array element. */
   node(key: string, value: unknown, span: Span | undefined, depth: number): void {
+    this.nodeOf(this.keyText(key), value, span, depth);
+  }
+
+  private nodeOf(k: KeyText, value: unknown, span: Span | undefined, depth: number): void {
     const w = this.w;
-    const k = this.keyText(key);
     w.elem();
     w.raw(k.head);
     writeSpan(w, span);
@@ -677,11 +709,11 @@ class ValueJson {
     const isValues = k.key === 'values';
     for (let i = 0; i < n; i++) {
       const el = arr[i];
-      const label = k.key + '[' + i + ']';
-      const elSpan = span?.children ? childSpan(span, label, i) : undefined;
+      const ek = this.elemKeyText(k, i);
+      const elSpan = span?.children ? childSpan(span, ek.key, i) : undefined;
       // notify4 values: {type, value} shown as the type with the value's fields.
       if (isValues && isPlainObject(el) && typeof el.type === 'string') this.notifyValue(el, elSpan, depth);
-      else this.node(label, el, elSpan, depth + 1);
+      else this.nodeOf(ek, el, elSpan, depth + 1);
     }
     if (arr.length > n) {
       w.elem();
@@ -811,6 +843,8 @@ function malformedNode(w: ByteWriter, m: { reason: string; offset: number }): vo
   w.byte(0x7d);
 }
 
+let valueJson: ValueJson | undefined;
+
 function bodySpanOf(op: NfsOp): Span | undefined {
   const spans = op.spans;
   if (!spans) return undefined;
@@ -836,7 +870,7 @@ function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOpt
   }
   const body = op.args !== undefined ? op.args : op.res;
   const bodySpan = bodySpanOf(op);
-  const vj = new ValueJson(w, op, opts);
+  const vj = valueJson === undefined ? (valueJson = new ValueJson(w, op, opts)) : valueJson.reset(w, op, opts);
   if (isPlainObject(body)) vj.objectChildren(body, bodySpan, 0);
   else if (body !== undefined) vj.node(op.args !== undefined ? 'args' : 'res', body, bodySpan, 0);
   if (op.malformed) malformedNode(w, op.malformed);
@@ -866,7 +900,7 @@ const OPERATIONS_VALUE = bytesOf(')","value":"');
 
 function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required<TreeOptions>): void {
   w.raw(c.program === 'NFS' ? NFS_HEAD : NFS_CB_HEAD);
-  w.str(summaryInfo(src).info);
+  w.str(summaryInfoText(src));
   w.raw(CHILDREN);
   if (c.status !== undefined) {
     w.raw(OP_STATUS);
