@@ -18,7 +18,7 @@ const FLUSH_AT = 1 << 16;
 /** Output is encoded into chunks of this size; each flush hands the stream a slice of one. */
 const CHUNK = 1 << 20;
 /** Free chunks kept for reuse. */
-const POOL_MAX = 4;
+const POOL_MAX = 2;
 
 /** A chunk and how many of its pieces the stream has not finished with. */
 interface Chunk {

@@ -18,7 +18,7 @@ import { crc32, isStateid, stateidHash } from '../../dissectors/nfs4/hash.js';
 import { displayName, escapeForTerminal } from '../../dissectors/nfs4/json.js';
 import type { NfsCompound, NfsOp, Span } from '../../dissectors/nfs4/types.js';
 import { ByteWriter, bytesOf } from './byte-writer.js';
-import { jsonQuote, utf8Bytes, type ByteString } from './json-text.js';
+import { jsonQuote, utf8Bytes } from './json-text.js';
 import { summaryInfoText } from './summary.js';
 import {
   arrivalDate, bitmapText, childSpan, isInvalidUtf8, isPlainObject, MAX_DEPTH, type Obj, type TreeOptions,
