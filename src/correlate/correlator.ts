@@ -1075,7 +1075,7 @@ export class Correlator {
     const steps = walkCompound(nfs.ops, undefined, this.resolveChild);
     const fore: ForeCall = {
       key: p.key, xid: msg.xid, client, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
-      touched: [], sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
+      touched: NO_TOUCHED, sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
     };
     let mainOp: string | undefined;
     for (const s of steps) {
@@ -2486,8 +2486,14 @@ function notifiedOf(f: ForeCall, d: Deleg, m: Mutation): boolean {
   return false;
 }
 
+/** ForeCall.touched until a call touches an object (shared, never pushed to). */
+const NO_TOUCHED: string[] = [];
+
 function touch(f: ForeCall, obj: string): void {
-  if (!f.touched.includes(obj)) f.touched.push(obj);
+  // The first object gets an exact one-element array: remembered calls outlive several
+  // young-generation collections, so their bytes are copied and promoted.
+  if (f.touched === NO_TOUCHED) f.touched = [obj];
+  else if (!f.touched.includes(obj)) f.touched.push(obj);
 }
 
 function procedureName(msg: RpcMessage, nfs: NfsCompound | undefined): string {
