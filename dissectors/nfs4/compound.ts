@@ -39,11 +39,28 @@ const GEN = gen as unknown as Record<string, unknown>;
 const VOID_ARGS = new Set(['GETFH', 'LOOKUPP', 'PUTPUBFH', 'PUTROOTFH', 'READLINK', 'RESTOREFH', 'SAVEFH', 'ILLEGAL', 'CB_ILLEGAL']);
 
 /**
+ * Op codecs by number. The op numbers are small except ILLEGAL / CB_ILLEGAL (10044): an array
+ * holding index 10044 would turn into a slow dictionary, so the small numbers are a dense
+ * array and the rest a Map.
+ */
+interface OpTable {
+  dense: (OpCodec | undefined)[];
+  sparse: Map<number, OpCodec>;
+}
+
+/** Op numbers below this are indexed directly. */
+const DENSE_OPS = 256;
+
+function codecOf(t: OpTable, opnum: number): OpCodec | undefined {
+  return opnum < DENSE_OPS ? t.dense[opnum] : t.sparse.get(opnum);
+}
+
+/**
  * Op codecs by op number, found by the RFCs' naming rule (OP_X: X4args / X4res).
  * An op number in the name table without generated codecs is left out (decoded as unknown).
  */
-function buildTable(names: Record<number, string>): OpCodec[] {
-  const table: OpCodec[] = [];
+function buildTable(names: Record<number, string>): OpTable {
+  const table: OpTable = { dense: new Array<OpCodec | undefined>(DENSE_OPS).fill(undefined), sparse: new Map() };
   for (const key of Object.keys(names)) {
     const n = Number(key);
     const name = names[n];
@@ -57,7 +74,7 @@ function buildTable(names: Record<number, string>): OpCodec[] {
       encodeArgs = GEN[`encode_${name}4args`];
       if (typeof decodeArgs !== 'function' || typeof encodeArgs !== 'function') continue;
     }
-    table[n] = {
+    const codec: OpCodec = {
       name,
       argsType: decodeArgs === null ? null : `${name}4args`,
       decodeArgs: decodeArgs as DecodeFn | null,
@@ -66,6 +83,8 @@ function buildTable(names: Record<number, string>): OpCodec[] {
       decodeRes: decodeRes as DecodeFn,
       encodeRes: encodeRes as EncodeFn,
     };
+    if (n >= 0 && n < DENSE_OPS) table.dense[n] = codec;
+    else table.sparse.set(n, codec);
   }
   return table;
 }
@@ -87,7 +106,8 @@ const CB_TABLE = buildTable(opNumberNames(GEN.nfs_cb_opnum4_names, 'OP_'));
 export function decodableOps(program: NfsProgramName): number[] {
   const t = program === 'NFS' ? NFS_TABLE : CB_TABLE;
   const out: number[] = [];
-  t.forEach((c, n) => { if (c !== undefined) out.push(n); });
+  t.dense.forEach((c, n) => { if (c !== undefined) out.push(n); });
+  out.push(...[...t.sparse.keys()].sort((a, b) => a - b));
   return out;
 }
 
@@ -310,7 +330,7 @@ function walkOps(r: XdrReader, count: number, program: NfsProgramName, isCall: b
       tracer.begin(isCall ? 'argop' : 'resop', isCb ? 'nfs_cb_opnum4' : 'nfs_opnum4', at);
       tracer.end(r.pos);
     }
-    const codec = table[opnum];
+    const codec = codecOf(table, opnum);
     if (codec === undefined) {
       const unknown: NfsOp = { opnum, op: isCb ? cbOpName(opnum) : nfsOpName(opnum), offset: at, length: r.end - at };
       unknown.malformed = { reason: 'unknown operation', offset: at };
@@ -368,10 +388,10 @@ function walkOps(r: XdrReader, count: number, program: NfsProgramName, isCall: b
 // ---------------------------------------------------------------------------------------------
 // Encoding (round trip, synthetic captures): the body bytes for decoded values.
 
-function encodeOps(w: XdrWriter, ops: readonly NfsOp[], table: OpCodec[], isCall: boolean): void {
+function encodeOps(w: XdrWriter, ops: readonly NfsOp[], table: OpTable, isCall: boolean): void {
   w.arrayCount(ops.length);
   for (const op of ops) {
-    const codec = table[op.opnum];
+    const codec = codecOf(table, op.opnum);
     if (codec === undefined) throw new RangeError(`no codec for op ${op.opnum} (${op.op})`);
     w.u32(op.opnum);
     const device = codec.name === 'CB_NOTIFY_DEVICEID';
