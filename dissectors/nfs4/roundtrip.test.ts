@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as gen from '../xdr/generated/nfs4.js';
 import { xdrDecode, xdrEncode } from '../xdr/runtime.js';
-import { encodeNfsCompound } from './compound.js';
+import { decodableOps, decodeNfsCall, decodeNfsReply, encodeNfsCompound } from './compound.js';
 import { encodeAttrs, encodeNotifyValues, type Fattr4Value, type Notify4Value } from './hooks.js';
 import { bytesToHex } from './hash.js';
 import { ATTR_NAMES, nfsOpName, cbOpName, nfsStatName } from './names.js';
@@ -94,5 +94,30 @@ describe('name tables agree with the spec (nfs4.x)', () => {
       n++;
     }
     expect(n).toBe(91);
+  });
+});
+
+describe('op numbers outside the dense range (ILLEGAL, CB_ILLEGAL = 10044)', () => {
+  it('are decodable, and decode and encode like the others', () => {
+    expect(decodableOps('NFS')).toContain(10044);
+    expect(decodableOps('NFS_CB')).toContain(10044);
+    expect(decodableOps('NFS')).toEqual([...decodableOps('NFS')].sort((a, b) => a - b));
+    for (const program of ['NFS', 'NFS_CB'] as const) {
+      const name = program === 'NFS' ? 'ILLEGAL' : 'CB_ILLEGAL';
+      const call = encodeNfsCompound({
+        program, type: 'call', procedure: 1, procName: '', tag: 't', minorversion: 1,
+        ...(program === 'NFS_CB' ? { callbackIdent: 0 } : {}),
+        ops: [{ opnum: 10044, op: name, offset: 0, length: 0 }],
+      });
+      const c = decodeNfsCall(call, 0, program, program === 'NFS' ? 4 : 1, 1);
+      expect(c.malformed).toBeUndefined();
+      expect(c.ops.map((o) => [o.opnum, o.op, o.malformed])).toEqual([[10044, name, undefined]]);
+      const reply = encodeNfsCompound({
+        program, type: 'reply', procedure: 1, procName: '', status: 'NFS4ERR_OP_ILLEGAL', tag: 't',
+        ops: [{ opnum: 10044, op: name, status: 'NFS4ERR_OP_ILLEGAL', res: { status: 'NFS4ERR_OP_ILLEGAL' }, offset: 0, length: 0 }],
+      });
+      const r = decodeNfsReply(reply, 0, program, program === 'NFS' ? 4 : 1, 1);
+      expect(r.ops.map((o) => [o.op, o.status, o.res, o.malformed])).toEqual([[name, 'NFS4ERR_OP_ILLEGAL', { status: 'NFS4ERR_OP_ILLEGAL' }, undefined]]);
+    }
   });
 });
