@@ -141,7 +141,7 @@ interface Expectation {
   failed: boolean;
   /** Judged for every member once it timed out (sweep). */
   settled: boolean;
-  /** Sized once for every delegation on the directory (no regrowth); `count` are used. */
+  /** Filled from position 0; `count` are used (the arrays may be longer). */
   members: Deleg[];
   /** Per member: EXP_RECALL, EXP_ADD_DONE, EXP_REMOVE_DONE, EXP_GONE flags. */
   state: number[];
@@ -1811,7 +1811,9 @@ export class Correlator {
       if (exp === undefined) {
         exp = {
           call: fore, mutation: m, type, name, newName, confirmed: false, failed: false, settled: false,
-          members: new Array<Deleg>(ds.size), state: new Array<number>(ds.size), count: 0,
+          // Sized for every delegation on the directory (most are holders), up to a limit: past
+          // it, writing at index `count` grows the arrays as needed.
+          members: new Array<Deleg>(Math.min(ds.size, 1024)), state: new Array<number>(Math.min(ds.size, 1024)), count: 0,
         };
         this.openExps.push(exp);
         if (fore.expectations === NO_CALL_EXPECTATIONS) fore.expectations = [exp];
