@@ -77,7 +77,9 @@ async function main(): Promise<void> {
   const q = rows[0];
   const sq = byLabel(jrows, 'nfscope read -q');
   const corr = byLabel(jrows, 'nfscope stats');
+  const rpcOnly = byLabel(rows, 'nfscope read -q --no-nfs');
   console.log(`\nread -q vs tshark -e rpc.xid: ${(t.wall / q.wall).toFixed(1)}x faster`);
+  console.log(`read -q --no-nfs vs tshark -e rpc.xid: ${(t.wall / rpcOnly.wall).toFixed(1)}x faster`);
   console.log(`-T json vs tshark -T json: ${(byLabel(jrows, 'tshark').wall / byLabel(jrows, 'nfscope read -T json').wall).toFixed(1)}x faster`);
   console.log(`correlation cost on top of dissection: ${(((corr.wall - sq.wall) / sq.wall) * 100).toFixed(1)} %`);
 }
