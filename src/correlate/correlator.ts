@@ -102,6 +102,8 @@ interface ForeCall {
   replyFrame?: number;
   replyTime?: number;
   status?: string;
+  /** The server (IP) the call went to: its filehandles mean something only there. */
+  server: string;
   /** Objects (filehandle hex or name-path keys) the call touches: a few, so an array (a Set
    *  per call cost more than everything else done for most calls). */
   touched: string[];
@@ -168,6 +170,8 @@ interface CauseTracker {
   deleg: Deleg;
   cause: Extract<RecallCause, { kind: 'conflict' }>;
   client: string;
+  /** The recalled delegation's server: `objects` are its filehandles. */
+  server: string;
   objects: Set<string>;
   originalKey: CallKey;
   until: number;
@@ -252,7 +256,20 @@ class Deleg {
   retired = false;
   /** Stored-event weight once retired without its record kept (keepRecords false). */
   weightBox?: WeightBox;
-  constructor(readonly key: string, readonly rec: DelegationRecord) {}
+  /** `server` is the IP that granted it: its filehandle means something only there. */
+  constructor(readonly key: string, readonly rec: DelegationRecord, readonly server: string) {}
+}
+
+/**
+ * The filehandle-keyed delegation index of one server. Filehandles are only unique per
+ * server (two servers, or replayed copies of one, can hand out the same bytes): a change on
+ * one server's directory concerns only the delegations that server granted.
+ */
+class ServerFhIndex {
+  readonly byFh = new Map<string, Set<Deleg>>();
+  /** Indexed filehandles whose delegations have all ended, as of fhGen = notHeldGen. */
+  readonly notHeld = new Set<string>();
+  notHeldGen = -1;
 }
 
 /** Ops that create, change, end or name state or objects the correlator follows. */
@@ -337,8 +354,12 @@ export class Correlator {
   private readonly connClient: LruMap<string, string>;
   private readonly cbIdentClient: LruMap<string, string>;
   private readonly delegs = new Map<string, Deleg>();
-  private readonly byFh = new Map<string, Set<Deleg>>();
-  /** FNV-1a hashes of the filehandles in byFh (with counts): a cheap first test on PUTFH bytes. */
+  /** Delegations by server, then filehandle hex (see ServerFhIndex). */
+  private readonly fhIndex = new Map<string, ServerFhIndex>();
+  /** Filehandles indexed over all servers (0: no call can be on a delegated object). */
+  private indexedFhs = 0;
+  /** FNV-1a hashes of the filehandles indexed on any server (with counts): a cheap first test
+   *  on PUTFH bytes before the per-server lookup. */
   private readonly fhHashes = new Map<number, number>();
   private readonly byClient = new Map<string, Set<Deleg>>();
   private readonly recalled = new Set<Deleg>();
@@ -815,7 +836,7 @@ export class Correlator {
     return `${server}|${other}`;
   }
 
-  private newDeleg(key: string, stateid: StateidValue | undefined, kind: DelegationKind, frame: number, time: number,
+  private newDeleg(server: string, key: string, stateid: StateidValue | undefined, kind: DelegationKind, frame: number, time: number,
     firstSeenAs: DelegationEvent['kind'], holder: string | undefined, fhKey: string | undefined): Deleg {
     if (this.delegs.size >= this.opt.maxActiveDelegations) this.evictOldest();
     const fh = isHexKey(fhKey) ? fhKey : undefined;
@@ -826,7 +847,7 @@ export class Correlator {
       fh, name: this.pathOf(fh), holder, firstFrame: frame, firstTime: time, lastTime: time, firstSeenAs,
       events: [], problems: [], eventsDropped: 0, notifications: 0, notifiedChanges: 0,
     };
-    const d = new Deleg(key, rec);
+    const d = new Deleg(key, rec, server);
     this.delegs.set(key, d);
     if (fh !== undefined) this.indexFh(d, fh);
     if (holder !== undefined) this.indexClient(d, holder);
@@ -835,12 +856,23 @@ export class Correlator {
     return d;
   }
 
+  /** The delegations `server` granted on its filehandle `fh` (hex). */
+  private delegsOn(server: string, fh: string): Set<Deleg> | undefined {
+    return this.fhIndex.get(server)?.byFh.get(fh);
+  }
+
   private indexFh(d: Deleg, fh: string): void {
     this.fhGen++;
-    let s = this.byFh.get(fh);
+    let idx = this.fhIndex.get(d.server);
+    if (idx === undefined) {
+      idx = new ServerFhIndex();
+      this.fhIndex.set(d.server, idx);
+    }
+    let s = idx.byFh.get(fh);
     if (s === undefined) {
       s = new Set();
-      this.byFh.set(fh, s);
+      idx.byFh.set(fh, s);
+      this.indexedFhs++;
       const h = fnv32Hex(fh);
       this.fhHashes.set(h, (this.fhHashes.get(h) ?? 0) + 1);
     }
@@ -921,7 +953,7 @@ export class Correlator {
     const key = this.delegKey(server, other);
     let d = this.delegs.get(key);
     if (d === undefined) {
-      d = this.newDeleg(key, s, kind, frame, time, as, holder, fh);
+      d = this.newDeleg(server, key, s, kind, frame, time, as, holder, fh);
       if (as === 'returned') {
         this.problem(d, 'return-of-unknown', 'first seen at return: no grant in the capture (it may start after the grant)', frame);
       } else {
@@ -971,11 +1003,14 @@ export class Correlator {
     this.finalize(d, atFinish);
     d.retired = true;
     this.delegs.delete(d.key);
-    if (d.rec.fh !== undefined) {
-      const s = this.byFh.get(d.rec.fh);
+    const idx = d.rec.fh === undefined ? undefined : this.fhIndex.get(d.server);
+    if (d.rec.fh !== undefined && idx !== undefined) {
+      const s = idx.byFh.get(d.rec.fh);
       s?.delete(d);
       if (s !== undefined && s.size === 0) {
-        this.byFh.delete(d.rec.fh);
+        idx.byFh.delete(d.rec.fh);
+        this.indexedFhs--;
+        if (idx.byFh.size === 0) this.fhIndex.delete(d.server);
         const h = fnv32Hex(d.rec.fh);
         const n = (this.fhHashes.get(h) ?? 1) - 1;
         if (n <= 0) this.fhHashes.delete(h);
@@ -1065,16 +1100,16 @@ export class Correlator {
       this.opStats.getByNum(op.opnum, op.op).calls++;
       if (cs !== undefined) cs.stats.getByNum(op.opnum, op.op).calls++;
     }
-    const cls = this.classify(nfs.ops, client);
+    const server = ipOf(msg.dst);
+    const cls = this.classify(nfs.ops, server, client);
     if (cls !== FULL) {
       p.slim = true;
       p.learnNames = cls === SLIM_LEARN;
       return;
     }
-    const server = ipOf(msg.dst);
     const steps = walkCompound(nfs.ops, undefined, this.resolveChild);
     const fore: ForeCall = {
-      key: p.key, xid: msg.xid, client, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
+      key: p.key, xid: msg.xid, client, server, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
       touched: NO_TOUCHED, sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
     };
     let mainOp: string | undefined;
@@ -1258,9 +1293,10 @@ export class Correlator {
    * and listings, on objects nobody holds a delegation on (SLIM, or SLIM_LEARN when it names
    * objects: LOOKUP / GETFH / READDIR). A LOOKUP counts as on a delegated object when the name
    * resolves to one; only a LOOKUP right after a PUTFH is checked that way (others: FULL).
-   * `client` is the caller (foreClient), as the full path would record it.
+   * `client` is the caller (foreClient), as the full path would record it; `server` the
+   * server it calls (whose filehandles the PUTFHs name).
    */
-  private classify(ops: readonly NfsOp[], client: string): number {
+  private classify(ops: readonly NfsOp[], server: string, client: string): number {
     let learn = false;
     let lastFh: Uint8Array | undefined;
     let prev = '';
@@ -1269,12 +1305,12 @@ export class Correlator {
       const name = op.op;
       if (name === 'LOOKUP' || name === 'GETFH' || name === 'READDIR') {
         learn = true;
-        if (name === 'LOOKUP' && this.byFh.size > 0) {
+        if (name === 'LOOKUP' && this.indexedFhs > 0) {
           if (prev !== 'PUTFH' || lastFh === undefined) return FULL;
           const objName = nameOf(field(op.args, 'objname'));
           if (objName === undefined) return FULL;
           const child = this.children.get(childKey(hexOf(lastFh), objName));
-          if (child !== undefined && this.held(child, client)) return FULL;
+          if (child !== undefined && this.held(server, child, client)) return FULL;
         }
       } else if (RELEVANT_OPS.has(name)) {
         return FULL;
@@ -1284,7 +1320,7 @@ export class Correlator {
         // a hash first: most compounds are I/O on objects nobody holds a delegation on
         if (fh !== undefined && this.fhHashes.size > 0) {
           const h = fnv32(fh);
-          if (this.fhHashes.has(h) && this.held(hexOfHashed(fh, h), client)) return FULL;
+          if (this.fhHashes.has(h) && this.held(server, hexOfHashed(fh, h), client)) return FULL;
         }
       }
       prev = name;
@@ -1296,28 +1332,27 @@ export class Correlator {
    *  is a recall on it still collecting the conflicting client's retries? Finished
    *  delegations stay indexed for `retireAfter` seconds, but calls on their objects are
    *  plain I/O again. */
-  private held(fh: string, client: string): boolean {
-    if (this.notHeldGen !== this.fhGen) {
-      this.notHeld.clear();
-      this.notHeldGen = this.fhGen;
+  private held(server: string, fh: string, client: string): boolean {
+    const idx = this.fhIndex.get(server);
+    if (idx === undefined) return false;
+    if (idx.notHeldGen !== this.fhGen) {
+      idx.notHeld.clear();
+      idx.notHeldGen = this.fhGen;
     }
-    if (!this.notHeld.has(fh)) {
-      const ds = this.byFh.get(fh);
+    if (!idx.notHeld.has(fh)) {
+      const ds = idx.byFh.get(fh);
       if (ds === undefined) return false;
       for (const d of ds) if (d.terminalAt === undefined) return true;
-      this.notHeld.add(fh);
+      idx.notHeld.add(fh);
     }
     // trackConflictReply looks only at the conflicting client's calls
     if (!this.trackerClients.has(client)) return false;
-    for (const tr of this.trackers) if (tr.client === client && tr.objects.has(fh)) return true;
+    for (const tr of this.trackers) if (tr.client === client && tr.server === server && tr.objects.has(fh)) return true;
     return false;
   }
 
   /** Changes whenever a delegation is indexed by filehandle, ends or leaves the index. */
   private fhGen = 0;
-  /** Indexed filehandles whose delegations have all ended, as of fhGen = notHeldGen. */
-  private readonly notHeld = new Set<string>();
-  private notHeldGen = -1;
 
   private slimReply(p: Pending, msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
     if (nfs === undefined) return;
@@ -1326,19 +1361,20 @@ export class Correlator {
     if (client !== undefined && ops[0]?.op === 'SEQUENCE' && ops[0].status === 'NFS4_OK') {
       this.sequenceFlags(client, ops[0].res, msg.record.frame, t, msg.xid);
     }
+    const server = ipOf(msg.src);
     if (p.learnNames === true) {
       // What the full path does with these ops' replies (see onForeReply / foreReplyOp).
       const steps = walkCompound(p.nfs?.ops, ops, this.resolveChild);
       this.learnFromSlots(steps);
       for (const s of steps) {
-        if (s.op === 'READDIR' && s.status === 'NFS4_OK' && client !== undefined && s.cfh?.hex !== undefined && this.byFh.has(s.cfh.hex)) {
-          this.readdirReply(s, client, msg.record.frame);
+        if (s.op === 'READDIR' && s.status === 'NFS4_OK' && client !== undefined && s.cfh?.hex !== undefined && this.delegsOn(server, s.cfh.hex) !== undefined) {
+          this.readdirReply(s, server, client, msg.record.frame);
         }
       }
     }
     const last = ops[ops.length - 1];
     if (last?.status !== undefined && REVOCATION_STATUSES.has(last.status)) {
-      this.revocationError(last.op, p.nfs?.ops[ops.length - 1]?.args, last.status, ipOf(msg.src), msg, t);
+      this.revocationError(last.op, p.nfs?.ops[ops.length - 1]?.args, last.status, server, msg, t);
     }
   }
 
@@ -1555,7 +1591,7 @@ export class Correlator {
       }
       case 'READDIR':
         // Listings matter only for a directory somebody holds a delegation on.
-        if (ok && client !== undefined && s.cfh?.hex !== undefined && this.byFh.has(s.cfh.hex)) this.readdirReply(s, client, frame);
+        if (ok && client !== undefined && s.cfh?.hex !== undefined && this.delegsOn(server, s.cfh.hex) !== undefined) this.readdirReply(s, server, client, frame);
         break;
       default:
         break;
@@ -1614,7 +1650,7 @@ export class Correlator {
       d.rec.stateid = { seqid: sid.seqid, other };
       this.setFh(d, fh);
     } else {
-      d = this.newDeleg(key, sid, kind, frame, t, 'granted', client, fh);
+      d = this.newDeleg(server, key, sid, kind, frame, t, 'granted', client, fh);
     }
     this.setHolder(d, client, address);
     this.counts.granted++;
@@ -1648,7 +1684,7 @@ export class Correlator {
         cookieverf: cv === undefined ? undefined : hexOf(cv),
       });
       if (client !== undefined && fh !== undefined) {
-        const v = this.views.get(`${client}|${fh}`);
+        const v = this.views.get(viewKey(server, client, fh));
         if (v !== undefined) d.view = v;
         if (cv !== undefined && d.view !== undefined) d.view.cookieverf ??= hexOf(cv);
       }
@@ -1656,7 +1692,7 @@ export class Correlator {
       const key = `unavail|${server}|${client ?? '?'}|${fh ?? '?'}`;
       let d = this.delegs.get(key);
       if (d === undefined) {
-        d = this.newDeleg(key, undefined, 'directory', frame, t, 'unavailable', client, fh);
+        d = this.newDeleg(server, key, undefined, 'directory', frame, t, 'unavailable', client, fh);
         d.rec.holderAddress = p?.msg.src;
         // No state to return: retire like a finished delegation.
         d.terminalAt = t;
@@ -1676,14 +1712,14 @@ export class Correlator {
   private readonly views = new LruMap<string, DirView>(256);
 
   /** The holder's listing of a directory, from its READDIR replies (a listing from cookie 0 to eof is complete). */
-  private readdirReply(s: WalkStep, client: string, frame: number): void {
+  private readdirReply(s: WalkStep, server: string, client: string, frame: number): void {
     const dir = s.cfh?.hex;
     if (dir === undefined) return;
     const resok = field(s.res, 'resok4');
     const reply = field(resok, 'reply');
     const cv = bytesField(resok, 'cookieverf');
     const startCookie = u64Number(field(s.args, 'cookie'));
-    const key = `${client}|${dir}`;
+    const key = viewKey(server, client, dir);
     let v = this.views.get(key);
     if (v === undefined || startCookie === 0) {
       v = { names: new Map(), complete: false, truncated: false };
@@ -1691,7 +1727,8 @@ export class Correlator {
     }
     const cvHex = cv === undefined ? undefined : hexOf(cv);
     // The delegations of this client on this directory see the listing.
-    for (const d of this.byFh.get(dir) ?? []) {
+    const onDir = this.delegsOn(server, dir);
+    for (const d of onDir ?? []) {
       if (d.rec.holder !== client || d.terminalAt !== undefined || d.rec.kind !== 'directory') continue;
       if (d.view !== undefined && d.view !== v && d.view.cookieverf !== undefined && cvHex !== undefined && d.view.cookieverf !== cvHex) {
         this.problem(d, 'view-divergence', `cookie verifier changed from ${d.view.cookieverf} to ${cvHex} (READDIR reply frame ${frame})`, frame);
@@ -1699,7 +1736,7 @@ export class Correlator {
       d.view = v;
     }
     if (cvHex !== undefined) {
-      for (const d of this.byFh.get(dir) ?? []) {
+      for (const d of onDir ?? []) {
         if (d.view === v && v.cookieverf !== undefined && v.cookieverf !== cvHex && startCookie !== 0) {
           this.problem(d, 'view-divergence', `cookie verifier changed from ${v.cookieverf} to ${cvHex} (READDIR reply frame ${frame})`, frame);
         }
@@ -1797,7 +1834,7 @@ export class Correlator {
 
   private expectOn(fore: ForeCall, m: Mutation, dir: string | undefined, type: Exclude<ExpType, 'recall'>, bit: number, name?: string, newName?: string): void {
     if (dir === undefined) return;
-    const ds = this.byFh.get(dir);
+    const ds = this.delegsOn(fore.server, dir);
     if (ds === undefined) return;
     let exp: Expectation | undefined;
     for (const d of ds) {
@@ -2000,7 +2037,7 @@ export class Correlator {
       if (callTime > t) continue;
       if (t - callTime > this.opt.notifyTimeout) break;
       const f = this.recent[i];
-      if (f.client === d.rec.holder || (f.status !== undefined && f.status !== 'NFS4_OK')) continue;
+      if (f.client === d.rec.holder || f.server !== d.server || (f.status !== undefined && f.status !== 'NFS4_OK')) continue;
       for (const m of f.mutations) {
         if (m.lateMatches?.includes(d.rec.id) === true || !entryFits(e, m, fh)) continue;
         (m.lateMatches ??= []).push(d.rec.id);
@@ -2080,7 +2117,7 @@ export class Correlator {
         case 'CB_GETATTR': {
           const fhb = bytesField(op.args, 'fh');
           if (fhb === undefined) break;
-          for (const d of this.byFh.get(hexOf(fhb)) ?? []) {
+          for (const d of this.delegsOn(server, hexOf(fhb)) ?? []) {
             if (d.terminalAt !== undefined || (client !== undefined && d.rec.holder !== client)) continue;
             const e: DelegationEvent = { kind: 'cb-getattr', frame, time: t, xid: msg.xid };
             this.addEvent(d, e);
@@ -2206,6 +2243,8 @@ export class Correlator {
   /** Is this call a conflict for the delegation (another client touching its object in a way that needs a recall)? */
   private conflictScore(d: Deleg, f: ForeCall): number {
     if (d.rec.holder !== undefined && f.client === d.rec.holder) return 0;
+    // Another server's object with the same filehandle bytes is not this one.
+    if (f.server !== d.server) return 0;
     const fh = d.rec.fh;
     if (fh === undefined || !f.touched.includes(fh)) return 0;
     if (f.status === 'NFS4ERR_DELAY') return 3;
@@ -2292,7 +2331,7 @@ export class Correlator {
       this.trackerLeft(gone.client);
       this.drops.add('recall cause trackers dropped (too many recalls at once)');
     }
-    this.trackers.push({ deleg: d, cause, client: f.client, objects, originalKey: f.key, until: t + this.opt.causeTrackWindow });
+    this.trackers.push({ deleg: d, cause, client: f.client, server: d.server, objects, originalKey: f.key, until: t + this.opt.causeTrackWindow });
     this.trackerClients.set(f.client, (this.trackerClients.get(f.client) ?? 0) + 1);
     return cause;
   }
@@ -2318,7 +2357,7 @@ export class Correlator {
     const status = nfs?.status;
     let closed = false;
     for (const tr of this.trackers) {
-      if (tr.client !== fore.client) continue;
+      if (tr.client !== fore.client || tr.server !== fore.server) continue;
       let touches = false;
       for (const o of tr.objects) if (fore.touched.includes(o)) touches = true;
       if (!touches) continue;
@@ -2409,6 +2448,11 @@ const RCA_NAMES: Record<number, string> = {
 };
 
 /** A filehandle key that is the filehandle's hex (not a name path of an unseen one). */
+/** Key of a client's listing of a server's directory (views). */
+function viewKey(server: string, client: string, dir: string): string {
+  return `${client}|${server}|${dir}`;
+}
+
 function isHexKey(k: string | undefined): k is string {
   return k !== undefined && !k.includes('/');
 }
