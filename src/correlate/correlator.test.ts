@@ -749,3 +749,78 @@ function manyHolderTail(w: World, cb: ReturnType<World['conn']>): void {
   w.advance(2);
   w.ok(w.call(cb, [seq(SB)]), { 0: seqRes() });
 }
+
+describe('Correlator: filehandles are per server', () => {
+  // Two servers handing out the same filehandle (and stateid) bytes, as replayed copies of one
+  // capture do: a filehandle means something only on the server that issued it.
+  const SERVER2 = '10.0.0.10:2049';
+  const D = 0x5f00000100000032n;
+  const SD = sessionId(0xd8);
+
+  function twoServers() {
+    const { c, w, ca, cb, cc } = setup();
+    const cd = w.conn('10.0.0.4:803', SERVER2); // holder on server 2
+    const cb2 = w.conn('10.0.0.2:804', SERVER2); // B also works on server 2
+    establish(w, cd, D, SD, 'client-D');
+    const SB2 = sessionId(0xb9);
+    const ex = w.call(cb2, [['CREATE_SESSION', { csa_clientid: B, csa_sequence: 1, csa_flags: 2, csa_cb_program: 0x40000000 }]]);
+    w.ok(ex, { 0: { csr_status: 'NFS4_OK', csr_resok4: { csr_sessionid: SB2, csr_sequence: 1, csr_flags: 2 } } });
+    return { c, w, ca, cb, cc, cd, cb2, SB2 };
+  }
+
+  function holderOf(c: Correlator, holder: bigint): DelegationRecord {
+    const d = c.delegations().find((x) => x.holder === clientKey(holder));
+    if (d === undefined) throw new Error(`no delegation held by ${clientKey(holder)}`);
+    return d;
+  }
+
+  it('a change on server B is no missed notification for server A\'s holder; a change on A is', () => {
+    const { c, w, ca, cc, cd, cb2, SB2 } = twoServers();
+    w.advance(31); // past the start of the capture
+    grantDir(w, ca, SA, 'dir', 1); // server 1, client A
+    grantDir(w, cd, SD, 'dir', 1); // server 2, client D: same filehandle, same stateid bytes
+    // B creates in server 2's "dir": only D is told (and is)
+    const create = w.call(cb2, [seq(SB2), putfh('dir'), ['CREATE', { objtype: { type: 'NF4DIR' }, objname: 'sub' }], ['GETFH']]);
+    w.ok(create, { 0: seqRes(), 3: getfhRes('dir/sub') });
+    w.ok(w.cbCall(cd, [cbSeq(SD), cbNotify(stateid(1), 'dir', notifyAdd('sub'))]));
+    // C removes in server 1's "dir": A is not told
+    const rm = w.call(cc, [seq(SC), putfh('dir'), ['REMOVE', { target: 'gone' }]]);
+    w.ok(rm, { 0: seqRes() });
+    w.advance(31);
+    c.finish();
+
+    const a = holderOf(c, A);
+    const d = holderOf(c, D);
+    expect(a.stateid?.other).toBe(otherHex(1));
+    expect(d.stateid?.other).toBe(otherHex(1));
+    expect(a.fh).toBe(fhHex('dir')); // shown as the plain filehandle hex
+    expect(d.fh).toBe(fhHex('dir'));
+    expect(a.problems.map((p) => p.kind)).toEqual(['missed-notification']);
+    expect(a.problems[0].message).toMatch(/REMOVE gone by 0x5f00000100000022/);
+    expect(a.problems[0].frame).toBe(rm.msg.record.frame);
+    expect(d.problems).toEqual([]);
+    const n = events(d, 'notified')[0];
+    expect(n.kind === 'notified' && n.entries[0].mutation?.callFrame).toBe(create.msg.record.frame);
+    expect(c.stats().delegations.problems['missed-notification']).toBe(1);
+  });
+
+  it('a recall on server A is not caused by a call on server B with the same filehandle bytes', () => {
+    const { c, w, ca, cc, cb2, SB2 } = twoServers();
+    const g = w.call(ca, [seq(SA), putfh('dir'), ['OPEN', openArgs('f')], ['GETFH']]);
+    w.ok(g, { 0: seqRes(), 2: openRes(stateid(500), { kind: 'read', sid: stateid(5) }), 3: getfhRes('dir/f') });
+    // server 2: B opens "its" dir/f for write (same bytes), then server 1 recalls A's delegation
+    const other = w.call(cb2, [seq(SB2), putfh('dir/f'), ['OPEN', { ...(openArgs('', { write: true }) as object), claim: { claim: 'CLAIM_FH' } }]]);
+    w.ok(other, { 0: seqRes(), 2: openRes(stateid(600)) });
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(5), 'dir/f')]));
+    expect(recallCause(holderOf(c, A)).kind).toBe('unknown');
+    // the same call on server 1 is the cause
+    const mine = w.call(cc, [seq(SC), putfh('dir/f'), ['OPEN', { ...(openArgs('', { write: true }) as object), claim: { claim: 'CLAIM_FH' } }]]);
+    w.reply(mine, [['SEQUENCE', 'NFS4_OK', seqRes()], ['PUTFH', 'NFS4_OK'], ['OPEN', 'NFS4ERR_DELAY']]);
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(5), 'dir/f')]));
+    const recalls = events(holderOf(c, A), 'recalled');
+    expect(recalls).toHaveLength(2);
+    const second = recalls[1];
+    expect(second.kind === 'recalled' && second.cause.kind).toBe('conflict');
+    expect(second.kind === 'recalled' && second.cause.kind === 'conflict' && second.cause.call.callFrame).toBe(mine.msg.record.frame);
+  });
+});

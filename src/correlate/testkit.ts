@@ -1,6 +1,6 @@
 /**
  * Builds RpcMessage + NfsCompound sequences by hand for correlator tests: a small scripted
- * world of clients talking to one server over TCP connections, with a back channel on the
+ * world of clients talking to a server (one unless a connection names another) over TCP connections, with a back channel on the
  * client's connection. Values follow the team's XDR conventions (enum names, Uint8Array
  * opaques, spec field names). Test support only; nothing in the pipeline uses it.
  */
@@ -68,8 +68,9 @@ export class World {
 
   constructor(readonly c: Correlator) {}
 
-  conn(clientAddr: string): Conn {
-    return { id: ++this.conns, a: clientAddr, b: SERVER };
+  /** A connection from a client address to a server (SERVER unless given). */
+  conn(clientAddr: string, serverAddr = SERVER): Conn {
+    return { id: ++this.conns, a: clientAddr, b: serverAddr };
   }
 
   advance(seconds: number): void {
