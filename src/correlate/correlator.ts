@@ -466,7 +466,7 @@ export class Correlator {
     for (let i = 0; i < n; i++) out.push(this.retained[(this.retainedHead + i) % n]);
     for (const d of this.delegs.values()) {
       // a name learned after the grant (a LOOKUP by another client, a later GETFH)
-      if (d.rec.name === undefined && d.rec.fh !== undefined) d.rec.name = this.pathOf(d.rec.fh);
+      if (d.rec.name === undefined && d.rec.fh !== undefined) d.rec.name = this.pathOf(d.rec.fh, d.server);
       out.push(d.rec);
     }
     out.sort((a, b) => a.id - b.id);
@@ -752,37 +752,45 @@ export class Correlator {
     return this.connClient.get(`${msg.record.conn.id}:${msg.dst}`) ?? `addr:${msg.dst}`;
   }
 
-  private resolveChild = (key: string): string | undefined => this.children.get(key);
+  /** The server whose compound is being walked: child names resolve on that server only. */
+  private walkServer = '';
+  private resolveChild = (key: string): string | undefined => this.children.get(objKey(this.walkServer, key));
 
-  private childOf(parentKey: string | undefined, name: string): string | undefined {
-    return parentKey === undefined ? undefined : this.children.get(childKey(parentKey, name));
+  private walk(server: string, callOps: readonly NfsOp[] | undefined, replyOps: readonly NfsOp[] | undefined): WalkStep[] {
+    this.walkServer = server;
+    return walkCompound(callOps, replyOps, this.resolveChild);
   }
 
-  private parentOf(fh: string | undefined): string | undefined {
-    return fh === undefined ? undefined : this.names.get(fh)?.parent;
+  private childOf(server: string, parentKey: string | undefined, name: string): string | undefined {
+    return parentKey === undefined ? undefined : this.children.get(objKey(server, childKey(parentKey, name)));
   }
 
-  /** Learns that `fh` is `name` in the directory whose key (hex, or name path) is `parent`. */
-  private learnName(fh: string, name: string, parent: string | undefined): void {
-    const old = this.names.get(fh);
+  private parentOf(server: string, fh: string | undefined): string | undefined {
+    return fh === undefined ? undefined : this.names.get(objKey(server, fh))?.parent;
+  }
+
+  /** Learns that `fh` is `name` in the directory whose key (hex, or name path) is `parent`, on `server`. */
+  private learnName(server: string, fh: string, name: string, parent: string | undefined): void {
+    const nk = objKey(server, fh);
+    const old = this.names.get(nk);
     if (old !== undefined && old.name === name && old.parent === parent) {
-      // Known already (a listing repeats every name): keep it recent, allocate nothing.
-      this.names.touch(fh);
+      // Known already (a listing repeats every name): keep it recent.
+      this.names.touch(nk);
       if (parent !== undefined) {
-        const ck = childKey(parent, name);
+        const ck = objKey(server, childKey(parent, name));
         if (this.children.touch(ck) !== fh) this.children.set(ck, fh);
       }
       return;
     }
     if (old !== undefined && old.parent !== undefined && (old.parent !== parent || old.name !== name)) {
-      this.children.delete(childKey(old.parent, old.name));
+      this.children.delete(objKey(server, childKey(old.parent, old.name)));
     }
-    this.names.set(fh, { name, parent });
-    if (parent !== undefined) this.children.set(childKey(parent, name), fh);
+    this.names.set(nk, { name, parent });
+    if (parent !== undefined) this.children.set(objKey(server, childKey(parent, name)), fh);
   }
 
-  /** Name of a filehandle as a path when its parents are known ("/dir/file"), else its own name. */
-  pathOf(fh: string | undefined): string | undefined {
+  /** Name of a filehandle of `server` (IP) as a path when its parents are known ("/dir/file"), else its own name. */
+  pathOf(fh: string | undefined, server: string): string | undefined {
     if (fh === undefined) return undefined;
     const parts: string[] = [];
     let cur: string | undefined = fh;
@@ -798,7 +806,7 @@ export class Correlator {
         rooted = true;
         break;
       }
-      const e = this.names.get(cur);
+      const e = this.names.get(objKey(server, cur));
       if (e === undefined) break;
       if (e.name === '') {
         rooted = true;
@@ -812,20 +820,21 @@ export class Correlator {
     return (rooted ? '/' : '') + parts.join('/');
   }
 
-  private learnFromSlots(steps: readonly WalkStep[]): void {
+  private learnFromSlots(server: string, steps: readonly WalkStep[]): void {
     for (const s of steps) {
       const a = s.after;
       if (a === undefined || a.hex === undefined) continue;
       if (a.root === true) {
-        if (!this.names.has(a.hex)) this.names.set(a.hex, { name: '' });
+        const nk = objKey(server, a.hex);
+        if (!this.names.has(nk)) this.names.set(nk, { name: '' });
       } else if (a.name !== undefined && (s.status === undefined || s.status === 'NFS4_OK')) {
         const pk = parentKeyOf(a.parent);
         if (pk === undefined) continue;
-        const known = this.names.get(a.hex);
+        const known = this.names.get(objKey(server, a.hex));
         if (known !== undefined && known.name === a.name && known.parent === pk) continue;
-        this.learnName(a.hex, a.name, pk);
+        this.learnName(server, a.hex, a.name, pk);
         // Also reachable from the parent's own filehandle when the parent is the root.
-        if (a.parent?.root === true && a.parent.hex !== undefined) this.children.set(childKey(a.parent.hex, a.name), a.hex);
+        if (a.parent?.root === true && a.parent.hex !== undefined) this.children.set(objKey(server, childKey(a.parent.hex, a.name)), a.hex);
       }
     }
   }
@@ -844,7 +853,7 @@ export class Correlator {
       id: this.nextId++,
       stateid: stateid === undefined ? undefined : { seqid: stateid.seqid, other: hexOf(stateid.other) },
       kind, state: kind === 'directory' && stateid === undefined ? 'unavailable' : 'active',
-      fh, name: this.pathOf(fh), holder, firstFrame: frame, firstTime: time, lastTime: time, firstSeenAs,
+      fh, name: this.pathOf(fh, server), holder, firstFrame: frame, firstTime: time, lastTime: time, firstSeenAs,
       events: [], problems: [], eventsDropped: 0, notifications: 0, notifiedChanges: 0,
     };
     const d = new Deleg(key, rec, server);
@@ -894,7 +903,7 @@ export class Correlator {
       d.rec.fh = fh;
       this.indexFh(d, fh);
     }
-    if (d.rec.name === undefined) d.rec.name = this.pathOf(fh);
+    if (d.rec.name === undefined) d.rec.name = this.pathOf(fh, d.server);
   }
 
   private setHolder(d: Deleg, holder: string | undefined, address?: string): void {
@@ -1107,7 +1116,7 @@ export class Correlator {
       p.learnNames = cls === SLIM_LEARN;
       return;
     }
-    const steps = walkCompound(nfs.ops, undefined, this.resolveChild);
+    const steps = this.walk(server, nfs.ops, undefined);
     const fore: ForeCall = {
       key: p.key, xid: msg.xid, client, server, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
       touched: NO_TOUCHED, sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
@@ -1143,7 +1152,7 @@ export class Correlator {
           const create = path(s.args, 'openhow', 'opentype') === 'OPEN4_CREATE' || path(s.args, 'openhow', 'opentype') === 1;
           if (create && name !== undefined) addMutation(fore, { kind: 'open-create', op: 'OPEN', opIndex: s.index, dir: cfh, name, obj: target });
           const access = numField(s.args, 'share_access') ?? 0;
-          if ((access & 2) !== 0) addMutation(fore, { kind: 'open-write', op: 'OPEN', opIndex: s.index, obj: target, dir: name !== undefined ? cfh : this.parentOf(target), name });
+          if ((access & 2) !== 0) addMutation(fore, { kind: 'open-write', op: 'OPEN', opIndex: s.index, obj: target, dir: name !== undefined ? cfh : this.parentOf(server, target), name });
           const claim = field(s.args, 'claim');
           const claimType = enumField(claim, 'claim');
           const ds = stateidField(field(claim, 'delegate_cur_info'), 'delegate_stateid') ?? stateidField(claim, 'oc_delegate_stateid');
@@ -1168,7 +1177,7 @@ export class Correlator {
           mainOp = 'REMOVE';
           const name = nameOf(field(s.args, 'target'));
           if (name !== undefined) {
-            const obj = this.childOf(cfh, name);
+            const obj = this.childOf(server, cfh, name);
             if (obj !== undefined) touch(fore, obj);
             addMutation(fore, { kind: 'remove', op: 'REMOVE', opIndex: s.index, dir: cfh, name, obj });
           }
@@ -1180,7 +1189,7 @@ export class Correlator {
           const newName = nameOf(field(s.args, 'newname'));
           const from = slotId(s.sfh);
           if (from !== undefined) touch(fore, from);
-          const obj = oldName === undefined ? undefined : this.childOf(from, oldName);
+          const obj = oldName === undefined ? undefined : this.childOf(server, from, oldName);
           if (obj !== undefined) touch(fore, obj);
           addMutation(fore, { kind: 'rename', op: 'RENAME', opIndex: s.index, dir: from, name: oldName, toDir: cfh, newName, obj });
           break;
@@ -1194,15 +1203,15 @@ export class Correlator {
         case 'SETATTR': {
           mainOp = 'SETATTR';
           const obj = cfh;
-          const dir = s.cfh?.parent !== undefined ? parentKeyOf(s.cfh.parent) : this.parentOf(obj);
-          const name = s.cfh?.name ?? (obj !== undefined ? this.names.get(obj)?.name : undefined);
+          const dir = s.cfh?.parent !== undefined ? parentKeyOf(s.cfh.parent) : this.parentOf(server, obj);
+          const name = s.cfh?.name ?? (obj !== undefined ? this.names.get(objKey(server, obj))?.name : undefined);
           if (obj !== undefined) touch(fore, obj);
           addMutation(fore, { kind: 'setattr', op: 'SETATTR', opIndex: s.index, obj, dir, name });
           break;
         }
         case 'WRITE':
           mainOp ??= 'WRITE';
-          addMutation(fore, { kind: 'write', op: 'WRITE', opIndex: s.index, obj: cfh, dir: this.parentOf(cfh) });
+          addMutation(fore, { kind: 'write', op: 'WRITE', opIndex: s.index, obj: cfh, dir: this.parentOf(server, cfh) });
           break;
         case 'DELEGRETURN': {
           mainOp ??= 'DELEGRETURN';
@@ -1309,7 +1318,7 @@ export class Correlator {
           if (prev !== 'PUTFH' || lastFh === undefined) return FULL;
           const objName = nameOf(field(op.args, 'objname'));
           if (objName === undefined) return FULL;
-          const child = this.children.get(childKey(hexOf(lastFh), objName));
+          const child = this.children.get(objKey(server, childKey(hexOf(lastFh), objName)));
           if (child !== undefined && this.held(server, child, client)) return FULL;
         }
       } else if (RELEVANT_OPS.has(name)) {
@@ -1364,8 +1373,8 @@ export class Correlator {
     const server = ipOf(msg.src);
     if (p.learnNames === true) {
       // What the full path does with these ops' replies (see onForeReply / foreReplyOp).
-      const steps = walkCompound(p.nfs?.ops, ops, this.resolveChild);
-      this.learnFromSlots(steps);
+      const steps = this.walk(server, p.nfs?.ops, ops);
+      this.learnFromSlots(server, steps);
       for (const s of steps) {
         if (s.op === 'READDIR' && s.status === 'NFS4_OK' && client !== undefined && s.cfh?.hex !== undefined && this.delegsOn(server, s.cfh.hex) !== undefined) {
           this.readdirReply(s, server, client, msg.record.frame);
@@ -1415,8 +1424,8 @@ export class Correlator {
       fore.status = nfs?.status ?? (msg.header.msgType === 'reply' ? msg.header.acceptStat ?? msg.header.replyStat : undefined);
     }
     const replyOps = nfs?.ops;
-    const steps = walkCompound(p?.nfs?.ops, replyOps, this.resolveChild);
-    if (nfs !== undefined) this.learnFromSlots(steps);
+    const steps = this.walk(server, p?.nfs?.ops, replyOps);
+    if (nfs !== undefined) this.learnFromSlots(server, steps);
 
     // Events made at call time get their reply.
     if (p !== undefined) {
@@ -1579,14 +1588,14 @@ export class Correlator {
         const from = slotId(s.sfh);
         const to = slotId(s.cfh);
         if (oldName === undefined || newName === undefined || from === undefined) break;
-        const obj = this.childOf(from, oldName);
-        if (obj !== undefined && to !== undefined) this.learnName(obj, newName, to);
+        const obj = this.childOf(server, from, oldName);
+        if (obj !== undefined && to !== undefined) this.learnName(server, obj, newName, to);
         break;
       }
       case 'REMOVE': {
         const name = nameOf(field(s.args, 'target'));
         const dirKey = slotId(s.cfh);
-        if (ok && name !== undefined && dirKey !== undefined) this.children.delete(childKey(dirKey, name));
+        if (ok && name !== undefined && dirKey !== undefined) this.children.delete(objKey(server, childKey(dirKey, name)));
         break;
       }
       case 'READDIR':
@@ -1761,7 +1770,7 @@ export class Correlator {
       }
       v.names.set(name, cookieValue(field(e, 'cookie')));
       const fhAttr = path(e, 'attrs', 'attrs', 'filehandle');
-      if (fhAttr instanceof Uint8Array) this.learnName(hexOf(fhAttr), name, dir);
+      if (fhAttr instanceof Uint8Array) this.learnName(server, hexOf(fhAttr), name, dir);
     }
     if (boolField(reply, 'eof') === true && (startCookie === 0 || v.names.size > 0)) v.complete = true;
   }
@@ -2448,6 +2457,12 @@ const RCA_NAMES: Record<number, string> = {
 };
 
 /** A filehandle key that is the filehandle's hex (not a name path of an unseen one). */
+/** Key of a filehandle or name-path key (or a child key) in the names tables: a filehandle
+ *  only means something on its server (IPs never contain '|'). */
+function objKey(server: string, key: string): string {
+  return server + '|' + key;
+}
+
 /** Key of a client's listing of a server's directory (views). */
 function viewKey(server: string, client: string, dir: string): string {
   return `${client}|${server}|${dir}`;
