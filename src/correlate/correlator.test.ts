@@ -804,6 +804,16 @@ describe('Correlator: filehandles are per server', () => {
     expect(c.stats().delegations.problems['missed-notification']).toBe(1);
   });
 
+  it('a name learned on one server does not name another server\'s object with the same filehandle', () => {
+    const { c, w, ca, cc, cd } = twoServers();
+    const look = w.call(cc, [seq(SC), ['PUTROOTFH'], ['LOOKUP', { objname: 'proj' }], ['GETFH']]);
+    w.ok(look, { 0: seqRes(), 3: getfhRes('dir') }); // server 1: "dir" is /proj
+    grantDir(w, cd, SD, 'dir', 2); // server 2
+    grantDir(w, ca, SA, 'dir', 3); // server 1
+    expect(byOther(c, 2).name).toBeUndefined();
+    expect(byOther(c, 3).name).toBe('/proj');
+  });
+
   it('a recall on server A is not caused by a call on server B with the same filehandle bytes', () => {
     const { c, w, ca, cc, cb2, SB2 } = twoServers();
     const g = w.call(ca, [seq(SA), putfh('dir'), ['OPEN', openArgs('f')], ['GETFH']]);
