@@ -814,6 +814,16 @@ describe('Correlator: filehandles are per server', () => {
     expect(byOther(c, 3).name).toBe('/proj');
   });
 
+  it('a CB_SEQUENCE referring call is looked for among the calls to the server sending it', () => {
+    const { c, w, ca, cb2 } = twoServers();
+    grantDir(w, ca, SA, 'dir', 4, []); // server 1
+    // server 2: the same session id bytes, slot and sequence id (a copy of server 1's traffic)
+    const elsewhere = w.call(cb2, [seq(SB, 5, 77), putfh('dir'), ['LINK', { newname: 'y' }]]);
+    w.cbCall(ca, [cbSeq(SA, [{ sess: SB, slot: 5, seq: 77 }]), cbRecall(stateid(4), 'dir')]);
+    void elsewhere;
+    expect(recallCause(byOther(c, 4)).kind).toBe('unknown');
+  });
+
   it('a recall on server A is not caused by a call on server B with the same filehandle bytes', () => {
     const { c, w, ca, cc, cb2, SB2 } = twoServers();
     const g = w.call(ca, [seq(SA), putfh('dir'), ['OPEN', openArgs('f')], ['GETFH']]);

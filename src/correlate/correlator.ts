@@ -1257,14 +1257,15 @@ export class Correlator {
   }
 
   /** The newest remembered call that used this session slot and sequence id (the recent ring
-   *  holds every call that went through the full analysis, in flight or answered). */
-  private referringCall(sid: Uint8Array, slot: number | undefined, seq: number | undefined): ForeCall | undefined {
+   *  holds every call that went through the full analysis, in flight or answered), made to
+   *  `server` (the one sending the callback: session ids, like filehandles, are its own). */
+  private referringCall(server: string, sid: Uint8Array, slot: number | undefined, seq: number | undefined): ForeCall | undefined {
     if (slot === undefined || seq === undefined) return undefined;
     let hex: string | undefined;
     const n = this.recent.length;
     for (let k = 0; k < n; k++) {
       const f = this.recent[(this.recentHead - 1 - k + 2 * n) % n];
-      if (f.slot !== slot || f.seq !== seq || f.sid === undefined) continue;
+      if (f.slot !== slot || f.seq !== seq || f.sid === undefined || f.server !== server) continue;
       hex ??= hexOf(sid);
       if (f.sid === hex) return f;
     }
@@ -2085,7 +2086,7 @@ export class Correlator {
           const calls = field(l, 'rcl_referring_calls');
           if (rsid === undefined || !Array.isArray(calls)) continue;
           for (const rc of calls.slice(0, 64)) {
-            const f = referring === undefined ? this.referringCall(rsid, numField(rc, 'rc_slotid'), numField(rc, 'rc_sequenceid')) : undefined;
+            const f = referring === undefined ? this.referringCall(server, rsid, numField(rc, 'rc_slotid'), numField(rc, 'rc_sequenceid')) : undefined;
             if (f !== undefined) referring = f;
           }
         }
