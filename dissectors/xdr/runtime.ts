@@ -180,6 +180,11 @@ function internedAscii(b: Uint8Array, p: number, n: number, h: number, ab: Array
   return s;
 }
 
+/** A reader's window must lie inside its bytes (a programmer error otherwise). */
+function checkWindow(buf: Uint8Array, pos: number, end: number): void {
+  if (pos < 0 || end > buf.length || pos > end) throw new RangeError(`XdrReader: bad window ${pos}..${end} of ${buf.length}`);
+}
+
 /** Reads XDR items from bytes[pos..end). */
 export class XdrReader {
   /** The bytes read (replaced only by `reset`). */
@@ -202,9 +207,7 @@ export class XdrReader {
   depth = 0;
 
   constructor(buf: Uint8Array, pos = 0, end = buf.length, tracer: XdrTracer | null = null) {
-    if (pos < 0 || end > buf.length || pos > end) {
-      throw new RangeError(`XdrReader: bad window ${pos}..${end} of ${buf.length}`);
-    }
+    checkWindow(buf, pos, end);
     this.buf = buf;
     this.ab = buf.buffer;
     this.base = buf.byteOffset;
@@ -218,9 +221,7 @@ export class XdrReader {
    * record after another keeps one reader instead of allocating one per record.
    */
   reset(buf: Uint8Array, pos: number, end: number, tracer: XdrTracer | null): void {
-    if (pos < 0 || end > buf.length || pos > end) {
-      throw new RangeError(`XdrReader: bad window ${pos}..${end} of ${buf.length}`);
-    }
+    checkWindow(buf, pos, end);
     if (buf !== this.buf) {
       this.buf = buf;
       this.ab = buf.buffer;
