@@ -8,6 +8,7 @@ import type { LinkDecodeResult } from './types.js';
 import { openCapture } from '../sources/open.js';
 import { collectFrames } from '../sources/collect.js';
 import type { Frame } from '../sources/types.js';
+import { xorshift32 } from '../../test/helpers/prng.js';
 
 const CAPTURES = join(import.meta.dirname, '..', '..', 'captures');
 
@@ -50,15 +51,7 @@ describe('decodeFrame with a reusable result', () => {
 
   it('matches it on mutated frames (UDP, IPv6, truncations, fragments)', async () => {
     const base = await collectFrames(await openCapture(join(CAPTURES, 'pynfs-v41-deleg-recall.pcap')));
-    let x = 7;
-    const next = (): number => {
-      x ^= x << 13;
-      x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      x >>>= 0;
-      return x;
-    };
+    const next = xorshift32(7);
     const mutated: Frame[] = [];
     for (let round = 0; round < 20; round++) {
       for (const f of base) {

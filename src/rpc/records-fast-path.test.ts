@@ -8,20 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { concatBytes, encodeAuthSys, encodeRpcCall, recordMark } from '../../dissectors/rpc/encode.js';
 import type { ConnectionKey } from '../tcp/types.js';
 import { RecordAssembler } from './records.js';
+import { xorshift32 } from '../../test/helpers/prng.js';
 
 const conn: ConnectionKey = { id: 7, a: '10.0.0.1:731', b: '10.0.0.2:2049', transport: 'tcp' };
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 function call(xid: number, bodyLen: number): Uint8Array {
   const body = new Uint8Array(bodyLen);
@@ -93,7 +83,7 @@ describe('RecordAssembler whole-record fast path', () => {
   it('gives what byte-at-a-time feeding gives, for random streams and chunkings', () => {
     let records = 0;
     for (let seed = 1; seed <= 40; seed++) {
-      const next = rng(seed);
+      const next = xorshift32(seed);
       const { bytes, spans } = stream(next);
       const slow = feed(bytes, () => 1);
       const chunked = feed(bytes, () => 1 + (next() % 2000));
