@@ -12,7 +12,6 @@ import { xorshift32 } from '../../test/helpers/prng.js';
 
 const conn: ConnectionKey = { id: 7, a: '10.0.0.1:731', b: '10.0.0.2:2049', transport: 'tcp' };
 
-
 function call(xid: number, bodyLen: number): Uint8Array {
   const body = new Uint8Array(bodyLen);
   for (let i = 0; i < bodyLen; i++) body[i] = (xid * 7 + i) & 0xff;
