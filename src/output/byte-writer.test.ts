@@ -37,6 +37,15 @@ describe('ByteWriter', () => {
     }
   });
 
+  it('encodes text as UTF-8 exactly as Buffer.from does (lone surrogates as U+FFFD)', () => {
+    const w = new ByteWriter(8);
+    for (const s of [...randomStrings(5000), '', '\ud800', '\udfff\ud800x', '\u07ff\u0800\uffff', 'a\u{10ffff}b']) {
+      w.reset();
+      w.utf8(s);
+      expect(Buffer.from(w.bytes()).equals(Buffer.from(s, 'utf8'))).toBe(true);
+    }
+  });
+
   it('writes numbers as JSON.stringify and String do', () => {
     const w = new ByteWriter(4);
     for (const n of [0, -0, 1, 9, 10, 99, 100, 4294967295, 4294967296, -1, 1.5, 1e21, 2 ** 53, Number.NaN, Infinity, -Infinity, 123456789]) {

@@ -127,17 +127,10 @@ export class ByteWriter {
         const short = SHORT_ESCAPES[c];
         if (short !== undefined) buf[p++] = short;
         else p = unicodeEscape(buf, p, c);
-      } else if (c < 0x800) {
-        buf[p++] = 0xc0 | (c >> 6);
-        buf[p++] = 0x80 | (c & 0x3f);
       } else if (c >= 0xd800 && c <= 0xdfff) {
         const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
         if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-          buf[p++] = 0xf0 | (cp >> 18);
-          buf[p++] = 0x80 | ((cp >> 12) & 0x3f);
-          buf[p++] = 0x80 | ((cp >> 6) & 0x3f);
-          buf[p++] = 0x80 | (cp & 0x3f);
+          p = utf8Pair(buf, p, c, next);
           i++;
         } else {
           // A lone surrogate: JSON.stringify writes it as an escape.
@@ -145,9 +138,7 @@ export class ByteWriter {
           p = unicodeEscape(buf, p, c);
         }
       } else {
-        buf[p++] = 0xe0 | (c >> 12);
-        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[p++] = 0x80 | (c & 0x3f);
+        p = utf8Unit(buf, p, c);
       }
     }
     this.pos = p;
@@ -166,27 +157,18 @@ export class ByteWriter {
       let c = s.charCodeAt(i);
       if (c < 0x80) {
         buf[p++] = c;
-      } else if (c < 0x800) {
-        buf[p++] = 0xc0 | (c >> 6);
-        buf[p++] = 0x80 | (c & 0x3f);
-      } else {
-        if (c >= 0xd800 && c <= 0xdfff) {
-          const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-          if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-            const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-            buf[p++] = 0xf0 | (cp >> 18);
-            buf[p++] = 0x80 | ((cp >> 12) & 0x3f);
-            buf[p++] = 0x80 | ((cp >> 6) & 0x3f);
-            buf[p++] = 0x80 | (cp & 0x3f);
-            i++;
-            continue;
-          }
-          c = 0xfffd;
-        }
-        buf[p++] = 0xe0 | (c >> 12);
-        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[p++] = 0x80 | (c & 0x3f);
+        continue;
       }
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          p = utf8Pair(buf, p, c, next);
+          i++;
+          continue;
+        }
+        c = 0xfffd;
+      }
+      p = utf8Unit(buf, p, c);
     }
     this.pos = p;
   }
@@ -281,6 +263,29 @@ function putUint32(buf: Uint8Array, p: number, n: number): number {
   }
   buf[--q] = 0x30 + n;
   return end;
+}
+
+/** UTF-8 of a code unit from 0x80 up that is not a surrogate (2 or 3 bytes) at buf[p]; returns the next p. */
+function utf8Unit(buf: Uint8Array, p: number, c: number): number {
+  if (c < 0x800) {
+    buf[p] = 0xc0 | (c >> 6);
+    buf[p + 1] = 0x80 | (c & 0x3f);
+    return p + 2;
+  }
+  buf[p] = 0xe0 | (c >> 12);
+  buf[p + 1] = 0x80 | ((c >> 6) & 0x3f);
+  buf[p + 2] = 0x80 | (c & 0x3f);
+  return p + 3;
+}
+
+/** UTF-8 (4 bytes) of the surrogate pair hi, lo at buf[p]; returns the next p. */
+function utf8Pair(buf: Uint8Array, p: number, hi: number, lo: number): number {
+  const cp = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+  buf[p] = 0xf0 | (cp >> 18);
+  buf[p + 1] = 0x80 | ((cp >> 12) & 0x3f);
+  buf[p + 2] = 0x80 | ((cp >> 6) & 0x3f);
+  buf[p + 3] = 0x80 | (cp & 0x3f);
+  return p + 4;
 }
 
 function unicodeEscape(buf: Uint8Array, p: number, c: number): number {

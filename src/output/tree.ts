@@ -13,7 +13,7 @@ import { displayName, escapeForTerminal } from '../../dissectors/nfs4/json.js';
 import { attrMaskNames, bitmapBits, notifyTypeName } from '../../dissectors/nfs4/names.js';
 import type { NfsCompound, NfsOp, Span } from '../../dissectors/nfs4/types.js';
 import { enumNumber, NFSSTAT4 } from '../../dissectors/fields/enums.js';
-import { summaryInfo } from './summary.js';
+import { summaryInfoText } from './summary.js';
 
 export interface TreeNode {
   label: string;
@@ -341,7 +341,7 @@ function nfsNode(src: FieldSource, c: NfsCompound, opts: Required<TreeOptions>):
     }, arr));
   }
   if (c.malformed) kids.push({ label: 'Malformed', value: `${escapeForTerminal(c.malformed.reason)} at offset ${c.malformed.offset}`, field: 'nfs.malformed', offset: c.malformed.offset });
-  const { info } = summaryInfo(src);
+  const info = summaryInfoText(src);
   return { label: c.program === 'NFS' ? 'Network File System' : 'Network File System, Callback', value: info, children: kids };
 }
 
