@@ -32,7 +32,7 @@ export function pcapMagic(b: Uint8Array): { littleEndian: boolean; nano: boolean
  * getters, so that `{ ...frame, data: other }` gives a plain frame of the other bytes (a
  * copied `buf` would still point at the old ones).
  */
-export class BufferFrame implements Frame {
+class BufferFrame implements Frame {
   #buf: Uint8Array;
   #start: number;
   #caplen: number;
