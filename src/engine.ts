@@ -72,6 +72,12 @@ const TRANSIENT_LAST = 0x5fffffff;
  * waiting for a reply. Beyond them the oldest is dropped and counted.
  */
 const MAX_CONNECTIONS = 8192;
+/**
+ * Of those, closed ones kept to recognise their late segments: a capture of many short
+ * connections (the benchmark replay) otherwise fills the table with tombstones, a few MB of
+ * old-generation objects that every full GC walks.
+ */
+const MAX_CLOSED_CONNECTIONS = 1024;
 const MAX_PENDING_CALLS = 20_000;
 /** Frames whose segment was held for reordering, remembered so their count can be corrected. */
 const MAX_HELD_FRAMES = 4096;
@@ -119,6 +125,7 @@ export class Engine {
     if (opts.correlate) this.correlator = new Correlator(opts.correlate === true ? {} : opts.correlate);
     this.tcp = new TcpReassembler({
       maxConnections: MAX_CONNECTIONS,
+      maxClosedConnections: MAX_CLOSED_CONNECTIONS,
       // The record streams are done with each event when they return.
       reuseDataEvents: true,
       onDrop: (reason, frame) => this.frameProblem(reason, frame),

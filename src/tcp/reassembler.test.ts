@@ -28,7 +28,7 @@ interface Harness {
   kinds: () => string[];
 }
 
-function harness(opts: { maxBufferedBytesPerDirection?: number; maxConnections?: number } = {}): Harness {
+function harness(opts: { maxBufferedBytesPerDirection?: number; maxConnections?: number; maxClosedConnections?: number } = {}): Harness {
   frameNo = 0;
   const events: StreamEvent[] = [];
   const drops: Array<[string, number]> = [];
@@ -227,6 +227,40 @@ describe('TcpReassembler', () => {
     expect(closed.map((e) => e.conn.id)).toEqual([2]);
     h.push(mk(1, 12, 'e'));
     expect(h.text('ab', 1)).toBe('ace');
+  });
+
+  it('keeps at most maxClosedConnections tombstones, retiring the longest closed first', () => {
+    const h = harness({ maxClosedConnections: 2 });
+    const mk = (port: number, seq: number, data: string, flags = ACK): TransportSegment => ({ ...seg('c', seq, data, flags), srcPort: port });
+    const mkS = (port: number, seq: number, flags: number): TransportSegment => ({ ...seg('s', seq, '', flags), dstPort: port });
+    h.push(mk(100, 10, 'open')); // conn 1 stays open throughout
+    for (let port = 1; port <= 5; port++) {
+      h.push(mk(port, 10, 'x'));
+      h.push(mk(port, 11, '', FIN | ACK));
+      h.push(mkS(port, 50, FIN | ACK));
+    }
+    expect(h.r.size).toBe(3); // the open one + the two most recent tombstones (ports 4 and 5)
+    expect(h.r.stats.evicted).toBe(0);
+    h.push(mk(5, 10, 'x')); // late copy for a kept tombstone: recognised
+    expect(h.drops).toEqual([['TCP data after connection closed', frameNo]]);
+    h.push(mk(1, 10, 'y')); // port 1's tombstone was retired: a new connection, seen mid-stream
+    expect(h.r.stats.connections).toBe(7);
+    h.push(mk(100, 14, '!'));
+    expect(h.text('ab', 1)).toBe('open!');
+    const out: StreamEvent[] = [];
+    h.r.flush((e) => out.push(e));
+    expect(out.filter((e) => e.kind === 'closed').length).toBe(2); // both open ones, nothing skipped
+    expect(h.r.size).toBe(0);
+  });
+
+  it('flush closes every open connection even when each close retires tombstones (bound 0)', () => {
+    const h = harness({ maxClosedConnections: 0 });
+    const mk = (port: number, data: string): TransportSegment => ({ ...seg('c', 10, data), srcPort: port });
+    for (let port = 1; port <= 4; port++) h.push(mk(port, 'p'));
+    const out: StreamEvent[] = [];
+    h.r.flush((e) => out.push(e));
+    expect(out.filter((e) => e.kind === 'closed').map((e) => e.conn.id)).toEqual([1, 2, 3, 4]);
+    expect(h.r.size).toBe(0);
   });
 
   it('flush delivers held data after a gap and closes everything', () => {

@@ -31,6 +31,12 @@ export interface TcpReassemblerOptions {
   maxBufferedBytesPerDirection?: number;
   /** Connections (TCP and UDP flows, including recently closed ones) tracked at once (default 65536). */
   maxConnections?: number;
+  /**
+   * Closed connections kept as tombstones, most recently closed first (default: no bound
+   * beyond maxConnections). Tombstones only recognise late segments of a finished connection;
+   * on captures of many short connections they would otherwise fill the whole table.
+   */
+  maxClosedConnections?: number;
   /** A frame's payload was not delivered (retransmission, data after close). */
   onDrop?: (reason: string, frame: number) => void;
   /**
@@ -107,6 +113,8 @@ class Conn {
   readonly ba: Half;
   /** Closed connections stay as tombstones (no buffers) so late segments are recognised. */
   closed = false;
+  /** Removed from the table (a tombstone queue entry may still point at it). */
+  forgotten = false;
   /** LRU list links (head = least recently active). */
   prev: Conn | null = null;
   next: Conn | null = null;
@@ -195,6 +203,12 @@ class HalfIndex {
 export class TcpReassembler {
   private readonly maxHeld: number;
   private readonly maxConns: number;
+  private readonly maxClosed: number;
+  /** Tombstones in closing order (entries already forgotten are skipped); from closedHead on. */
+  private closedQueue: Conn[] = [];
+  private closedHead = 0;
+  /** Tombstones in the table. */
+  private closedCount = 0;
   private readonly onDrop: (reason: string, frame: number) => void;
   private readonly reuseDataEvents: boolean;
   private readonly dataEvent: StreamBytes = { kind: 'data', conn: { id: 0, a: '', b: '' }, dir: 'ab', bytes: new Uint8Array(0), start: 0, end: 0, frame: 0, sec: 0, nsec: 0 };
@@ -222,6 +236,7 @@ export class TcpReassembler {
   constructor(opts: TcpReassemblerOptions = {}) {
     this.maxHeld = opts.maxBufferedBytesPerDirection ?? 4 * 1024 * 1024;
     this.maxConns = Math.max(1, opts.maxConnections ?? 65536);
+    this.maxClosed = Math.max(0, opts.maxClosedConnections ?? Infinity);
     this.onDrop = opts.onDrop ?? noDrop;
     this.reuseDataEvents = opts.reuseDataEvents === true;
   }
@@ -317,13 +332,17 @@ export class TcpReassembler {
    * tracked connection is reported closed. The reassembler is empty afterwards.
    */
   flush(out: (e: StreamEvent) => void): void {
-    for (let c = this.lruHead; c !== null; c = c.next) {
-      if (!c.closed) this.close(c, out, this.lastFrame, this.lastSec, this.lastNsec);
-    }
+    // Listed first: closing one may retire tombstones, which unlinks them from the list.
+    const open: Conn[] = [];
+    for (let c = this.lruHead; c !== null; c = c.next) if (!c.closed) open.push(c);
+    for (const c of open) this.close(c, out, this.lastFrame, this.lastSec, this.lastNsec);
     this.tcp.clear();
     this.udp.clear();
     this.lruHead = this.lruTail = null;
     this.connCount = 0;
+    this.closedQueue = [];
+    this.closedHead = 0;
+    this.closedCount = 0;
   }
 
   private pushUdp(seg: TransportSegment, out: (e: StreamEvent) => void): void {
@@ -508,6 +527,26 @@ export class TcpReassembler {
     }
     conn.closed = true;
     out({ kind: 'closed', conn: conn.key, frame });
+    this.closedCount++;
+    if (this.maxClosed !== Infinity) this.retireTombstones(conn);
+  }
+
+  /** Queues a new tombstone and forgets the oldest ones beyond maxClosedConnections. */
+  private retireTombstones(newest: Conn): void {
+    const q = this.closedQueue;
+    q.push(newest);
+    while (this.closedCount > this.maxClosed && this.closedHead < q.length) {
+      const oldest = q[this.closedHead++];
+      if (!oldest.forgotten) this.forget(oldest);
+    }
+    // Entries forgotten by other routes (eviction, port reuse) linger: compact now and then.
+    if (this.closedHead > 1024 && this.closedHead * 2 > q.length) {
+      this.closedQueue = q.slice(this.closedHead).filter((c) => !c.forgotten);
+      this.closedHead = 0;
+    } else if (q.length - this.closedHead > 2 * this.maxClosed + 1024) {
+      this.closedQueue = q.slice(this.closedHead).filter((c) => !c.forgotten);
+      this.closedHead = 0;
+    }
   }
 
   private evictIfFull(out: (e: StreamEvent) => void, frame: number): void {
@@ -523,6 +562,9 @@ export class TcpReassembler {
 
   /** Removes a connection from the table and the LRU list. */
   private forget(conn: Conn): void {
+    if (conn.forgotten) return;
+    conn.forgotten = true;
+    if (conn.closed) this.closedCount--;
     const index = conn.udp ? this.udp : this.tcp;
     index.remove(conn.ab);
     index.remove(conn.ba);
