@@ -1,153 +1,169 @@
 /**
- * Collects output text and writes it to a stream in large pieces, waiting for 'drain' when
- * the stream is full, so a slow consumer (a pager, a pipe) slows the reader instead of
- * letting output pile up in memory.
+ * Collects output and writes it to a stream in large pieces, waiting for 'drain' when the
+ * stream is full, so a slow consumer (a pager, a pipe) slows the reader instead of letting
+ * output pile up in memory.
  *
- * Text is encoded (UTF-8) into a byte chunk as it comes: joining many small strings and
- * encoding the joined (often two-byte, because of '→') string at flush time cost more than
- * the formatting itself. Ready-made bytes (JSON output) are copied in.
+ * Output goes into a byte chunk as it comes: text is encoded (UTF-8) into it, and messages
+ * (JSON) are written into it in place through message(), a ByteWriter over the chunk.
+ * Joining many small strings, or building each message in a buffer of its own and copying
+ * it over, cost more than the formatting itself.
  *
- * Chunks are reused once the stream has written every piece of them, when the stream is
- * backed by a file descriptor (such streams are done with a buffer when they call back; a
- * stream in memory may keep it): a fresh megabyte per megabyte of output cost page faults
- * and garbage collections (`read -T json` writes hundreds of megabytes).
+ * A full chunk goes to the stream at once; the rest waits for flush(), which also waits for
+ * 'drain' when the stream asked for it. Chunks are reused once the stream has finished with
+ * all it was given (nothing queued), when it is backed by a file descriptor (such streams
+ * are done with a buffer then; a stream in memory may keep it): a fresh megabyte per
+ * megabyte of output cost page faults and garbage collections (`read -T json` writes
+ * hundreds of megabytes), and writing the same chunk again finds it in the CPU cache.
  */
 import type { Writable } from 'node:stream';
+import { ByteWriter, type ByteSink } from '../output/index.js';
 
 const FLUSH_AT = 1 << 16;
-/** Output is encoded into chunks of this size; each flush hands the stream a slice of one. */
+/** Output is written into chunks of this size; each write hands the stream a slice of one. */
 const CHUNK = 1 << 20;
 /** Free chunks kept for reuse. */
 const POOL_MAX = 2;
+/** Chunks remembered while the stream may still hold them (older ones are left to the GC). */
+const LENT_MAX = 8;
 
-/** A chunk and how many of its pieces the stream has not finished with. */
-interface Chunk {
-  buf: Buffer;
-  outstanding: number;
-  /** No longer written into (reusable once nothing is outstanding). */
-  retired: boolean;
-}
-
-interface Piece {
-  bytes: Buffer;
-  /** The chunk it is a slice of (undefined: a buffer of its own). */
-  from: Chunk | undefined;
-}
-
-export class OutputBuffer {
-  /** Pieces not yet written (a message larger than a chunk gets a buffer of its own). */
-  private full: Piece[] = [];
-  private chunk: Chunk;
-  /** Bytes of `chunk` before `start` belong to the stream; [start, used) are pending. */
+export class OutputBuffer implements ByteSink {
+  private chunk: Buffer;
+  /** The chunk as a plain Uint8Array (what ByteWriter writes into). */
+  private view: Uint8Array;
+  /** Bytes of `chunk` before `start` were handed to the stream; [start, used) are pending. */
   private start = 0;
   private used = 0;
-  private size = 0;
   private broken = false;
+  /** Chunks handed (in part) to the stream, reusable once it has written them all. */
+  private readonly lent: Buffer[] = [];
   private readonly free: Buffer[] = [];
   private readonly recycle: boolean;
+  private readonly writer: ByteWriter;
+  /** Where the message being written began in writer.buf; -1 between messages. */
+  private messageStart = -1;
+  /** The message outgrew a chunk: writer.buf is a buffer of its own. */
+  private ownBuffer = false;
 
   constructor(private readonly out: Writable) {
     this.recycle = typeof (out as { fd?: unknown }).fd === 'number';
-    this.chunk = this.newChunk();
+    this.chunk = Buffer.allocUnsafe(CHUNK);
+    this.view = viewOf(this.chunk);
+    this.writer = new ByteWriter(0, this);
     // A closed pipe (e.g. `| head`) ends output quietly; reading stops at the next flush.
     out.on('error', () => {
       this.broken = true;
     });
   }
 
-  /** True once the consumer has gone away. */
+  /**
+   * True once the consumer has gone away: the stream failed, or was destroyed (a child
+   * process's stdin is, without an error, when the child exits).
+   */
   get closed(): boolean {
+    if (this.out.destroyed) this.broken = true;
     return this.broken;
   }
 
   write(text: string): void {
     if (this.broken || text.length === 0) return;
+    this.betweenMessages();
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (!this.room(text.length * 3)) {
-      const b = Buffer.from(text, 'utf8');
-      this.full.push({ bytes: b, from: undefined });
-      this.size += b.length;
+    const most = text.length * 3;
+    if (most > CHUNK) {
+      this.sendPending();
+      this.send(Buffer.from(text, 'utf8'));
       return;
     }
-    const n = this.chunk.buf.write(text, this.used, 'utf8');
-    this.used += n;
-    this.size += n;
+    this.room(most);
+    this.used += this.chunk.write(text, this.used, 'utf8');
   }
 
   /** Copies bytes (already encoded) in. */
   writeRaw(bytes: Uint8Array): void {
     const n = bytes.length;
     if (this.broken || n === 0) return;
-    if (!this.room(n)) {
-      this.full.push({ bytes: Buffer.from(bytes), from: undefined });
-      this.size += n;
+    this.betweenMessages();
+    if (n > CHUNK) {
+      this.sendPending();
+      this.send(Buffer.from(bytes));
       return;
     }
-    this.chunk.buf.set(bytes, this.used);
+    this.room(n);
+    this.view.set(bytes, this.used);
     this.used += n;
-    this.size += n;
   }
 
-  /** Makes room for `most` bytes in the chunk; false when they need a buffer of their own. */
-  private room(most: number): boolean {
-    if (most <= this.chunk.buf.length - this.used) return true;
-    this.retire();
-    if (most > CHUNK) return false;
-    if (most > this.chunk.buf.length - this.used) this.replaceChunk();
-    return true;
+  /**
+   * A writer for one message, writing in place after what is buffered; endMessage() adds
+   * what it wrote to the output. Nothing else may be written in between.
+   */
+  message(): ByteWriter {
+    this.betweenMessages();
+    const w = this.writer;
+    w.buf = this.view;
+    w.pos = this.used;
+    this.messageStart = this.used;
+    return w;
   }
 
-  private newChunk(): Chunk {
-    return { buf: this.free.pop() ?? Buffer.allocUnsafe(CHUNK), outstanding: 0, retired: false };
-  }
-
-  private replaceChunk(): void {
-    const old = this.chunk;
-    old.retired = true;
-    this.release(old);
-    this.chunk = this.newChunk();
-    this.start = this.used = 0;
-  }
-
-  /** Puts a retired chunk the stream is done with back in the pool. */
-  private release(c: Chunk): void {
-    if (this.recycle && c.retired && c.outstanding === 0 && this.free.length < POOL_MAX) {
-      c.outstanding = -1; // released once
-      this.free.push(c.buf);
+  endMessage(): void {
+    const w = this.writer;
+    if (this.messageStart < 0) throw new Error('OutputBuffer.endMessage without message()');
+    this.messageStart = -1;
+    if (this.ownBuffer) {
+      this.ownBuffer = false;
+      if (!this.broken) this.send(Buffer.from(w.buf.buffer, w.buf.byteOffset, w.pos));
+      w.buf = this.view;
+    } else if (!this.broken) {
+      this.used = w.pos;
     }
   }
 
   /**
-   * Moves the pending bytes to `full`. Those bytes are never written again (the stream may
-   * hold them); the rest of the chunk is used on, or a fresh chunk when little is left.
+   * ByteSink: the message being written needs `n` more bytes than the chunk has. What came
+   * before it goes to the stream, and the message so far moves to the start of the free
+   * room (or a fresh chunk, or a buffer of its own when larger than a chunk).
    */
-  private retire(): void {
-    if (this.used > this.start) {
-      this.chunk.outstanding++;
-      this.full.push({ bytes: this.chunk.buf.subarray(this.start, this.used), from: this.chunk });
+  makeRoom(w: ByteWriter, n: number): void {
+    if (this.ownBuffer) {
+      let size = w.buf.length * 2;
+      while (size < w.pos + n) size *= 2;
+      const b = new Uint8Array(size);
+      b.set(w.buf.subarray(0, w.pos));
+      w.buf = b;
+      return;
     }
-    if (this.chunk.buf.length - this.used < FLUSH_AT) this.replaceChunk();
-    this.start = this.used;
+    const from = this.view;
+    const at = this.messageStart;
+    const length = w.pos - at;
+    this.used = at;
+    this.sendPending();
+    this.reclaim();
+    if (length + n > CHUNK) {
+      const b = new Uint8Array(2 * (length + n));
+      b.set(from.subarray(at, at + length));
+      w.buf = b;
+      w.pos = length;
+      this.messageStart = 0;
+      this.ownBuffer = true;
+      return;
+    }
+    if (length + n > this.chunk.length - this.used) this.nextChunk();
+    if (this.view === from) from.copyWithin(this.used, at, at + length);
+    else this.view.set(from.subarray(at, at + length), this.used);
+    w.buf = this.view;
+    w.pos = this.used + length;
+    this.messageStart = this.used;
   }
 
   /** Writes what is buffered when there is enough of it (or `force`), honouring backpressure. */
   async flush(force = false): Promise<void> {
-    if (this.broken || this.size === 0 || (!force && this.size < FLUSH_AT)) return;
-    this.retire();
-    const pieces = this.full;
-    this.full = [];
-    this.size = 0;
-    // Piece by piece rather than concatenated (a batch can produce megabytes); backpressure
-    // is honoured after the last one.
-    let ok = true;
-    for (const piece of pieces) {
-      const from = piece.from;
-      ok = from === undefined ? this.out.write(piece.bytes) : this.out.write(piece.bytes, () => {
-        from.outstanding--;
-        this.release(from);
-      });
-    }
-    if (!ok) {
+    if (this.closed) return;
+    this.betweenMessages();
+    const needDrain = this.out.writableNeedDrain;
+    if (!force && !needDrain && this.used - this.start < FLUSH_AT) return;
+    this.sendPending();
+    if (this.out.writableNeedDrain && !this.closed) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           this.out.off('drain', done);
@@ -160,5 +176,57 @@ export class OutputBuffer {
         this.out.once('close', done);
       });
     }
+    this.reclaim();
   }
+
+  private betweenMessages(): void {
+    if (this.messageStart >= 0) throw new Error('OutputBuffer: write during a message');
+  }
+
+  private send(bytes: Buffer): void {
+    if (!this.closed) this.out.write(bytes);
+  }
+
+  /** Hands the pending bytes of the chunk to the stream (never written into again until reclaimed). */
+  private sendPending(): void {
+    if (this.used > this.start) {
+      this.send(this.chunk.subarray(this.start, this.used));
+      this.start = this.used;
+    }
+  }
+
+  /**
+   * Once a descriptor-backed stream has nothing queued, it is done with every chunk it was
+   * given: they go back to the pool, and the current chunk is written again from its start.
+   */
+  private reclaim(): void {
+    if (!this.recycle || this.out.writableLength !== 0) return;
+    for (const c of this.lent) if (this.free.length < POOL_MAX) this.free.push(c);
+    this.lent.length = 0;
+    if (this.start === this.used) this.start = this.used = 0;
+  }
+
+  /** Makes room for `most` (at most CHUNK) bytes in the chunk. */
+  private room(most: number): void {
+    if (most <= this.chunk.length - this.used) return;
+    this.sendPending();
+    this.reclaim();
+    if (most > this.chunk.length - this.used) this.nextChunk();
+  }
+
+  /** Moves on to a free or fresh chunk (the pending bytes of this one already sent). */
+  private nextChunk(): void {
+    if (this.recycle) {
+      this.lent.push(this.chunk);
+      if (this.lent.length > LENT_MAX) this.lent.shift();
+    }
+    this.chunk = this.free.pop() ?? Buffer.allocUnsafe(CHUNK);
+    this.view = viewOf(this.chunk);
+    this.start = this.used = 0;
+  }
+}
+
+/** The bytes of a Buffer as a plain Uint8Array (one element kind for ByteWriter's stores). */
+function viewOf(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }

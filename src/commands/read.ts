@@ -9,7 +9,7 @@ import type { FieldDef } from '../../dissectors/fields/types.js';
 import { Engine, type AnalyzedMessage, type EngineSummary } from '../engine.js';
 import {
   buildTree, fieldSourceOf, formatFieldsLine, formatJsonSummary, formatSummaryLine, formatTreeText,
-  resolveFieldList, writeJsonLine, writeTreeJson, ByteWriter,
+  resolveFieldList, writeJsonLine, writeTreeJson,
 } from '../output/index.js';
 import { openCapture, openLive } from '../sources/index.js';
 import type { CaptureSource, SourceProblem } from '../sources/types.js';
@@ -71,8 +71,6 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
     source = await openCapture(path, { onProblem });
   }
   const out = new OutputBuffer(stdout);
-  /** JSON text of one message, copied into `out` when done. */
-  const jsonText = new ByteWriter();
   const verboseTree = opts.verbose === true || opts.format === 'json';
   let first: { sec: number; nsec: number } | undefined;
   let printed = 0;
@@ -86,19 +84,21 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
     printed++;
     if (opts.quiet) return;
     switch (opts.format) {
-      case 'ndjson':
-        jsonText.reset();
-        writeJsonLine(jsonText, src);
-        jsonText.byte(0x0a);
-        out.writeRaw(jsonText.bytes());
+      case 'ndjson': {
+        const w = out.message();
+        writeJsonLine(w, src);
+        w.byte(0x0a);
+        out.endMessage();
         break;
-      case 'json':
-        jsonText.reset();
-        jsonText.ascii(firstJsonTree ? '[\n' : ',\n');
-        writeTreeJson(jsonText, src);
-        out.writeRaw(jsonText.bytes());
+      }
+      case 'json': {
+        const w = out.message();
+        w.ascii(firstJsonTree ? '[\n' : ',\n');
+        writeTreeJson(w, src);
+        out.endMessage();
         firstJsonTree = false;
         break;
+      }
       case 'fields':
         out.write(formatFieldsLine(src, fields) + '\n');
         break;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteWriter } from './byte-writer.js';
+import { ByteWriter, type ByteSink } from './byte-writer.js';
 
 /** Deterministic code units covering ASCII, controls, BMP, pairs and lone surrogates. */
 function randomStrings(count: number): string[] {
@@ -81,5 +81,36 @@ describe('ByteWriter', () => {
     }
     w.ascii(']');
     expect(w.text()).toBe('[{},{},{}]');
+  });
+
+  it('hands a full buffer to its sink, and a mark survives the bytes moving', () => {
+    // A sink that moves the piece to offset 3 of a fresh buffer just large enough.
+    let start = 0;
+    const moved: number[] = [];
+    const sink: ByteSink = {
+      makeRoom(w, n) {
+        const length = w.pos - start;
+        const b = new Uint8Array(3 + length + n);
+        b.set(w.buf.subarray(start, w.pos), 3);
+        moved.push(length);
+        start = 3;
+        w.buf = b;
+        w.pos = 3 + length;
+      },
+    };
+    const w = new ByteWriter(4, sink);
+    w.ascii('ab');
+    const m = w.mark();
+    w.ascii('cdefgh');
+    w.str('ij\u00e9');
+    w.rewind(m);
+    w.ascii('XY');
+    const kept = w.mark();
+    w.hexWord(0xdeadbeef, 8);
+    w.span(1, 2);
+    expect(moved.length).toBeGreaterThan(1);
+    expect(Buffer.from(w.buf.subarray(3, w.pos)).toString()).toBe('abXYdeadbeef,"offset":1,"length":2');
+    w.rewind(kept);
+    expect(Buffer.from(w.buf.subarray(3, w.pos)).toString()).toBe('abXY');
   });
 });

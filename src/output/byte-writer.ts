@@ -27,17 +27,43 @@ export function bytesOf(s: string): Uint8Array {
   return b;
 }
 
+/**
+ * Takes over when a ByteWriter's buffer is full, instead of a bigger copy: e.g. an output
+ * buffer whose chunk the writer writes into in place.
+ */
+export interface ByteSink {
+  /**
+   * Gives `w` a buffer (w.buf, w.pos) with room for `n` more bytes, carrying over the bytes
+   * of the piece being written (the sink knows where that began).
+   */
+  makeRoom(w: ByteWriter, n: number): void;
+}
+
 export class ByteWriter {
   buf: Uint8Array;
   pos = 0;
+  /** How far a sink has moved the bytes back in `buf`: pos + shift is a position that stays valid. */
+  private shift = 0;
 
-  constructor(private readonly initialSize = 1 << 16) {
+  /** `sink`: where the bytes go when `buf` is full (default: a buffer twice as large). */
+  constructor(private readonly initialSize = 1 << 16, private readonly sink?: ByteSink) {
     this.buf = new Uint8Array(initialSize);
+  }
+
+  /** The current position, still valid after the sink moves the bytes (see rewind). */
+  mark(): number {
+    return this.pos + this.shift;
+  }
+
+  /** Drops what was written after `mark` (a mark of the piece being written). */
+  rewind(mark: number): void {
+    this.pos = mark - this.shift;
   }
 
   /** Starts over (dropping a buffer grown very large by one huge message). */
   reset(): void {
     this.pos = 0;
+    this.shift = 0;
     if (this.buf.length > KEEP_AT_MOST) this.buf = new Uint8Array(this.initialSize);
   }
 
@@ -54,6 +80,12 @@ export class ByteWriter {
   /** Makes room for n more bytes. */
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
+    if (this.sink !== undefined) {
+      const before = this.pos;
+      this.sink.makeRoom(this, n);
+      this.shift += before - this.pos;
+      return;
+    }
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
     const b = new Uint8Array(size);

@@ -4,6 +4,6 @@ export { formatSummaryLine, summaryInfo, type SummaryOptions } from './summary.j
 export { formatJsonLine, formatJsonSummary, jsonMessage, writeJsonLine, writeJsonValue, type JsonMessage, type JsonOp } from './json.js';
 export { buildTree, formatTreeText, type TreeNode, type TreeOptions } from './tree.js';
 export { formatTreeJson, writeTreeJson } from './tree-json.js';
-export { ByteWriter } from './byte-writer.js';
+export { ByteWriter, type ByteSink } from './byte-writer.js';
 export { resolveFieldList, formatFieldsHeader, formatFieldsLine, formatFieldList, type FieldsOptions, type FieldListResult } from './fields.js';
 export { messageFormatter, type OutputFormat, type OutputOptions } from './format.js';

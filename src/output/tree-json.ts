@@ -860,9 +860,9 @@ function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOpt
   w.decimal(op.opnum);
   w.raw(c.program === 'NFS' ? OPCODE_FIELD_NFS : OPCODE_FIELD_CB);
   // "children" is left out when there are none: written, then taken back.
-  const childrenAt = w.pos;
+  const childrenAt = w.mark();
   w.raw(CHILDREN);
-  const empty = w.pos;
+  const empty = w.mark();
   if (op.status !== undefined) {
     w.raw(OP_STATUS);
     statusValue(w, op.status);
@@ -874,7 +874,7 @@ function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOpt
   if (isPlainObject(body)) vj.objectChildren(body, bodySpan, 0);
   else if (body !== undefined) vj.node(op.args !== undefined ? 'args' : 'res', body, bodySpan, 0);
   if (op.malformed) malformedNode(w, op.malformed);
-  if (w.pos === empty) w.pos = childrenAt;
+  if (w.mark() === empty) w.rewind(childrenAt);
   else w.byte(0x5d);
   // Hand-built compounds carry no byte positions (length 0).
   if (op.length > 0) w.span(op.offset, op.length);
