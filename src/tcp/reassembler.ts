@@ -539,11 +539,10 @@ export class TcpReassembler {
       const oldest = q[this.closedHead++];
       if (!oldest.forgotten) this.forget(oldest);
     }
-    // Entries forgotten by other routes (eviction, port reuse) linger: compact now and then.
-    if (this.closedHead > 1024 && this.closedHead * 2 > q.length) {
-      this.closedQueue = q.slice(this.closedHead).filter((c) => !c.forgotten);
-      this.closedHead = 0;
-    } else if (q.length - this.closedHead > 2 * this.maxClosed + 1024) {
+    // Consumed entries, and entries forgotten by other routes (eviction, port reuse), linger:
+    // compact now and then (afterwards at most maxClosed entries, all live).
+    const consumedMost = this.closedHead > 1024 && this.closedHead * 2 > q.length;
+    if (consumedMost || q.length - this.closedHead > 2 * this.maxClosed + 1024) {
       this.closedQueue = q.slice(this.closedHead).filter((c) => !c.forgotten);
       this.closedHead = 0;
     }
