@@ -20,7 +20,7 @@ import type {
   CallRef, ClientRecord, ClientStats, DelegationEvent, DelegationKind, DelegationRecord, NotifyEntry,
   OpStatRow, ProblemKind, RecallCause, ReplyRef, SessionRecord, StatsReport,
 } from './types.js';
-import { childKey, openClaimName, parentKeyOf, slotId, walkCompound, type WalkStep } from './walk.js';
+import { childKey, CompoundWalker, openClaimName, parentKeyOf, slotId, type WalkStep } from './walk.js';
 import { cookieValue, entryFits, first, notifyEntryOf } from './notify-entries.js';
 import {
   asObj, bitmapField, boolField, bytesField, enumField, field, findStateids, maskHasBit, nameOf, notifyMaskNames,
@@ -75,17 +75,23 @@ export interface CallContext {
 
 type MutationKind = 'create' | 'open-create' | 'remove' | 'rename' | 'link' | 'setattr' | 'write' | 'open-write';
 
+/** Every field is always present (undefined when not known): one object shape (see mutation()). */
 interface Mutation {
   kind: MutationKind;
   /** Delegations (ids) a notification was matched to this change without an expectation. */
-  lateMatches?: number[];
+  lateMatches: number[] | undefined;
   op: string;
   opIndex: number;
-  dir?: string;
-  name?: string;
-  toDir?: string;
-  newName?: string;
-  obj?: string;
+  dir: string | undefined;
+  name: string | undefined;
+  toDir: string | undefined;
+  newName: string | undefined;
+  obj: string | undefined;
+}
+
+function mutation(kind: MutationKind, op: string, opIndex: number, dir: string | undefined, name: string | undefined,
+  obj: string | undefined, toDir: string | undefined = undefined, newName: string | undefined = undefined): Mutation {
+  return { kind, lateMatches: undefined, op, opIndex, dir, name, toDir, newName, obj };
 }
 
 /** A fore-channel call remembered for cause finding and notification matching. */
@@ -99,9 +105,9 @@ interface ForeCall {
   op: string;
   callFrame: number;
   callTime: number;
-  replyFrame?: number;
-  replyTime?: number;
-  status?: string;
+  replyFrame: number | undefined;
+  replyTime: number | undefined;
+  status: string | undefined;
   /** The server (IP) the call went to: its filehandles mean something only there. */
   server: string;
   /** Objects (filehandle hex or name-path keys) the call touches: a few, so an array (a Set
@@ -189,8 +195,8 @@ interface Pending {
   nfs?: NfsCompound;
   time: number;
   frame: number;
-  fore?: ForeCall;
-  client?: string;
+  fore: ForeCall | undefined;
+  client: string | undefined;
   /** The compound's ops were counted in the per-op tables (answers are added at the reply). */
   counted: boolean;
   /** The procedure's statistics row (rows are never removed). */
@@ -201,10 +207,10 @@ interface Pending {
   events: PendingEvent[];
   /** A compound that cannot touch delegation state (plain I/O on undelegated objects): only
    *  statistics, identity, the SEQUENCE flags and revocation errors are looked at. */
-  slim?: boolean;
+  slim: boolean;
   /** A slim compound that names objects (LOOKUP, GETFH, READDIR): names are learned from its
    *  reply, and a READDIR reply still feeds the listing of a directory delegated meanwhile. */
-  learnNames?: boolean;
+  learnNames: boolean;
 }
 
 interface WeightBox {
@@ -533,7 +539,10 @@ export class Correlator {
     }
     const procName = procedureName(msg, nfs);
     const proc = this.procStats.get(procName);
-    const p: Pending = { key, msg, nfs, time: t, frame: msg.record.frame, counted: false, proc, cs: undefined, csVersion: -1, events: NO_EVENTS };
+    const p: Pending = {
+      key, msg, nfs, time: t, frame: msg.record.frame, fore: undefined, client: undefined, counted: false, proc,
+      cs: undefined, csVersion: -1, events: NO_EVENTS, slim: false, learnNames: false,
+    };
     proc.calls++;
     if (nfs !== undefined && nfs.type === 'call' && nfs.procName === 'COMPOUND' && nfs.program === 'NFS') {
       this.onForeCall(p, msg, nfs, t);
@@ -756,9 +765,12 @@ export class Correlator {
   private walkServer = '';
   private resolveChild = (key: string): string | undefined => this.children.get(objKey(this.walkServer, key));
 
-  private walk(server: string, callOps: readonly NfsOp[] | undefined, replyOps: readonly NfsOp[] | undefined): WalkStep[] {
+  private readonly walker = new CompoundWalker();
+
+  /** The steps are the walker's own, valid until the next walk (walks never nest). */
+  private walk(server: string, callOps: readonly NfsOp[] | undefined, replyOps: readonly NfsOp[] | undefined): readonly WalkStep[] {
     this.walkServer = server;
-    return walkCompound(callOps, replyOps, this.resolveChild);
+    return this.walker.walk(callOps, replyOps, this.resolveChild);
   }
 
   private childOf(server: string, parentKey: string | undefined, name: string): string | undefined {
@@ -1119,7 +1131,7 @@ export class Correlator {
     const steps = this.walk(server, nfs.ops, undefined);
     const fore: ForeCall = {
       key: p.key, xid: msg.xid, client, server, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
-      touched: NO_TOUCHED, sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
+      replyFrame: undefined, replyTime: undefined, status: undefined, touched: NO_TOUCHED, sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
     };
     let mainOp: string | undefined;
     for (const s of steps) {
@@ -1150,9 +1162,9 @@ export class Correlator {
           const target = slotId(s.after);
           if (target !== undefined) touch(fore, target);
           const create = path(s.args, 'openhow', 'opentype') === 'OPEN4_CREATE' || path(s.args, 'openhow', 'opentype') === 1;
-          if (create && name !== undefined) addMutation(fore, { kind: 'open-create', op: 'OPEN', opIndex: s.index, dir: cfh, name, obj: target });
+          if (create && name !== undefined) addMutation(fore, mutation('open-create', 'OPEN', s.index, cfh, name, target));
           const access = numField(s.args, 'share_access') ?? 0;
-          if ((access & 2) !== 0) addMutation(fore, { kind: 'open-write', op: 'OPEN', opIndex: s.index, obj: target, dir: name !== undefined ? cfh : this.parentOf(server, target), name });
+          if ((access & 2) !== 0) addMutation(fore, mutation('open-write', 'OPEN', s.index, name !== undefined ? cfh : this.parentOf(server, target), name, target));
           const claim = field(s.args, 'claim');
           const claimType = enumField(claim, 'claim');
           const ds = stateidField(field(claim, 'delegate_cur_info'), 'delegate_stateid') ?? stateidField(claim, 'oc_delegate_stateid');
@@ -1170,7 +1182,7 @@ export class Correlator {
         case 'CREATE': {
           mainOp = 'CREATE';
           const name = nameOf(field(s.args, 'objname'));
-          if (name !== undefined) addMutation(fore, { kind: 'create', op: 'CREATE', opIndex: s.index, dir: cfh, name });
+          if (name !== undefined) addMutation(fore, mutation('create', 'CREATE', s.index, cfh, name, undefined));
           break;
         }
         case 'REMOVE': {
@@ -1179,7 +1191,7 @@ export class Correlator {
           if (name !== undefined) {
             const obj = this.childOf(server, cfh, name);
             if (obj !== undefined) touch(fore, obj);
-            addMutation(fore, { kind: 'remove', op: 'REMOVE', opIndex: s.index, dir: cfh, name, obj });
+            addMutation(fore, mutation('remove', 'REMOVE', s.index, cfh, name, obj));
           }
           break;
         }
@@ -1191,13 +1203,13 @@ export class Correlator {
           if (from !== undefined) touch(fore, from);
           const obj = oldName === undefined ? undefined : this.childOf(server, from, oldName);
           if (obj !== undefined) touch(fore, obj);
-          addMutation(fore, { kind: 'rename', op: 'RENAME', opIndex: s.index, dir: from, name: oldName, toDir: cfh, newName, obj });
+          addMutation(fore, mutation('rename', 'RENAME', s.index, from, oldName, obj, cfh, newName));
           break;
         }
         case 'LINK': {
           mainOp = 'LINK';
           const newName = nameOf(field(s.args, 'newname'));
-          if (newName !== undefined) addMutation(fore, { kind: 'link', op: 'LINK', opIndex: s.index, dir: cfh, name: newName, obj: slotId(s.sfh) });
+          if (newName !== undefined) addMutation(fore, mutation('link', 'LINK', s.index, cfh, newName, slotId(s.sfh)));
           break;
         }
         case 'SETATTR': {
@@ -1206,12 +1218,12 @@ export class Correlator {
           const dir = s.cfh?.parent !== undefined ? parentKeyOf(s.cfh.parent) : this.parentOf(server, obj);
           const name = s.cfh?.name ?? (obj !== undefined ? this.names.get(objKey(server, obj))?.name : undefined);
           if (obj !== undefined) touch(fore, obj);
-          addMutation(fore, { kind: 'setattr', op: 'SETATTR', opIndex: s.index, obj, dir, name });
+          addMutation(fore, mutation('setattr', 'SETATTR', s.index, dir, name, obj));
           break;
         }
         case 'WRITE':
           mainOp ??= 'WRITE';
-          addMutation(fore, { kind: 'write', op: 'WRITE', opIndex: s.index, obj: cfh, dir: this.parentOf(server, cfh) });
+          addMutation(fore, mutation('write', 'WRITE', s.index, this.parentOf(server, cfh), undefined, cfh));
           break;
         case 'DELEGRETURN': {
           mainOp ??= 'DELEGRETURN';

@@ -8,15 +8,16 @@ import type { NfsOp } from '../../dissectors/nfs4/types.js';
 import { hexOf } from './hex-cache.js';
 import { bytesField, field, nameOf, path } from './wire-views.js';
 
-/** A current-filehandle value: known bytes (hex), and/or how it was reached (parent + name). */
+/** A current-filehandle value: known bytes (hex), and/or how it was reached (parent + name).
+ *  Every field is always present (undefined when unknown): one object shape. */
 export interface FhSlot {
-  hex?: string;
-  parent?: FhSlot;
-  name?: string;
-  root?: boolean;
+  hex: string | undefined;
+  parent: FhSlot | undefined;
+  name: string | undefined;
+  root: boolean;
   /** How to find this object without its bytes: '/' for the root, '<parent key>/<name>' below
    *  a known key. Names learned under this key resolve later walks that never saw the bytes. */
-  key?: string;
+  key: string | undefined;
 }
 
 /** The children-table key of `name` under a parent key. */
@@ -31,14 +32,8 @@ export function slotId(s: FhSlot | undefined): string | undefined {
 
 export function parentKeyOf(s: FhSlot | undefined): string | undefined {
   if (s === undefined) return undefined;
-  if (s.root === true) return '/';
+  if (s.root) return '/';
   return s.hex ?? s.key;
-}
-
-function child(parent: FhSlot | undefined, name: string | undefined, resolve: ChildResolver): FhSlot {
-  const pk = parentKeyOf(parent);
-  const key = pk !== undefined && name !== undefined ? childKey(pk, name) : undefined;
-  return { parent, name, key, hex: key === undefined ? undefined : resolve(key) };
 }
 
 export interface WalkStep {
@@ -47,11 +42,11 @@ export interface WalkStep {
   args: unknown;
   res: unknown;
   /** Reply status of this op; undefined for a call-only walk or an op not executed. */
-  status?: string;
+  status: string | undefined;
   /** Current and saved filehandle before the op, current after it. */
-  cfh?: FhSlot;
-  sfh?: FhSlot;
-  after?: FhSlot;
+  cfh: FhSlot | undefined;
+  sfh: FhSlot | undefined;
+  after: FhSlot | undefined;
 }
 
 /** Resolves a child key (see childKey) to its filehandle from names learned earlier. */
@@ -67,66 +62,122 @@ export function openClaimName(args: unknown): string | undefined {
   return nameOf(field(claim, 'file')) ?? nameOf(path(claim, 'delegate_cur_info', 'file')) ?? nameOf(field(claim, 'file_delegate_prev'));
 }
 
-export function walkCompound(callOps: readonly NfsOp[] | undefined, replyOps: readonly NfsOp[] | undefined, resolve: ChildResolver): WalkStep[] {
-  const n = Math.max(callOps?.length ?? 0, replyOps?.length ?? 0);
-  const steps: WalkStep[] = [];
-  let cfh: FhSlot | undefined;
-  let sfh: FhSlot | undefined;
-  for (let i = 0; i < n; i++) {
-    const c = callOps?.[i];
-    const r = replyOps?.[i];
-    const op = c?.op ?? r?.op ?? 'UNKNOWN';
-    const args = c?.args;
-    const res = r?.res;
-    const step: WalkStep = { index: i, op, args, res, status: r?.status, cfh, sfh };
-    switch (op) {
-      case 'PUTFH': {
-        const fh = bytesField(args, 'object');
-        const hex = fh === undefined ? undefined : hexOf(fh);
-        cfh = { hex, key: hex };
-        break;
-      }
-      case 'PUTROOTFH':
-      case 'PUTPUBFH':
-        cfh = { root: true, key: '/' };
-        break;
-      case 'LOOKUP': {
-        cfh = child(cfh, nameOf(field(args, 'objname')), resolve);
-        break;
-      }
-      case 'LOOKUPP':
-      case 'OPENATTR':
-        cfh = {};
-        break;
-      case 'OPEN': {
-        const name = openClaimName(args);
-        if (name !== undefined || args === undefined) cfh = child(cfh, name, resolve);
-        break;
-      }
-      case 'CREATE': {
-        // A new object: an older one of the same name is not it.
-        cfh = child(cfh, nameOf(field(args, 'objname')), () => undefined);
-        break;
-      }
-      case 'SAVEFH':
-        sfh = cfh;
-        break;
-      case 'RESTOREFH':
-        cfh = sfh;
-        break;
-      case 'GETFH': {
-        const fh = bytesField(field(res, 'resok4'), 'object');
-        if (fh !== undefined) {
-          if (cfh === undefined) cfh = {};
-          cfh.hex = hexOf(fh);
+/** Objects a walker keeps for reuse: compounds are a handful of ops; a longer one gets fresh
+ *  objects beyond these (not kept), so a hostile compound cannot grow the pools. */
+const MAX_POOLED_STEPS = 64;
+const MAX_POOLED_SLOTS = 128;
+
+/**
+ * Walks compounds with reused step and slot objects: the correlator walks every analysed
+ * compound at its call and again at its reply, and per-walk objects were a large share of
+ * its garbage. The steps returned are valid until the next walk() of the same walker (the
+ * caller reads them at once and keeps only strings taken from them).
+ */
+export class CompoundWalker {
+  private readonly steps: WalkStep[] = [];
+  private readonly stepPool: WalkStep[] = [];
+  private readonly slotPool: FhSlot[] = [];
+  private slotsUsed = 0;
+
+  walk(callOps: readonly NfsOp[] | undefined, replyOps: readonly NfsOp[] | undefined, resolve: ChildResolver): readonly WalkStep[] {
+    const nc = callOps === undefined ? 0 : callOps.length;
+    const nr = replyOps === undefined ? 0 : replyOps.length;
+    const n = nc > nr ? nc : nr;
+    const steps = this.steps;
+    steps.length = 0;
+    this.slotsUsed = 0;
+    let cfh: FhSlot | undefined;
+    let sfh: FhSlot | undefined;
+    for (let i = 0; i < n; i++) {
+      const c = i < nc ? (callOps as readonly NfsOp[])[i] : undefined;
+      const r = i < nr ? (replyOps as readonly NfsOp[])[i] : undefined;
+      const step = this.step(i);
+      const op = c !== undefined ? c.op : r !== undefined ? r.op : 'UNKNOWN';
+      step.op = op;
+      const args = c === undefined ? undefined : c.args;
+      step.args = args;
+      step.res = r === undefined ? undefined : r.res;
+      step.status = r === undefined ? undefined : r.status;
+      step.cfh = cfh;
+      step.sfh = sfh;
+      switch (op) {
+        case 'PUTFH': {
+          const fh = bytesField(args, 'object');
+          const hex = fh === undefined ? undefined : hexOf(fh);
+          cfh = this.slot(hex, undefined, undefined, false, hex);
+          break;
         }
-        break;
+        case 'PUTROOTFH':
+        case 'PUTPUBFH':
+          cfh = this.slot(undefined, undefined, undefined, true, '/');
+          break;
+        case 'LOOKUP':
+          cfh = this.child(cfh, nameOf(field(args, 'objname')), resolve);
+          break;
+        case 'LOOKUPP':
+        case 'OPENATTR':
+          cfh = this.slot(undefined, undefined, undefined, false, undefined);
+          break;
+        case 'OPEN': {
+          const name = openClaimName(args);
+          if (name !== undefined || args === undefined) cfh = this.child(cfh, name, resolve);
+          break;
+        }
+        case 'CREATE':
+          // A new object: an older one of the same name is not it.
+          cfh = this.child(cfh, nameOf(field(args, 'objname')), undefined);
+          break;
+        case 'SAVEFH':
+          sfh = cfh;
+          break;
+        case 'RESTOREFH':
+          cfh = sfh;
+          break;
+        case 'GETFH': {
+          const fh = bytesField(field(step.res, 'resok4'), 'object');
+          if (fh !== undefined) {
+            if (cfh === undefined) cfh = this.slot(undefined, undefined, undefined, false, undefined);
+            cfh.hex = hexOf(fh);
+          }
+          break;
+        }
+        default:
+          break;
       }
-      default:
-        break;
+      step.after = cfh;
+      steps.push(step);
     }
-    step.after = cfh;
-    steps.push(step);
+    return steps;
   }
-  return steps;
+
+  private child(parent: FhSlot | undefined, name: string | undefined, resolve: ChildResolver | undefined): FhSlot {
+    const pk = parentKeyOf(parent);
+    const key = pk !== undefined && name !== undefined ? childKey(pk, name) : undefined;
+    return this.slot(key === undefined || resolve === undefined ? undefined : resolve(key), parent, name, false, key);
+  }
+
+  private step(i: number): WalkStep {
+    if (i < this.stepPool.length) return this.stepPool[i];
+    const s: WalkStep = {
+      index: i, op: '', args: undefined, res: undefined, status: undefined, cfh: undefined, sfh: undefined, after: undefined,
+    };
+    if (i < MAX_POOLED_STEPS) this.stepPool.push(s);
+    return s;
+  }
+
+  private slot(hex: string | undefined, parent: FhSlot | undefined, name: string | undefined, root: boolean, key: string | undefined): FhSlot {
+    const i = this.slotsUsed++;
+    if (i < this.slotPool.length) {
+      const s = this.slotPool[i];
+      s.hex = hex;
+      s.parent = parent;
+      s.name = name;
+      s.root = root;
+      s.key = key;
+      return s;
+    }
+    const s: FhSlot = { hex, parent, name, root, key };
+    if (i < MAX_POOLED_SLOTS) this.slotPool.push(s);
+    return s;
+  }
 }
