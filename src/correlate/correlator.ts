@@ -1117,155 +1117,190 @@ export class Correlator {
       p.client = undefined;
     }
     p.counted = true;
-    for (const op of nfs.ops) {
+    const ops = nfs.ops;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
       this.opStats.getByNum(op.opnum, op.op).calls++;
       if (cs !== undefined) cs.stats.getByNum(op.opnum, op.op).calls++;
     }
     const server = ipOf(msg.dst);
-    const cls = this.classify(nfs.ops, server, client);
+    const cls = this.classify(ops, server, client);
     if (cls !== FULL) {
       p.slim = true;
       p.learnNames = cls === SLIM_LEARN;
       return;
     }
+    this.fullForeCall(p, msg, nfs, t, client, server);
+  }
+
+  /**
+   * A compound that may create, change, end or name delegation state: walks it, records the
+   * objects it touches and the changes it makes, and remembers it for cause finding. Each op
+   * of interest has its own method (one big function here was costly to optimize, and was
+   * optimized again whenever a rarely seen op came by).
+   */
+  private fullForeCall(p: Pending, msg: RpcMessage, nfs: NfsCompound, t: number, client: string, server: string): void {
     const steps = this.walk(server, nfs.ops, undefined);
     const fore: ForeCall = {
       key: p.key, xid: msg.xid, client, server, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
-      replyFrame: undefined, replyTime: undefined, status: undefined, touched: NO_TOUCHED, sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
+      replyFrame: undefined, replyTime: undefined, status: undefined, touched: NO_TOUCHED, sid: undefined, slot: -1, seq: -1,
+      flying: false, ringIdx: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
     };
     let mainOp: string | undefined;
-    for (const s of steps) {
-      const cfh = slotId(s.cfh);
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i];
       switch (s.op) {
-        case 'SEQUENCE': {
-          const sid = bytesField(s.args, 'sa_sessionid');
-          const seq = numField(s.args, 'sa_sequenceid');
-          const slot = numField(s.args, 'sa_slotid');
-          if (sid !== undefined && seq !== undefined && slot !== undefined) {
-            fore.sid = this.sessionHex(sid);
-            fore.slot = slot;
-            fore.seq = seq;
-          }
+        case 'SEQUENCE':
+          this.callSequence(fore, s);
+          break;
+        case 'PUTFH': {
+          const after = s.after;
+          if (after !== undefined && after.hex !== undefined) touch(fore, after.hex);
           break;
         }
-        case 'PUTFH':
-          if (s.after?.hex !== undefined) touch(fore, s.after.hex);
-          break;
         case 'LOOKUP': {
           const id = slotId(s.after);
           if (id !== undefined) touch(fore, id);
           break;
         }
-        case 'OPEN': {
+        case 'OPEN':
           mainOp = 'OPEN';
-          const name = openClaimName(s.args);
-          const target = slotId(s.after);
-          if (target !== undefined) touch(fore, target);
-          const create = path(s.args, 'openhow', 'opentype') === 'OPEN4_CREATE' || path(s.args, 'openhow', 'opentype') === 1;
-          if (create && name !== undefined) addMutation(fore, mutation('open-create', 'OPEN', s.index, cfh, name, target));
-          const access = numField(s.args, 'share_access') ?? 0;
-          if ((access & 2) !== 0) addMutation(fore, mutation('open-write', 'OPEN', s.index, name !== undefined ? cfh : this.parentOf(server, target), name, target));
-          const claim = field(s.args, 'claim');
-          const claimType = enumField(claim, 'claim');
-          const ds = stateidField(field(claim, 'delegate_cur_info'), 'delegate_stateid') ?? stateidField(claim, 'oc_delegate_stateid');
-          if (ds !== undefined) {
-            const fh = claimType === 'CLAIM_DELEG_CUR_FH' || claimType === 5 ? cfh : target;
-            const d = this.sightDeleg(server, ds, 'unknown', msg.record.frame, t, 'opened-under', client, fh);
-            if (d !== undefined) {
-              const e: DelegationEvent = { kind: 'opened-under', frame: msg.record.frame, time: t, xid: msg.xid, claim: String(claimType) };
-              this.addEvent(d, e);
-              pushEvent(p, { opIndex: s.index, deleg: d, event: e });
-            }
-          }
+          this.callOpen(p, fore, s, msg, server, client, t);
           break;
-        }
         case 'CREATE': {
           mainOp = 'CREATE';
           const name = nameOf(field(s.args, 'objname'));
-          if (name !== undefined) addMutation(fore, mutation('create', 'CREATE', s.index, cfh, name, undefined));
+          if (name !== undefined) addMutation(fore, mutation('create', 'CREATE', s.index, slotId(s.cfh), name, undefined));
           break;
         }
-        case 'REMOVE': {
+        case 'REMOVE':
           mainOp = 'REMOVE';
-          const name = nameOf(field(s.args, 'target'));
-          if (name !== undefined) {
-            const obj = this.childOf(server, cfh, name);
-            if (obj !== undefined) touch(fore, obj);
-            addMutation(fore, mutation('remove', 'REMOVE', s.index, cfh, name, obj));
-          }
+          this.callRemove(fore, s, server);
           break;
-        }
-        case 'RENAME': {
+        case 'RENAME':
           mainOp = 'RENAME';
-          const oldName = nameOf(field(s.args, 'oldname'));
-          const newName = nameOf(field(s.args, 'newname'));
-          const from = slotId(s.sfh);
-          if (from !== undefined) touch(fore, from);
-          const obj = oldName === undefined ? undefined : this.childOf(server, from, oldName);
-          if (obj !== undefined) touch(fore, obj);
-          addMutation(fore, mutation('rename', 'RENAME', s.index, from, oldName, obj, cfh, newName));
+          this.callRename(fore, s, server);
           break;
-        }
         case 'LINK': {
           mainOp = 'LINK';
           const newName = nameOf(field(s.args, 'newname'));
-          if (newName !== undefined) addMutation(fore, mutation('link', 'LINK', s.index, cfh, newName, slotId(s.sfh)));
+          if (newName !== undefined) addMutation(fore, mutation('link', 'LINK', s.index, slotId(s.cfh), newName, slotId(s.sfh)));
           break;
         }
-        case 'SETATTR': {
+        case 'SETATTR':
           mainOp = 'SETATTR';
-          const obj = cfh;
-          const dir = s.cfh?.parent !== undefined ? parentKeyOf(s.cfh.parent) : this.parentOf(server, obj);
-          const name = s.cfh?.name ?? (obj !== undefined ? this.names.get(objKey(server, obj))?.name : undefined);
-          if (obj !== undefined) touch(fore, obj);
-          addMutation(fore, mutation('setattr', 'SETATTR', s.index, dir, name, obj));
+          this.callSetattr(fore, s, server);
           break;
-        }
-        case 'WRITE':
+        case 'WRITE': {
           mainOp ??= 'WRITE';
+          const cfh = slotId(s.cfh);
           addMutation(fore, mutation('write', 'WRITE', s.index, this.parentOf(server, cfh), undefined, cfh));
           break;
-        case 'DELEGRETURN': {
-          mainOp ??= 'DELEGRETURN';
-          const sid = stateidField(s.args, 'deleg_stateid');
-          if (sid !== undefined) {
-            const d = this.sightDeleg(server, sid, 'unknown', msg.record.frame, t, 'returned', client, cfh);
-            if (d !== undefined) {
-              if (d.terminalAt !== undefined && d.rec.state === 'returned') {
-                this.problem(d, 'return-failed', `DELEGRETURN (frame ${msg.record.frame}) of a delegation already returned`, msg.record.frame);
-              }
-              const e: DelegationEvent = { kind: 'returned', frame: msg.record.frame, time: t, xid: msg.xid };
-              if (d.recallAt !== undefined) e.afterRecall = t - d.recallAt;
-              if (d.returnCallAt === undefined) {
-                d.returnCallAt = t;
-                if (d.recallAt !== undefined) {
-                  d.rec.recallToReturn = t - d.recallAt;
-                  this.recallToReturn.add(d.rec.recallToReturn);
-                }
-              }
-              this.addEvent(d, e);
-              pushEvent(p, { opIndex: s.index, deleg: d, event: e });
-            }
-          }
-          break;
         }
+        case 'DELEGRETURN':
+          mainOp ??= 'DELEGRETURN';
+          this.callDelegreturn(p, s, msg, server, client, t);
+          break;
         default:
-          if (mainOp === undefined && s.op !== 'SEQUENCE' && s.op !== 'PUTFH' && s.op !== 'PUTROOTFH' && s.op !== 'GETATTR'
-            && s.op !== 'GETFH' && s.op !== 'SAVEFH' && s.op !== 'RESTOREFH' && s.op !== 'LOOKUP') mainOp = s.op;
+          if (mainOp === undefined && s.op !== 'PUTROOTFH' && s.op !== 'GETATTR' && s.op !== 'GETFH' && s.op !== 'SAVEFH'
+            && s.op !== 'RESTOREFH') mainOp = s.op;
           break;
       }
     }
-    for (const m of fore.mutations) {
+    const mutations = fore.mutations;
+    for (let i = 0; i < mutations.length; i++) {
+      const m = mutations[i];
       if (m.dir !== undefined) touch(fore, m.dir);
       if (m.toDir !== undefined) touch(fore, m.toDir);
     }
     fore.op = mainOp ?? (nfs.ops.length > 0 ? nfs.ops[nfs.ops.length - 1].op : 'COMPOUND');
-    this.expect(fore);
+    if (mutations.length > 0) this.expect(fore);
     p.fore = fore;
     fore.flying = true;
     this.inFlight.push(fore);
     this.inFlightLive++;
     this.remember(fore);
+  }
+
+  private callSequence(fore: ForeCall, s: WalkStep): void {
+    const sid = bytesField(s.args, 'sa_sessionid');
+    const seq = numField(s.args, 'sa_sequenceid');
+    const slot = numField(s.args, 'sa_slotid');
+    if (sid !== undefined && seq !== undefined && slot !== undefined) {
+      fore.sid = this.sessionHex(sid);
+      fore.slot = slot;
+      fore.seq = seq;
+    }
+  }
+
+  private callOpen(p: Pending, fore: ForeCall, s: WalkStep, msg: RpcMessage, server: string, client: string, t: number): void {
+    const cfh = slotId(s.cfh);
+    const name = openClaimName(s.args);
+    const target = slotId(s.after);
+    if (target !== undefined) touch(fore, target);
+    const create = path(s.args, 'openhow', 'opentype') === 'OPEN4_CREATE' || path(s.args, 'openhow', 'opentype') === 1;
+    if (create && name !== undefined) addMutation(fore, mutation('open-create', 'OPEN', s.index, cfh, name, target));
+    const access = numField(s.args, 'share_access') ?? 0;
+    if ((access & 2) !== 0) addMutation(fore, mutation('open-write', 'OPEN', s.index, name !== undefined ? cfh : this.parentOf(server, target), name, target));
+    const claim = field(s.args, 'claim');
+    const claimType = enumField(claim, 'claim');
+    const ds = stateidField(field(claim, 'delegate_cur_info'), 'delegate_stateid') ?? stateidField(claim, 'oc_delegate_stateid');
+    if (ds === undefined) return;
+    const fh = claimType === 'CLAIM_DELEG_CUR_FH' || claimType === 5 ? cfh : target;
+    const d = this.sightDeleg(server, ds, 'unknown', msg.record.frame, t, 'opened-under', client, fh);
+    if (d !== undefined) {
+      const e: DelegationEvent = { kind: 'opened-under', frame: msg.record.frame, time: t, xid: msg.xid, claim: String(claimType) };
+      this.addEvent(d, e);
+      pushEvent(p, { opIndex: s.index, deleg: d, event: e });
+    }
+  }
+
+  private callRemove(fore: ForeCall, s: WalkStep, server: string): void {
+    const name = nameOf(field(s.args, 'target'));
+    if (name === undefined) return;
+    const cfh = slotId(s.cfh);
+    const obj = this.childOf(server, cfh, name);
+    if (obj !== undefined) touch(fore, obj);
+    addMutation(fore, mutation('remove', 'REMOVE', s.index, cfh, name, obj));
+  }
+
+  private callRename(fore: ForeCall, s: WalkStep, server: string): void {
+    const oldName = nameOf(field(s.args, 'oldname'));
+    const newName = nameOf(field(s.args, 'newname'));
+    const from = slotId(s.sfh);
+    if (from !== undefined) touch(fore, from);
+    const obj = oldName === undefined ? undefined : this.childOf(server, from, oldName);
+    if (obj !== undefined) touch(fore, obj);
+    addMutation(fore, mutation('rename', 'RENAME', s.index, from, oldName, obj, slotId(s.cfh), newName));
+  }
+
+  private callSetattr(fore: ForeCall, s: WalkStep, server: string): void {
+    const obj = slotId(s.cfh);
+    const dir = s.cfh?.parent !== undefined ? parentKeyOf(s.cfh.parent) : this.parentOf(server, obj);
+    const name = s.cfh?.name ?? (obj !== undefined ? this.names.get(objKey(server, obj))?.name : undefined);
+    if (obj !== undefined) touch(fore, obj);
+    addMutation(fore, mutation('setattr', 'SETATTR', s.index, dir, name, obj));
+  }
+
+  private callDelegreturn(p: Pending, s: WalkStep, msg: RpcMessage, server: string, client: string, t: number): void {
+    const sid = stateidField(s.args, 'deleg_stateid');
+    if (sid === undefined) return;
+    const d = this.sightDeleg(server, sid, 'unknown', msg.record.frame, t, 'returned', client, slotId(s.cfh));
+    if (d === undefined) return;
+    if (d.terminalAt !== undefined && d.rec.state === 'returned') {
+      this.problem(d, 'return-failed', `DELEGRETURN (frame ${msg.record.frame}) of a delegation already returned`, msg.record.frame);
+    }
+    const e: DelegationEvent = { kind: 'returned', frame: msg.record.frame, time: t, xid: msg.xid };
+    if (d.recallAt !== undefined) e.afterRecall = t - d.recallAt;
+    if (d.returnCallAt === undefined) {
+      d.returnCallAt = t;
+      if (d.recallAt !== undefined) {
+        d.rec.recallToReturn = t - d.recallAt;
+        this.recallToReturn.add(d.rec.recallToReturn);
+      }
+    }
+    this.addEvent(d, e);
+    pushEvent(p, { opIndex: s.index, deleg: d, event: e });
   }
 
   /** The newest remembered call that used this session slot and sequence id (the recent ring
@@ -1515,62 +1550,21 @@ export class Correlator {
         }
         break;
       }
-      case 'TEST_STATEID': {
-        const ids = field(s.args, 'ts_stateids');
-        const codes = path(s.res, 'tsr_resok4', 'tsr_status_codes');
-        if (Array.isArray(ids) && Array.isArray(codes)) {
-          for (let i = 0; i < ids.length && i < codes.length; i++) {
-            const d = this.findDeleg(server, asStateid(ids[i]));
-            if (d === undefined) continue;
-            const code = String(codes[i]);
-            this.addEvent(d, { kind: 'tested', frame, time: t, xid: msg.xid, status: code });
-            if (code === 'NFS4ERR_DELEG_REVOKED' || code === 'NFS4ERR_ADMIN_REVOKED' || code === 'NFS4ERR_EXPIRED') {
-              this.revoke(d, frame, t, msg.xid, code, 'TEST_STATEID', true);
-            }
-          }
-        }
+      case 'TEST_STATEID':
+        this.replyTestStateid(s, msg, server, t);
         break;
-      }
       case 'SEQUENCE':
         if (ok && client !== undefined) this.sequenceFlags(client, s.res, frame, t, msg.xid);
         break;
-      case 'EXCHANGE_ID': {
-        if (!ok) break;
-        const id = u64Hex(path(s.res, 'eir_resok4', 'eir_clientid'));
-        if (id === undefined) break;
-        const c = this.client(id, frame, msg.dst);
-        const owner = bytesField(field(s.args, 'eia_clientowner'), 'co_ownerid');
-        if (owner !== undefined) c.rec.owner = ownerText(owner);
-        c.rec.minorversion = p?.nfs?.minorversion;
+      case 'EXCHANGE_ID':
+        if (ok) this.replyExchangeId(s, p, msg);
         break;
-      }
-      case 'CREATE_SESSION': {
-        if (!ok) break;
-        const resok = field(s.res, 'csr_resok4');
-        const sid = bytesField(resok, 'csr_sessionid');
-        if (sid === undefined) break;
-        const sess = this.session(hexOf(sid), frame);
-        const id = u64Hex(field(s.args, 'csa_clientid'));
-        sess.client = id;
-        sess.cbProgram = numField(s.args, 'csa_cb_program');
-        sess.flags = numField(resok, 'csr_flags');
-        this.bindConn(sess, msg.record.conn.id, ((sess.flags ?? 0) & 2) !== 0 ? 'both' : 'fore');
-        if (id !== undefined) {
-          const c = this.client(id, frame, msg.dst);
-          if (!c.rec.sessions.includes(sess.sessionid) && c.rec.sessions.length < 64) c.rec.sessions.push(sess.sessionid);
-        }
+      case 'CREATE_SESSION':
+        if (ok) this.replyCreateSession(s, msg);
         break;
-      }
-      case 'BIND_CONN_TO_SESSION': {
-        if (!ok) break;
-        const resok = field(s.res, 'bctsr_resok4');
-        const sid = bytesField(resok, 'bctsr_sessid') ?? bytesField(s.args, 'bctsa_sessid');
-        if (sid === undefined) break;
-        const dir = enumField(resok, 'bctsr_dir');
-        const d = dir === 'CDFS4_BACK' || dir === 2 ? 'back' : dir === 'CDFS4_BOTH' || dir === 3 ? 'both' : 'fore';
-        this.bindConn(this.session(hexOf(sid), frame), msg.record.conn.id, d);
+      case 'BIND_CONN_TO_SESSION':
+        if (ok) this.replyBindConn(s, msg);
         break;
-      }
       case 'DESTROY_SESSION': {
         const sid = bytesField(s.args, 'dsa_sessionid');
         if (ok && sid !== undefined) this.session(hexOf(sid), frame).destroyedFrame = frame;
@@ -1581,30 +1575,12 @@ export class Correlator {
         if (ok && id !== undefined) this.clientEvent(id, frame, t, 'destroyed', 'DESTROY_CLIENTID');
         break;
       }
-      case 'SETCLIENTID': {
-        if (!ok) break;
-        const id = u64Hex(path(s.res, 'resok4', 'clientid'));
-        if (id === undefined) break;
-        const c = this.client(id, frame, msg.dst);
-        const owner = bytesField(field(s.args, 'client'), 'id');
-        if (owner !== undefined) c.rec.owner = ownerText(owner);
-        c.rec.minorversion = 0;
-        const ident = numField(s.args, 'callback_ident');
-        if (ident !== undefined) this.cbIdentClient.set(`${server}|${ident}`, id);
-        this.connClient.set(`${msg.record.conn.id}:${msg.dst}`, id);
+      case 'SETCLIENTID':
+        if (ok) this.replySetclientid(s, msg, server);
         break;
-      }
-      case 'RENAME': {
-        if (!ok) break;
-        const oldName = nameOf(field(s.args, 'oldname'));
-        const newName = nameOf(field(s.args, 'newname'));
-        const from = slotId(s.sfh);
-        const to = slotId(s.cfh);
-        if (oldName === undefined || newName === undefined || from === undefined) break;
-        const obj = this.childOf(server, from, oldName);
-        if (obj !== undefined && to !== undefined) this.learnName(server, obj, newName, to);
+      case 'RENAME':
+        if (ok) this.replyRename(s, server);
         break;
-      }
       case 'REMOVE': {
         const name = nameOf(field(s.args, 'target'));
         const dirKey = slotId(s.cfh);
@@ -1622,6 +1598,79 @@ export class Correlator {
       const claimed = s.op === 'OPEN' && p?.events.some((e) => e.opIndex === s.index) === true;
       if (!claimed) this.revocationError(s.op, s.args, status, server, msg, t);
     }
+  }
+
+  private replyTestStateid(s: WalkStep, msg: RpcMessage, server: string, t: number): void {
+    const frame = msg.record.frame;
+    const ids = field(s.args, 'ts_stateids');
+    const codes = path(s.res, 'tsr_resok4', 'tsr_status_codes');
+    if (!Array.isArray(ids) || !Array.isArray(codes)) return;
+    for (let i = 0; i < ids.length && i < codes.length; i++) {
+      const d = this.findDeleg(server, asStateid(ids[i]));
+      if (d === undefined) continue;
+      const code = String(codes[i]);
+      this.addEvent(d, { kind: 'tested', frame, time: t, xid: msg.xid, status: code });
+      if (code === 'NFS4ERR_DELEG_REVOKED' || code === 'NFS4ERR_ADMIN_REVOKED' || code === 'NFS4ERR_EXPIRED') {
+        this.revoke(d, frame, t, msg.xid, code, 'TEST_STATEID', true);
+      }
+    }
+  }
+
+  private replyExchangeId(s: WalkStep, p: Pending | undefined, msg: RpcMessage): void {
+    const id = u64Hex(path(s.res, 'eir_resok4', 'eir_clientid'));
+    if (id === undefined) return;
+    const c = this.client(id, msg.record.frame, msg.dst);
+    const owner = bytesField(field(s.args, 'eia_clientowner'), 'co_ownerid');
+    if (owner !== undefined) c.rec.owner = ownerText(owner);
+    c.rec.minorversion = p?.nfs?.minorversion;
+  }
+
+  private replyCreateSession(s: WalkStep, msg: RpcMessage): void {
+    const frame = msg.record.frame;
+    const resok = field(s.res, 'csr_resok4');
+    const sid = bytesField(resok, 'csr_sessionid');
+    if (sid === undefined) return;
+    const sess = this.session(hexOf(sid), frame);
+    const id = u64Hex(field(s.args, 'csa_clientid'));
+    sess.client = id;
+    sess.cbProgram = numField(s.args, 'csa_cb_program');
+    sess.flags = numField(resok, 'csr_flags');
+    this.bindConn(sess, msg.record.conn.id, ((sess.flags ?? 0) & 2) !== 0 ? 'both' : 'fore');
+    if (id !== undefined) {
+      const c = this.client(id, frame, msg.dst);
+      if (!c.rec.sessions.includes(sess.sessionid) && c.rec.sessions.length < 64) c.rec.sessions.push(sess.sessionid);
+    }
+  }
+
+  private replyBindConn(s: WalkStep, msg: RpcMessage): void {
+    const resok = field(s.res, 'bctsr_resok4');
+    const sid = bytesField(resok, 'bctsr_sessid') ?? bytesField(s.args, 'bctsa_sessid');
+    if (sid === undefined) return;
+    const dir = enumField(resok, 'bctsr_dir');
+    const d = dir === 'CDFS4_BACK' || dir === 2 ? 'back' : dir === 'CDFS4_BOTH' || dir === 3 ? 'both' : 'fore';
+    this.bindConn(this.session(hexOf(sid), msg.record.frame), msg.record.conn.id, d);
+  }
+
+  private replySetclientid(s: WalkStep, msg: RpcMessage, server: string): void {
+    const id = u64Hex(path(s.res, 'resok4', 'clientid'));
+    if (id === undefined) return;
+    const c = this.client(id, msg.record.frame, msg.dst);
+    const owner = bytesField(field(s.args, 'client'), 'id');
+    if (owner !== undefined) c.rec.owner = ownerText(owner);
+    c.rec.minorversion = 0;
+    const ident = numField(s.args, 'callback_ident');
+    if (ident !== undefined) this.cbIdentClient.set(`${server}|${ident}`, id);
+    this.connClient.set(`${msg.record.conn.id}:${msg.dst}`, id);
+  }
+
+  private replyRename(s: WalkStep, server: string): void {
+    const oldName = nameOf(field(s.args, 'oldname'));
+    const newName = nameOf(field(s.args, 'newname'));
+    const from = slotId(s.sfh);
+    const to = slotId(s.cfh);
+    if (oldName === undefined || newName === undefined || from === undefined) return;
+    const obj = this.childOf(server, from, oldName);
+    if (obj !== undefined && to !== undefined) this.learnName(server, obj, newName, to);
   }
 
   private grantFromOpenDelegation(deleg: unknown, op: 'OPEN' | 'WANT_DELEGATION' | 'CB_PUSH_DELEG', fh: string | undefined,
