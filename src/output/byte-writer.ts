@@ -229,6 +229,21 @@ export class ByteWriter {
     this.pos = putUint32(buf, p, length);
   }
 
+  /** `N,"length":M` (JSON numbers): the rest of a byte range after its `"offset":` key. */
+  offsetLength(offset: number, length: number): void {
+    if (offset !== offset >>> 0 || length !== length >>> 0) {
+      this.num(offset);
+      this.raw(LENGTH_KEY);
+      this.num(length);
+      return;
+    }
+    if (this.pos + 30 > this.buf.length) this.ensure(30);
+    const buf = this.buf;
+    let p = putUint32(buf, this.pos, offset);
+    for (let i = 0; i < 10; i++) buf[p++] = LENGTH_KEY[i];
+    this.pos = putUint32(buf, p, length);
+  }
+
   /** A number as String(n) writes it (in text: NaN stays "NaN"). */
   decimal(n: number): void {
     if (n >= 0 && n <= 0xffffffff && n === (n >>> 0)) this.uint32(n);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { allMessages, bytes, cbNotifyCall, gddCall, gddReply, namesCall, sysCred } from '../../dissectors/fields/testdata/messages.js';
 import type { FieldSource } from '../../dissectors/fields/types.js';
 import { InvalidUtf8 } from '../../dissectors/xdr/runtime.js';
-import type { NfsOp } from '../../dissectors/nfs4/types.js';
+import type { NfsOp, Span } from '../../dissectors/nfs4/types.js';
 import { analyzeCapture } from './testdata/capture.js';
 import { buildTree, type TreeOptions } from './tree.js';
 import { formatTreeJson } from './tree-json.js';
@@ -107,6 +107,25 @@ describe('tree JSON writer equals JSON.stringify(buildTree) on hand-made message
     }
     const noOps = namesCall();
     expectSame({ ...noOps, nfs: { ...noOps.nfs!, ops: [], procedure: 1 } });
+  });
+
+  it('keeps key texts and byte ranges right when objects under one key change shape', () => {
+    // The writer remembers the keys seen under a key by position, and walks child spans in
+    // key order: successive messages whose objects have other keys, in another order, with
+    // spans out of order, missing or named twice must still come out as buildTree has them.
+    const span = (name: string, offset: number, children?: Span[]): Span => ({ name, type: 't', offset, length: 4, children });
+    const bodies: Array<{ args: Record<string, unknown>; spans: Span[] }> = [
+      { args: { a: 1, b: { x: 1, y: 2 }, c: 'C' }, spans: [span('a', 0), span('b', 4, [span('x', 4), span('y', 6)]), span('c', 8)] },
+      { args: { b: { y: 2, x: 1 }, a: 1 }, spans: [span('a', 0), span('b', 4, [span('x', 4), span('y', 6)])] },
+      { args: { a: 1, c: 'C', b: { z: 3 } }, spans: [span('c', 0), span('c', 2), span('a', 4), span('b', 8, [])] },
+      { args: { b: { x: 1, y: 2, z: 3 }, a: 'A', c: 2 }, spans: [span('b', 0, [span('y', 1), span('x', 2), span('x', 3)]), span('a', 4)] },
+      { args: { a: 1, b: { x: 1, y: 2 }, c: 'C' }, spans: [span('a', 0), span('b', 4, [span('x', 4), span('y', 6)]), span('c', 8)] },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const { args, spans } of bodies) {
+        expectSame(withOp(gddCall(), { op: 'SHAPES', opnum: 1, args, length: 12, spans: [span('args', 0, spans)] }));
+      }
+    }
   });
 
   it('writes RPC-level variants (denied, mismatch, GSS, duplicates, orphans, IPv6, UDP)', () => {

@@ -387,6 +387,8 @@ interface KeyText {
   key: string;
   /** `{"label":"key"` */
   head: Uint8Array;
+  /** `{"label":"key","offset":` (a node with a byte range) */
+  headOffset: Uint8Array;
   field: string | undefined;
   /** `,"field":"..."` or nothing. */
   fieldText: Uint8Array;
@@ -399,7 +401,20 @@ interface KeyText {
   stateidHead: Uint8Array;
   /** Texts of "key[0]", "key[1]", ... once used. */
   elems?: KeyText[];
+  /**
+   * Texts of the keys of objects under this key, by position (objects of one type have the
+   * same keys in the same order): a look-up without hashing the key.
+   */
+  kids?: KeyText[];
+  /** Whether arrays under this key are bitmaps (shown by bitmapText); undefined: not known yet. */
+  isBitmap?: boolean;
+  /** The last bitmap shown under this key and its quoted text (masks repeat). */
+  lastWords?: number[];
+  lastBitmap?: Uint8Array;
 }
+
+/** Keys of one object type remembered on its KeyText. */
+const KIDS_KEPT = 64;
 
 /** Array elements whose KeyText is kept on the array's. */
 const ELEMS_KEPT = 64;
@@ -426,6 +441,7 @@ function makeKeyText(key: string, field: string | undefined): KeyText {
   return {
     key,
     head: bytesOf('{"label":' + jsonQuote(key)),
+    headOffset: bytesOf('{"label":' + jsonQuote(key) + ',"offset":'),
     field,
     fieldText: bytesOf(fieldText),
     fieldValue: bytesOf(fieldText + ',"value":'),
@@ -479,13 +495,22 @@ function bitmapValue(opName: string, key: string, words: unknown[]): Uint8Array 
   return v ?? undefined;
 }
 
+/** Keys (impossible as spec keys) of the KeyTexts whose `kids` are an op body's and a READDIR entry's. */
+const BODY_KEY = '(body)';
+const ENTRY_KEY = '(entry)';
+
 class ValueJson {
   private keys: Map<string, KeyText>;
   private opName: string;
+  /** Parents (for their `kids`) of the op body's keys and of a READDIR entry's. */
+  private bodyKey: KeyText;
+  private entryKey: KeyText;
 
   constructor(private w: ByteWriter, op: NfsOp, private opts: Required<TreeOptions>) {
     this.opName = op.op;
     this.keys = keyTextsOf(op.op);
+    this.bodyKey = this.keyText(BODY_KEY);
+    this.entryKey = this.keyText(ENTRY_KEY);
   }
 
   /** Starts on the next operation (one instance serves them all). */
@@ -495,8 +520,36 @@ class ValueJson {
     if (op.op !== this.opName) {
       this.opName = op.op;
       this.keys = keyTextsOf(op.op);
+      this.bodyKey = this.keyText(BODY_KEY);
+      this.entryKey = this.keyText(ENTRY_KEY);
     }
     return this;
+  }
+
+  /** The op body's children (object bodies). */
+  bodyChildren(o: Obj, span: Span | undefined): void {
+    this.objectChildren(o, span, 0, this.bodyKey);
+  }
+
+  /**
+   * bitmapValue() of an array under k: keys that hold no bitmap are known after the first
+   * look, and the last bitmap shown under k is kept on it.
+   */
+  private bitmapOf(k: KeyText, words: unknown[]): Uint8Array | undefined {
+    if (k.isBitmap === undefined) k.isBitmap = bitmapText(this.opName, k.key, []) !== undefined;
+    if (!k.isBitmap) return undefined;
+    const last = k.lastWords;
+    if (last !== undefined && last.length === words.length) {
+      let i = 0;
+      while (i < last.length && last[i] === words[i]) i++;
+      if (i === last.length) return k.lastBitmap;
+    }
+    const bm = bitmapValue(this.opName, k.key, words);
+    if (bm !== undefined && words.length <= 4) {
+      k.lastWords = (words as number[]).slice();
+      k.lastBitmap = bm;
+    }
+    return bm;
   }
 
   /** The KeyText of element i of an array under k ("key[i]"); the first ones are kept on k. */
@@ -589,8 +642,12 @@ class ValueJson {
   private nodeOf(k: KeyText, value: unknown, span: Span | undefined, depth: number): void {
     const w = this.w;
     w.elem();
-    w.raw(k.head);
-    writeSpan(w, span);
+    if (span === undefined) {
+      w.raw(k.head);
+    } else {
+      w.raw(k.headOffset);
+      w.offsetLength(span.offset, span.length);
+    }
     if (value === null || typeof value !== 'object') {
       w.raw(k.fieldValue);
       this.scalarValue(k, value);
@@ -654,7 +711,7 @@ class ValueJson {
       return;
     }
     w.raw(CHILDREN);
-    this.objectChildren(obj, span, depth);
+    this.objectChildren(obj, span, depth, k);
     w.raw(END_CHILDREN);
   }
 
@@ -670,7 +727,7 @@ class ValueJson {
       const entry = next;
       w.elem();
       w.raw(ENTRY);
-      this.objectChildren(entry, undefined, depth + 1, 'nextentry');
+      this.objectChildren(entry, undefined, depth + 1, this.entryKey, 'nextentry');
       w.raw(END_CHILDREN);
       count++;
       next = entry.nextentry;
@@ -695,7 +752,7 @@ class ValueJson {
 
   private arrayNode(k: KeyText, arr: unknown[], span: Span | undefined, depth: number): void {
     const w = this.w;
-    const bm = bitmapValue(this.opName, k.key, arr);
+    const bm = this.bitmapOf(k, arr);
     if (bm !== undefined) {
       w.raw(VALUE);
       w.raw(bm);
@@ -712,7 +769,7 @@ class ValueJson {
       const ek = this.elemKeyText(k, i);
       const elSpan = span?.children ? childSpan(span, ek.key, i) : undefined;
       // notify4 values: {type, value} shown as the type with the value's fields.
-      if (isValues && isPlainObject(el) && typeof el.type === 'string') this.notifyValue(el, elSpan, depth);
+      if (isValues && isPlainObject(el) && typeof el.type === 'string') this.notifyValue(ek, el, elSpan, depth);
       else this.nodeOf(ek, el, elSpan, depth + 1);
     }
     if (arr.length > n) {
@@ -725,7 +782,7 @@ class ValueJson {
   }
 
   /** One notify4 entry {type, value[, undecoded]}. */
-  private notifyValue(el: Obj, elSpan: Span | undefined, depth: number): void {
+  private notifyValue(ek: KeyText, el: Obj, elSpan: Span | undefined, depth: number): void {
     const w = this.w;
     w.elem();
     w.ascii('{"label":');
@@ -735,7 +792,7 @@ class ValueJson {
     if (isPlainObject(el.value)) {
       w.ascii(',"children":[');
       open = true;
-      this.objectChildren(el.value, elSpan, depth + 1);
+      this.objectChildren(el.value, elSpan, depth + 1, ek);
     } else if (el.value !== undefined) {
       this.valueOnly('value', el.value, depth + 1);
     }
@@ -767,7 +824,7 @@ class ValueJson {
       return;
     }
     if (Array.isArray(value)) {
-      const bm = bitmapValue(this.opName, key, value);
+      const bm = this.bitmapOf(k, value);
       w.raw(VALUE);
       if (bm !== undefined) w.raw(bm);
       else {
@@ -794,10 +851,20 @@ class ValueJson {
     }
   }
 
-  /** The children of an object as array elements; `skip` is a key left out. */
-  objectChildren(o: Obj, span: Span | undefined, depth: number, skip?: string): void {
+  /**
+   * The children of an object under `parent` as array elements; `skip` is a key left out.
+   * Key texts come from parent.kids by position when the key is the same as last time.
+   * Child spans are mostly in key order: a cursor finds them without searching. It moves
+   * only on a match, so the spans before it matched earlier (other) keys, and the one it
+   * finds is the first of that name, as childSpan's search would find.
+   */
+  private objectChildren(o: Obj, span: Span | undefined, depth: number, parent: KeyText, skip?: string): void {
     const hasAttrs = o.attrs !== undefined && o.attr_vals instanceof Uint8Array;
     const hasValues = Array.isArray(o.values) && o.notify_vals instanceof Uint8Array;
+    const kids = (parent.kids ??= []);
+    const spans = span?.children;
+    let at = 0;
+    let nextSpan = 0;
     // for-in visits an object's own keys in Object.keys order (decoded values have nothing
     // enumerable on their prototypes) without allocating the key array.
     for (const key in o) {
@@ -805,9 +872,26 @@ class ValueJson {
       const v = o[key];
       if (v === undefined) continue;
       if ((key === 'attr_vals' && hasAttrs) || (key === 'notify_vals' && hasValues)) continue;
-      this.node(key, v, span?.children ? childSpan(span, key) : undefined, depth + 1);
+      let k = kids[at];
+      if (k === undefined || k.key !== key) {
+        k = this.keyText(key);
+        if (at < KIDS_KEPT) kids[at] = k;
+      }
+      at++;
+      let s: Span | undefined;
+      if (spans !== undefined) {
+        const c = spans[nextSpan];
+        if (c !== undefined && c.name === key) {
+          s = c;
+          nextSpan++;
+        } else {
+          s = childSpan(span, key);
+        }
+      }
+      this.nodeOf(k, v, s, depth + 1);
     }
-  }}
+  }
+}
 
 // ------------------------------------------------------------------ NFS
 
@@ -871,7 +955,7 @@ function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOpt
   const body = op.args !== undefined ? op.args : op.res;
   const bodySpan = bodySpanOf(op);
   const vj = valueJson === undefined ? (valueJson = new ValueJson(w, op, opts)) : valueJson.reset(w, op, opts);
-  if (isPlainObject(body)) vj.objectChildren(body, bodySpan, 0);
+  if (isPlainObject(body)) vj.bodyChildren(body, bodySpan);
   else if (body !== undefined) vj.node(op.args !== undefined ? 'args' : 'res', body, bodySpan, 0);
   if (op.malformed) malformedNode(w, op.malformed);
   if (w.mark() === empty) w.rewind(childrenAt);
