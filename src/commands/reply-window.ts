@@ -3,34 +3,32 @@
  * ("Call (Reply In 12)"), as tshark's two passes allow, while output still streams and
  * memory stays bounded: a message leaves the window when its reply has come (or it is a
  * reply), once `maxHeld` messages wait, or once it is `maxAgeSec` of capture time old.
+ *
+ * The window is a ring of messages with their reply frames beside them (no object per
+ * message, no map): a reply names its call's frame (callFrame), and messages arrive in
+ * frame order, so the call is found by binary search on the frames.
  */
 import type { AnalyzedMessage } from '../engine.js';
 
-const XID_KEY_MASK = 0x3fffffff;
-
-function callKey(connId: number, xid: number): number {
-  return (xid ^ Math.imul(connId, 0x9e3779b1)) & XID_KEY_MASK;
-}
-
-interface Held {
-  m: AnalyzedMessage;
-  replyFrame?: number;
-  time: number;
-  /** The next waiting call with the same key (another xid, connection or direction). */
-  sameXid?: Held;
-}
+/** replyFrames entry of a message with no reply (yet). */
+const NO_REPLY = -1;
+const INITIAL_CAPACITY = 64;
 
 export class ReplyWindow {
-  /** Messages in arrival order; slots before `head` are cleared once emitted. */
-  private readonly queue: Array<Held | undefined> = [];
+  /** Ring of held messages: logical position k is at (head + k) & mask; cleared once emitted. */
+  private messages: Array<AnalyzedMessage | undefined> = new Array<AnalyzedMessage | undefined>(INITIAL_CAPACITY).fill(undefined);
+  /** The frame of each held message, and of its reply (NO_REPLY until it comes). */
+  private frames = new Float64Array(INITIAL_CAPACITY);
+  private replyFrames = new Float64Array(INITIAL_CAPACITY).fill(NO_REPLY);
+  private mask = INITIAL_CAPACITY - 1;
   private head = 0;
+  private size = 0;
   /**
-   * Calls still in the window by a 30-bit mix of xid and connection (a small-integer key: no
-   * string or heap number built per message), each chain holding the calls with that key.
-   * The connection counts: replayed or restarted clients reuse the same xids on many
-   * connections, and an xid-only key made those chains long.
+   * Held frames never decrease (binary search works). Records completed at the end of the
+   * capture (a gap given up) may carry older frames: the search is then linear until the
+   * window empties.
    */
-  private readonly calls = new Map<number, Held>();
+  private inFrameOrder = true;
 
   constructor(
     private readonly emit: (m: AnalyzedMessage, replyFrame: number | undefined) => void,
@@ -40,22 +38,21 @@ export class ReplyWindow {
 
   push(m: AnalyzedMessage): void {
     const r = m.rpc;
-    const time = r.record.sec + r.record.nsec / 1e9;
+    const rec = r.record;
+    const time = rec.sec + rec.nsec / 1e9;
     if (r.type === 'call' && !r.duplicate) {
-      const held: Held = { m, time };
-      this.addCall(held);
-      this.queue.push(held);
+      this.append(m);
       this.drain(time);
       return;
     }
     if (r.type === 'reply' && r.callFrame !== undefined && !r.duplicate) {
-      const call = this.takeCall(r.record.conn.id, r.record.dir === 'ab' ? 'ba' : 'ab', r.xid);
-      if (call !== undefined) call.replyFrame = r.record.frame;
+      const at = this.findWaitingCall(r.callFrame, rec.conn.id, rec.dir === 'ab' ? 'ba' : 'ab', r.xid);
+      if (at >= 0) this.replyFrames[at] = rec.frame;
     }
     // Anything but a call waits only behind earlier messages: with none left, it goes out at once.
     this.drain(time);
-    if (this.head === this.queue.length) this.emit(m, undefined);
-    else this.queue.push({ m, time });
+    if (this.size === 0) this.emit(m, undefined);
+    else this.append(m);
   }
 
   /** Emits everything still held (end of capture). */
@@ -63,54 +60,79 @@ export class ReplyWindow {
     this.drain(Infinity, true);
   }
 
-  /** Adds a call, replacing an earlier waiting call of the same connection, direction and xid. */
-  private addCall(held: Held): void {
-    const r = held.m.rpc;
-    const key = callKey(r.record.conn.id, r.xid);
-    this.takeCall(r.record.conn.id, r.record.dir, r.xid);
-    const first = this.calls.get(key);
-    if (first !== undefined) held.sameXid = first;
-    this.calls.set(key, held);
+  private append(m: AnalyzedMessage): void {
+    if (this.size === this.messages.length) this.grow();
+    const frame = m.rpc.record.frame;
+    if (this.size > 0 && frame < this.frames[(this.head + this.size - 1) & this.mask]) this.inFrameOrder = false;
+    const at = (this.head + this.size) & this.mask;
+    this.messages[at] = m;
+    this.frames[at] = frame;
+    this.replyFrames[at] = NO_REPLY;
+    this.size++;
   }
 
-  /** Removes and returns the waiting call of (connection, direction, xid), if any. */
-  private takeCall(conn: number, dir: 'ab' | 'ba', xid: number): Held | undefined {
-    const key = callKey(conn, xid);
-    let prev: Held | undefined;
-    for (let h = this.calls.get(key); h !== undefined; prev = h, h = h.sameXid) {
-      const rec = h.m.rpc.record;
-      if (h.m.rpc.xid !== xid || rec.conn.id !== conn || rec.dir !== dir) continue;
-      if (prev !== undefined) prev.sameXid = h.sameXid;
-      else if (h.sameXid !== undefined) this.calls.set(key, h.sameXid);
-      else this.calls.delete(key);
-      h.sameXid = undefined;
-      return h;
+  /** Doubles the ring, unwrapping it to start at 0. */
+  private grow(): void {
+    const n = this.messages.length;
+    const messages = new Array<AnalyzedMessage | undefined>(2 * n).fill(undefined);
+    const frames = new Float64Array(2 * n);
+    const replyFrames = new Float64Array(2 * n).fill(NO_REPLY);
+    for (let k = 0; k < this.size; k++) {
+      const at = (this.head + k) & this.mask;
+      messages[k] = this.messages[at];
+      frames[k] = this.frames[at];
+      replyFrames[k] = this.replyFrames[at];
     }
-    return undefined;
+    this.messages = messages;
+    this.frames = frames;
+    this.replyFrames = replyFrames;
+    this.mask = 2 * n - 1;
+    this.head = 0;
+  }
+
+  /**
+   * The ring slot of the held call in `frame` of (connection, direction, xid) that still
+   * waits for its reply, or -1.
+   */
+  private findWaitingCall(frame: number, conn: number, dir: 'ab' | 'ba', xid: number): number {
+    let k = 0;
+    if (this.inFrameOrder) {
+      // The first held message of `frame` or later.
+      let hi = this.size;
+      while (k < hi) {
+        const mid = (k + hi) >>> 1;
+        if (this.frames[(this.head + mid) & this.mask] < frame) k = mid + 1;
+        else hi = mid;
+      }
+    }
+    for (; k < this.size; k++) {
+      const at = (this.head + k) & this.mask;
+      const f = this.frames[at];
+      if (f !== frame) {
+        if (this.inFrameOrder) return -1;
+        continue;
+      }
+      const r = this.messages[at]!.rpc;
+      if (r.type === 'call' && !r.duplicate && this.replyFrames[at] === NO_REPLY && r.xid === xid && r.record.conn.id === conn && r.record.dir === dir) return at;
+    }
+    return -1;
   }
 
   private drain(now: number, all = false): void {
-    const q = this.queue;
-    while (this.head < q.length) {
-      const h = q[this.head]!;
-      const r = h.m.rpc;
-      const waiting = r.type === 'call' && h.replyFrame === undefined && !r.duplicate;
-      const size = q.length - this.head;
-      if (waiting && !all && size <= this.maxHeld && now - h.time <= this.maxAgeSec) break;
-      if (waiting) this.takeCall(r.record.conn.id, r.record.dir, r.xid);
-      // Cleared at once: an emitted message (and its decoded body) must not stay reachable
-      // until the next compaction, or the garbage collector keeps copying it.
-      q[this.head] = undefined;
-      this.head++;
-      this.emit(h.m, h.replyFrame);
+    while (this.size > 0) {
+      const at = this.head;
+      const m = this.messages[at]!;
+      const r = m.rpc;
+      const replyFrame = this.replyFrames[at];
+      const waiting = r.type === 'call' && replyFrame === NO_REPLY && !r.duplicate;
+      if (waiting && !all && this.size <= this.maxHeld && now - (r.record.sec + r.record.nsec / 1e9) <= this.maxAgeSec) break;
+      // Cleared at once: an emitted message (and its decoded body) must not stay reachable,
+      // or the garbage collector keeps copying it.
+      this.messages[at] = undefined;
+      this.head = (at + 1) & this.mask;
+      this.size--;
+      this.emit(m, replyFrame === NO_REPLY ? undefined : replyFrame);
     }
-    if (this.head === q.length) {
-      q.length = 0;
-      this.head = 0;
-    } else if (this.head > 4096 && this.head * 2 > q.length) {
-      // Compact now and then instead of shifting one by one.
-      q.splice(0, this.head);
-      this.head = 0;
-    }
+    if (this.size === 0) this.inFrameOrder = true;
   }
 }
