@@ -120,8 +120,10 @@ interface ForeCall {
   seq: number;
   /** In this.inFlight (call seen, reply not yet). */
   flying: boolean;
-  /** Position in the recent ring (-1 before it is remembered). */
+  /** Position in the recent ring (-1 before it is remembered), and the number of calls
+   *  remembered before it (its slot is reused once maxRecentCalls more are). */
   ringIdx: number;
+  ringSeq: number;
   mutations: Mutation[];
   /** The expectations this call's changes gave rise to (each shared by every holder). */
   expectations: Expectation[];
@@ -353,6 +355,8 @@ export class Correlator {
   private readonly ringCall: number[] = [];
   private readonly ringReply: number[] = [];
   private recentHead = 0;
+  /** Calls remembered so far (see ForeCall.ringSeq). */
+  private ringCount = 0;
   private readonly names: LruMap<string, NameEntry>;
   private readonly children: LruMap<string, string>;
   private readonly sessions: LruMap<string, SessionRecord>;
@@ -1144,7 +1148,7 @@ export class Correlator {
     const fore: ForeCall = {
       key: p.key, xid: msg.xid, client, server, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
       replyFrame: undefined, replyTime: undefined, status: undefined, touched: NO_TOUCHED, sid: undefined, slot: -1, seq: -1,
-      flying: false, ringIdx: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
+      flying: false, ringIdx: -1, ringSeq: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
     };
     let mainOp: string | undefined;
     for (let i = 0; i < steps.length; i++) {
@@ -1216,10 +1220,18 @@ export class Correlator {
     fore.op = mainOp ?? (nfs.ops.length > 0 ? nfs.ops[nfs.ops.length - 1].op : 'COMPOUND');
     if (mutations.length > 0) this.expect(fore);
     p.fore = fore;
+    if (fore.touched === NO_TOUCHED && mutations.length === 0 && fore.sid === undefined) {
+      // Touches no object, changes nothing, used no session slot (EXCHANGE_ID, CREATE_SESSION,
+      // SETCLIENTID ...): no cause search, notification match or referring-call lookup can
+      // ever pick it. Its ring slot holds a shared stand-in (its times are still recorded),
+      // so the call itself dies young instead of living through the ring.
+      this.remember(fore, INERT_CALL);
+      return;
+    }
     fore.flying = true;
     this.inFlight.push(fore);
     this.inFlightLive++;
-    this.remember(fore);
+    this.remember(fore, fore);
   }
 
   private callSequence(fore: ForeCall, s: WalkStep): void {
@@ -1329,16 +1341,18 @@ export class Correlator {
     else if (a.length > 2 * this.inFlightLive + 64) this.inFlight = a.filter((f) => f.flying);
   }
 
-  private remember(fore: ForeCall): void {
+  /** Puts a call in the recent ring, as itself or as `entry` (INERT_CALL for a call no scan can pick). */
+  private remember(fore: ForeCall, entry: ForeCall): void {
+    fore.ringSeq = this.ringCount++;
     if (this.recent.length < this.opt.maxRecentCalls) {
       fore.ringIdx = this.recent.length;
-      this.recent.push(fore);
+      this.recent.push(entry);
       this.ringCall.push(fore.callTime);
       this.ringReply.push(fore.replyTime ?? NaN);
     } else {
       const i = this.recentHead;
       fore.ringIdx = i;
-      this.recent[i] = fore;
+      this.recent[i] = entry;
       this.ringCall[i] = fore.callTime;
       this.ringReply[i] = fore.replyTime ?? NaN;
       this.recentHead = (this.recentHead + 1) % this.opt.maxRecentCalls;
@@ -1468,7 +1482,8 @@ export class Correlator {
       this.landed(fore);
       fore.replyFrame = msg.record.frame;
       fore.replyTime = t;
-      if (fore.ringIdx >= 0 && this.recent[fore.ringIdx] === fore) this.ringReply[fore.ringIdx] = t;
+      // (unless newer calls took its ring slot meanwhile)
+      if (fore.ringIdx >= 0 && this.ringCount - fore.ringSeq <= this.opt.maxRecentCalls) this.ringReply[fore.ringIdx] = t;
       fore.status = nfs?.status ?? (msg.header.msgType === 'reply' ? msg.header.acceptStat ?? msg.header.replyStat : undefined);
     }
     const replyOps = nfs?.ops;
@@ -2611,6 +2626,14 @@ function notifiedOf(f: ForeCall, d: Deleg, m: Mutation): boolean {
 
 /** ForeCall.touched until a call touches an object (shared, never pushed to). */
 const NO_TOUCHED: string[] = [];
+
+/** The recent ring's stand-in for a call that touches nothing, changes nothing and used no
+ *  session slot: every scan of the ring passes over it as it would over that call. */
+const INERT_CALL: ForeCall = {
+  key: -1, xid: 0, client: '', server: '', op: 'COMPOUND', callFrame: 0, callTime: 0, replyFrame: undefined, replyTime: undefined,
+  status: undefined, touched: NO_TOUCHED, sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, ringSeq: -1,
+  mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
+};
 
 function touch(f: ForeCall, obj: string): void {
   // The first object gets an exact one-element array: remembered calls outlive several
