@@ -20,6 +20,7 @@ import type { NfsCompound, NfsOp, Span } from '../../dissectors/nfs4/types.js';
 import { ByteWriter, bytesOf } from './byte-writer.js';
 import { jsonQuote, utf8Bytes } from './json-text.js';
 import { summaryInfoText } from './summary.js';
+import { opSummary } from '../../dissectors/nfs4/summary.js';
 import {
   arrivalDate, bitmapText, childSpan, isInvalidUtf8, isPlainObject, MAX_DEPTH, type Obj, type TreeOptions,
 } from './tree.js';
@@ -451,7 +452,58 @@ function makeKeyText(key: string, field: string | undefined): KeyText {
   };
 }
 
-const ENUM_NAME = /^[A-Z0-9_]+$/;
+/**
+ * Writes `"s"` when s is an enum name (/^[A-Z0-9_]+$/: written as it is); false (nothing
+ * written) otherwise.
+ */
+function writeEnumName(w: ByteWriter, s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  w.ensure(n + 2);
+  const buf = w.buf;
+  let p = w.pos;
+  buf[p++] = 0x22;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    // A-Z, 0-9, _
+    if ((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f) buf[p++] = c;
+    else return false;
+  }
+  buf[p++] = 0x22;
+  w.pos = p;
+  return true;
+}
+
+/**
+ * w.str(displayName(v)): a name quoted for display, as a JSON string. A name of printable
+ * ASCII without quotes or backslashes (nearly all) is written without building the strings:
+ * displayName leaves it as it is between quotes, and JSON escapes only those quotes.
+ */
+function writeDisplayName(w: ByteWriter, v: unknown): void {
+  if (typeof v === 'string') {
+    const n = v.length;
+    w.ensure(n + 6);
+    const buf = w.buf;
+    let p = w.pos;
+    buf[p++] = 0x22;
+    buf[p++] = 0x5c;
+    buf[p++] = 0x22;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = v.charCodeAt(i);
+      if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) break;
+      buf[p++] = c;
+    }
+    if (i === n) {
+      buf[p++] = 0x5c;
+      buf[p++] = 0x22;
+      buf[p++] = 0x22;
+      w.pos = p;
+      return;
+    }
+  }
+  w.str(displayName(v));
+}
 
 const FH_HASH = bytesOf(',"children":[{"label":"[hash (CRC-32)]","value":');
 const FH_HASH_TAIL = bytesOf(',"field":"nfs.fh.hash"}]');
@@ -603,13 +655,7 @@ class ValueJson {
     switch (typeof value) {
       case 'string':
         // Enum names are identifiers; everything else is text from the wire.
-        if (!k.stringField && ENUM_NAME.test(value)) {
-          w.byte(0x22);
-          w.ascii(value);
-          w.byte(0x22);
-        } else {
-          w.str(displayName(value));
-        }
+        if (k.stringField || !writeEnumName(w, value)) writeDisplayName(w, value);
         return true;
       case 'boolean':
         w.ascii(value ? '"true"' : '"false"');
@@ -916,6 +962,25 @@ const MALFORMED = bytesOf('{"label":"Malformed","value":"');
 const AT_OFFSET = bytesOf(' at offset ');
 const MALFORMED_FIELD = bytesOf('","field":"nfs.malformed"');
 
+/** `{"label":"Opcode","value":"NAME (N)","field":...` by op name (few; bounded). */
+const opcodeTexts = new Map<string, { opnum: number; nfs: boolean; text: Uint8Array }>();
+const OPCODE_CACHE_MAX = 512;
+
+function opcodeText(name: string, opnum: number, nfs: boolean): Uint8Array {
+  const t = opcodeTexts.get(name);
+  if (t !== undefined && t.opnum === opnum && t.nfs === nfs) return t.text;
+  const w = new ByteWriter(64);
+  w.raw(OPCODE);
+  w.strBody(name);
+  w.ascii(' (');
+  w.decimal(opnum);
+  w.raw(nfs ? OPCODE_FIELD_NFS : OPCODE_FIELD_CB);
+  const text = w.bytes().slice();
+  if (opcodeTexts.size >= OPCODE_CACHE_MAX) opcodeTexts.clear();
+  opcodeTexts.set(name, { opnum, nfs, text });
+  return text;
+}
+
 function malformedNode(w: ByteWriter, m: { reason: string; offset: number }): void {
   w.elem();
   w.raw(MALFORMED);
@@ -938,11 +1003,7 @@ function bodySpanOf(op: NfsOp): Span | undefined {
 
 function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOptions>): void {
   w.elem();
-  w.raw(OPCODE);
-  w.strBody(op.op);
-  w.ascii(' (');
-  w.decimal(op.opnum);
-  w.raw(c.program === 'NFS' ? OPCODE_FIELD_NFS : OPCODE_FIELD_CB);
+  w.raw(opcodeText(op.op, op.opnum, c.program === 'NFS'));
   // "children" is left out when there are none: written, then taken back.
   const childrenAt = w.mark();
   w.raw(CHILDREN);
@@ -972,6 +1033,51 @@ function compoundSpan(c: NfsCompound, name: string): Span | undefined {
   return undefined;
 }
 
+/**
+ * w.str(summaryInfoText(src)): the common case, an NFSv4 COMPOUND with nothing wrong
+ * ("V4 Call (Reply In 9) SEQUENCE PUTFH GETATTR"), written without building the text;
+ * anything else (a status, a problem, a flag) as summary.ts words it.
+ */
+function writeSummaryInfo(w: ByteWriter, src: FieldSource, c: NfsCompound): void {
+  const r = src.rpc;
+  const h = r.header;
+  const replyProblem = h !== undefined && h.msgType === 'reply'
+    && (h.replyStat === 'MSG_DENIED' || (h.acceptStat !== undefined && h.acceptStat !== 'SUCCESS'));
+  if (c.procName !== 'COMPOUND' || (c.status !== undefined && c.status !== 'NFS4_OK') || c.malformed !== undefined
+    || anyMalformed(c.ops) || r.duplicate || r.orphan || replyProblem) {
+    w.str(summaryInfoText(src));
+    return;
+  }
+  w.ascii('"V');
+  w.decimal(r.version ?? (c.program === 'NFS' ? 4 : 1));
+  if (r.type === 'call') {
+    w.ascii(' Call');
+    if (src.replyFrame !== undefined) {
+      w.ascii(' (Reply In ');
+      w.decimal(src.replyFrame);
+      w.byte(0x29);
+    }
+  } else {
+    w.ascii(' Reply');
+    if (r.callFrame !== undefined) {
+      w.ascii(' (Call In ');
+      w.decimal(r.callFrame);
+      w.byte(0x29);
+    }
+  }
+  const ops = c.ops;
+  for (let i = 0; i < ops.length; i++) {
+    w.byte(0x20);
+    w.strBody(opSummary(ops[i]));
+  }
+  w.byte(0x22);
+}
+
+function anyMalformed(ops: NfsOp[]): boolean {
+  for (let i = 0; i < ops.length; i++) if (ops[i].malformed) return true;
+  return false;
+}
+
 const NFS_HEAD = bytesOf('{"label":"Network File System","value":');
 const NFS_CB_HEAD = bytesOf('{"label":"Network File System, Callback","value":');
 const NFS_STATUS_FIELD = bytesOf(',"field":"nfs.status"');
@@ -984,7 +1090,7 @@ const OPERATIONS_VALUE = bytesOf(')","value":"');
 
 function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required<TreeOptions>): void {
   w.raw(c.program === 'NFS' ? NFS_HEAD : NFS_CB_HEAD);
-  w.str(summaryInfoText(src));
+  writeSummaryInfo(w, src, c);
   w.raw(CHILDREN);
   if (c.status !== undefined) {
     w.raw(OP_STATUS);
@@ -996,7 +1102,8 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
   if (c.tag !== undefined) {
     w.elem();
     w.raw(TAG);
-    if (nameText(c.tag) === undefined) w.ascii('"?"');
+    if (typeof c.tag === 'string') writeDisplayName(w, c.tag);
+    else if (nameText(c.tag) === undefined) w.ascii('"?"');
     else w.str(displayName(c.tag));
     w.raw(TAG_FIELD);
     writeSpan(w, compoundSpan(c, 'tag'));
