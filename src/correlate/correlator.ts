@@ -2355,24 +2355,21 @@ export class Correlator {
     return d.rec.kind === 'read' ? 0 : 1;
   }
 
+  /** The best conflicting call findCause() has found so far (considerCause). */
+  private causeBest: ForeCall | undefined;
+  private causeBestScore = 0;
+  private causeBestVia: 'in-flight' | 'recent' = 'recent';
+
   private findCause(d: Deleg, t: number, referring: ForeCall | undefined, cbClient: string | undefined): RecallCause {
     if (referring !== undefined) return this.conflictCause(d, referring, 'referring-call', t);
-    let best: ForeCall | undefined;
-    let bestScore = 0;
-    let bestVia: 'in-flight' | 'recent' = 'recent';
-    const consider = (f: ForeCall, via: 'in-flight' | 'recent'): void => {
-      if (f.callTime > t) return;
-      if (cbClient !== undefined && f.client === cbClient) return;
-      let s = this.conflictScore(d, f);
-      if (s === 0) return;
-      if (via === 'in-flight') s += 2;
-      if (s > bestScore || (s === bestScore && best !== undefined && f.callTime > best.callTime)) {
-        best = f;
-        bestScore = s;
-        bestVia = via;
-      }
-    };
-    for (const f of this.inFlight) if (f.flying) consider(f, 'in-flight');
+    this.causeBest = undefined;
+    this.causeBestScore = 0;
+    this.causeBestVia = 'recent';
+    const inFlight = this.inFlight;
+    for (let i = 0; i < inFlight.length; i++) {
+      const f = inFlight[i];
+      if (f.flying) this.considerCause(d, f, t, cbClient, 'in-flight');
+    }
     const n = this.recent.length;
     for (let k = 0; k < n; k++) {
       const i = (this.recentHead - 1 - k + 2 * n) % n;
@@ -2382,9 +2379,31 @@ export class Correlator {
         if (this.ringCall[i] < t - this.opt.conflictWindow - 60) break;
         continue;
       }
-      consider(this.recent[i], 'recent');
+      this.considerCause(d, this.recent[i], t, cbClient, 'recent');
     }
-    if (best !== undefined) return this.conflictCause(d, best, bestVia, t);
+    const best = this.causeBest;
+    this.causeBest = undefined;
+    if (best !== undefined) return this.conflictCause(d, best, this.causeBestVia, t);
+    return this.causeWithoutConflict(d, t);
+  }
+
+  /** A candidate cause of a recall at `t`: kept when it scores better (or as well, but later). */
+  private considerCause(d: Deleg, f: ForeCall, t: number, cbClient: string | undefined, via: 'in-flight' | 'recent'): void {
+    if (f.callTime > t) return;
+    if (cbClient !== undefined && f.client === cbClient) return;
+    let s = this.conflictScore(d, f);
+    if (s === 0) return;
+    if (via === 'in-flight') s += 2;
+    const best = this.causeBest;
+    if (s > this.causeBestScore || (s === this.causeBestScore && best !== undefined && f.callTime > best.callTime)) {
+      this.causeBest = f;
+      this.causeBestScore = s;
+      this.causeBestVia = via;
+    }
+  }
+
+  /** No conflicting call: a burst of notifications before the recall (overflow), else unknown. */
+  private causeWithoutConflict(d: Deleg, t: number): RecallCause {
     const since = t - this.opt.overflowWindow;
     const burst = d.recentNotifies.filter((x) => x.time >= since && x.time <= t);
     const entries = burst.reduce((a, x) => a + Math.max(1, x.entries), 0);

@@ -54,58 +54,77 @@ function attrNames(fattr: unknown): string[] | undefined {
   return names.length === 0 ? undefined : names;
 }
 
-/** One decoded notify4 value {type, value} as a NotifyEntry. */
+/** One decoded notify4 value {type, value} as a NotifyEntry. Only the fields known are set,
+ *  in a fixed order (an object built with undefined fields deleted afterwards turned into a
+ *  slow dictionary-mode object). */
 export function notifyEntryOf(v: unknown): NotifyEntry {
   const type = String(field(v, 'type') ?? 'UNKNOWN');
   const val = field(v, 'value');
-  const e: NotifyEntry = { type };
   switch (type) {
     case 'NOTIFY4_ADD_ENTRY':
-      fillAdd(e, val);
-      break;
+      return addEntry(type, val, false);
     case 'NOTIFY4_REMOVE_ENTRY': {
-      e.name = nameOf(path(val, 'nrm_old_entry', 'ne_file'));
-      e.cookie = cookieValue(field(val, 'nrm_old_entry_cookie'));
-      break;
+      const e: NotifyEntry = { type };
+      const name = nameOf(path(val, 'nrm_old_entry', 'ne_file'));
+      const cookie = cookieValue(field(val, 'nrm_old_entry_cookie'));
+      if (name !== undefined) e.name = name;
+      if (cookie !== undefined) e.cookie = cookie;
+      return e;
     }
     case 'NOTIFY4_RENAME_ENTRY': {
-      e.name = nameOf(path(val, 'nrn_old_entry', 'nrm_old_entry', 'ne_file'));
-      const add = field(val, 'nrn_new_entry');
-      const probe: NotifyEntry = { type };
-      fillAdd(probe, add);
-      e.newName = probe.name;
-      e.cookie = probe.cookie;
-      e.replacedName = probe.replacedName;
-      e.attrs = probe.attrs;
-      break;
+      const e: NotifyEntry = { type };
+      const name = nameOf(path(val, 'nrn_old_entry', 'nrm_old_entry', 'ne_file'));
+      const probe = addEntry(type, field(val, 'nrn_new_entry'), true);
+      if (name !== undefined) e.name = name;
+      if (probe.name !== undefined) e.newName = probe.name;
+      if (probe.cookie !== undefined) e.cookie = probe.cookie;
+      if (probe.replacedName !== undefined) e.replacedName = probe.replacedName;
+      if (probe.attrs !== undefined) e.attrs = probe.attrs;
+      return e;
     }
     case 'NOTIFY4_CHANGE_CHILD_ATTRS':
     case 'NOTIFY4_CHANGE_DIR_ATTRS': {
-      e.name = nameOf(path(val, 'na_changed_entry', 'ne_file'));
-      e.attrs = attrNames(path(val, 'na_changed_entry', 'ne_attrs'));
-      break;
+      const e: NotifyEntry = { type };
+      const name = nameOf(path(val, 'na_changed_entry', 'ne_file'));
+      const attrs = attrNames(path(val, 'na_changed_entry', 'ne_attrs'));
+      if (name !== undefined) e.name = name;
+      if (attrs !== undefined) e.attrs = attrs;
+      return e;
     }
     case 'NOTIFY4_CHANGE_COOKIE_VERIFIER': {
+      const e: NotifyEntry = { type };
       const o = bytesField(val, 'nv_old_cookieverf');
       const n = bytesField(val, 'nv_new_cookieverf');
       if (o !== undefined) e.oldCookieverf = hexOf(o);
       if (n !== undefined) e.newCookieverf = hexOf(n);
-      break;
+      return e;
     }
     default:
-      break;
+      return { type };
   }
-  for (const k of Object.keys(e) as Array<keyof NotifyEntry>) if (e[k] === undefined) delete e[k];
-  return e;
 }
 
-function fillAdd(e: NotifyEntry, add: unknown): void {
-  e.name = nameOf(path(add, 'nad_new_entry', 'ne_file'));
-  e.attrs = attrNames(path(add, 'nad_new_entry', 'ne_attrs'));
-  e.cookie = cookieValue(first(field(add, 'nad_new_entry_cookie')));
-  const prev = first(field(add, 'nad_prev_entry'));
-  if (prev !== undefined) e.prevName = nameOf(path(prev, 'pe_prev_entry', 'ne_file'));
+/** The entry of a notify_add4 (fields in the order: name, attrs, cookie, prevName,
+ *  replacedName, lastEntry; only those known). `probe`: only what a rename takes from it. */
+function addEntry(type: string, add: unknown, probe: boolean): NotifyEntry {
+  const e: NotifyEntry = { type };
+  const name = nameOf(path(add, 'nad_new_entry', 'ne_file'));
+  const attrs = attrNames(path(add, 'nad_new_entry', 'ne_attrs'));
+  const cookie = cookieValue(first(field(add, 'nad_new_entry_cookie')));
+  if (name !== undefined) e.name = name;
+  if (attrs !== undefined) e.attrs = attrs;
+  if (cookie !== undefined) e.cookie = cookie;
+  if (!probe) {
+    const prev = first(field(add, 'nad_prev_entry'));
+    const prevName = prev === undefined ? undefined : nameOf(path(prev, 'pe_prev_entry', 'ne_file'));
+    if (prevName !== undefined) e.prevName = prevName;
+  }
   const old = first(field(add, 'nad_old_entry'));
-  if (old !== undefined) e.replacedName = nameOf(path(old, 'nrm_old_entry', 'ne_file'));
-  e.lastEntry = boolField(add, 'nad_last_entry');
+  const replacedName = old === undefined ? undefined : nameOf(path(old, 'nrm_old_entry', 'ne_file'));
+  if (replacedName !== undefined) e.replacedName = replacedName;
+  if (!probe) {
+    const lastEntry = boolField(add, 'nad_last_entry');
+    if (lastEntry !== undefined) e.lastEntry = lastEntry;
+  }
+  return e;
 }
