@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ByteWriter, type ByteSink } from './byte-writer.js';
+import { xorshift32 } from '../../test/helpers/prng.js';
 
 /** Deterministic code units covering ASCII, controls, BMP, pairs and lone surrogates. */
 function randomStrings(count: number): string[] {
@@ -55,6 +56,23 @@ describe('ByteWriter', () => {
       w.reset();
       w.decimal(n);
       expect(w.text()).toBe(String(n));
+    }
+  });
+
+  it('writes x.toFixed(9), also near halves of a nanosecond and past the integer path', () => {
+    const w = new ByteWriter(4);
+    const next = xorshift32(9);
+    const xs = [0, -0, 1, 0.5, 1e-9, 5e-10, 4.9999999e-10, 0.0000000015, 0.051179, 999999.999999999, 1e6, 123456.0000000005,
+      -1, -0.5e-9, 1e21, Number.NaN, Infinity];
+    for (let i = 0; i < 20000; i++) {
+      const ns = next() % 1_000_000_000;
+      const s = next() % 100_000;
+      xs.push(s + ns / 1e9, (s * 1e9 + ns + 0.5) / 1e9, next() / 2 ** 32, (next() % 1000) * 1e-9 + 0.5e-9);
+    }
+    for (const x of xs) {
+      w.reset();
+      w.fixed9(x);
+      expect(w.text()).toBe(x.toFixed(9));
     }
   });
 

@@ -244,6 +244,38 @@ export class ByteWriter {
     this.pos = putUint32(buf, p, length);
   }
 
+  /**
+   * x.toFixed(9), from integers when that is safe: toFixed rounds the exact value of x to
+   * the nearest nanosecond (halves up). Below 1e6, x * 1e9 is within 0.0625 of that exact
+   * value, so rounding it gives the same nanosecond unless it lies within 0.1 of a half,
+   * where toFixed itself decides.
+   */
+  fixed9(x: number): void {
+    if (x >= 0 && x < 1e6) {
+      const scaled = x * 1e9;
+      const whole = Math.floor(scaled);
+      const fraction = scaled - whole;
+      if (Math.abs(fraction - 0.5) > 0.1) {
+        const nanos = fraction > 0.5 ? whole + 1 : whole;
+        const seconds = Math.floor(nanos / 1e9);
+        let rest = nanos - seconds * 1e9;
+        this.uint32(seconds);
+        if (this.pos + 10 > this.buf.length) this.ensure(10);
+        const buf = this.buf;
+        const p = this.pos;
+        buf[p] = 0x2e;
+        for (let i = 9; i >= 1; i--) {
+          const q = Math.floor(rest / 10);
+          buf[p + i] = 0x30 + (rest - q * 10);
+          rest = q;
+        }
+        this.pos = p + 10;
+        return;
+      }
+    }
+    this.ascii(x.toFixed(9));
+  }
+
   /** A number as String(n) writes it (in text: NaN stays "NaN"). */
   decimal(n: number): void {
     if (n >= 0 && n <= 0xffffffff && n === (n >>> 0)) this.uint32(n);

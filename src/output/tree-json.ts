@@ -30,6 +30,7 @@ const ELLIPSIS = utf8Bytes('…');
 const TOO_DEEP = bytesOf(jsonQuote('… (nested too deep to show)'));
 
 /** Constant pieces written often, pre-encoded (ByteWriter.raw). */
+const SECONDS_VALUE = bytesOf(' seconds');
 const OFFSET = bytesOf(',"offset":');
 const VALUE = bytesOf(',"value":');
 const CHILDREN = bytesOf(',"children":[');
@@ -100,6 +101,12 @@ function valueNode(w: ByteWriter, f: FieldNodeText, v: FieldValue): void {
  * common cases (unsigned 32-bit integers of integer and enum fields).
  */
 function writeFieldValue(w: ByteWriter, def: FieldDef, v: FieldValue): void {
+  if (def.type === 'rel_time' && typeof v === 'number') {
+    // `${v.toFixed(9)} seconds`
+    w.fixed9(v);
+    w.raw(SECONDS_VALUE);
+    return;
+  }
   if (typeof v !== 'number' || v !== v >>> 0 || def.type === 'abs_time' || def.type === 'rel_time') {
     w.strBody(formatFieldValue(def, v, 'display'));
     return;
@@ -234,21 +241,51 @@ function writeNsec(w: ByteWriter, nsec: number): void {
   }
 }
 
-function frameNode(w: ByteWriter, src: FieldSource): void {
-  w.raw(FRAME_HEAD);
-  w.decimal(src.frame);
-  w.raw(FRAME_VALUE);
+/** The text of a message's frame node that depends only on its endpoints. */
+interface EndpointText {
+  src: string;
+  dst: string;
+  srcIp: string;
+  dstIp: string;
+  srcPort: number;
+  dstPort: number;
+  transport: FieldSource['transport'];
+  /** `SRC → DST` (escaped) up to the Arrival Time value. */
+  value: Uint8Array;
+  /** After the relative time's value: the address and port nodes (IPv4 over TCP only). */
+  nodes: Uint8Array | undefined;
+}
+
+/**
+ * The last two endpoint texts: the calls and replies of a connection alternate between two
+ * (a miss costs what writing them did).
+ */
+let endpointRecent: EndpointText | undefined;
+let endpointOlder: EndpointText | undefined;
+
+function sameEndpoints(e: EndpointText | undefined, src: FieldSource): e is EndpointText {
+  return e !== undefined && e.src === src.src && e.dst === src.dst && e.srcIp === src.srcIp && e.dstIp === src.dstIp
+    && e.srcPort === src.srcPort && e.dstPort === src.dstPort && e.transport === src.transport;
+}
+
+function endpointText(src: FieldSource): EndpointText {
+  if (sameEndpoints(endpointRecent, src)) return endpointRecent;
+  if (sameEndpoints(endpointOlder, src)) {
+    const e = endpointOlder;
+    endpointOlder = endpointRecent;
+    endpointRecent = e;
+    return e;
+  }
+  const w = new ByteWriter(256);
   w.strBody(escapeForTerminal(src.src));
   w.raw(ARROW);
   w.strBody(escapeForTerminal(src.dst));
   w.raw(FRAME_ARRIVAL);
-  writeArrivalTime(w, src.sec, src.nsec);
-  w.raw(ARRIVAL_TAIL);
+  const value = w.bytes().slice();
+  let nodes: Uint8Array | undefined;
   if (!src.srcIp.includes(':') && !src.dstIp.includes(':') && (src.transport ?? 'tcp') === 'tcp') {
     // IPv4 over TCP (the registry's extractors give exactly these nodes, each with one value).
-    w.byte(0x2c);
-    w.raw(F.timeRelative.head);
-    writeFieldValue(w, F.timeRelative.def, src.relTime);
+    w.reset();
     w.raw(J.timeIpSrc);
     writeFieldValue(w, F.ipSrc.def, src.srcIp);
     w.raw(J.ipSrcIpDst);
@@ -258,6 +295,32 @@ function frameNode(w: ByteWriter, src: FieldSource): void {
     w.raw(J.tcpSrcTcpDst);
     writeFieldValue(w, F.tcpDstport.def, src.dstPort);
     w.raw(F.tcpDstport.tail);
+    nodes = w.bytes().slice();
+  }
+  const e: EndpointText = {
+    src: src.src, dst: src.dst, srcIp: src.srcIp, dstIp: src.dstIp, srcPort: src.srcPort, dstPort: src.dstPort,
+    transport: src.transport, value, nodes,
+  };
+  endpointOlder = endpointRecent;
+  endpointRecent = e;
+  return e;
+}
+
+function frameNode(w: ByteWriter, src: FieldSource): void {
+  w.raw(FRAME_HEAD);
+  w.decimal(src.frame);
+  w.raw(FRAME_VALUE);
+  const e = endpointText(src);
+  w.raw(e.value);
+  writeArrivalTime(w, src.sec, src.nsec);
+  w.raw(ARRIVAL_TAIL);
+  if (e.nodes !== undefined) {
+    // formatFieldValue of a rel_time: toFixed(9) + " seconds".
+    w.byte(0x2c);
+    w.raw(F.timeRelative.head);
+    w.fixed9(src.relTime);
+    w.raw(SECONDS_VALUE);
+    w.raw(e.nodes);
   } else {
     fieldNode(w, src, F.timeRelative);
     if (!fieldNode(w, src, F.ipSrc)) fieldNode(w, src, F.ipv6Src);
@@ -283,6 +346,50 @@ function verifierNode(w: ByteWriter, flavor: number, offset: number): void {
   w.raw(END_CHILDREN);
 }
 
+/**
+ * From the end of the XID node to the end of the Procedure node of a call: the same for
+ * most calls, so the last one's bytes are kept.
+ */
+let lastCall: { rpcvers: number; prog: number; vers: number; proc: number; text: Uint8Array } | undefined;
+
+function callHeaderText(rpcvers: number, prog: number, vers: number, proc: number): Uint8Array {
+  const l = lastCall;
+  if (l !== undefined && l.rpcvers === rpcvers && l.prog === prog && l.vers === vers && l.proc === proc) return l.text;
+  const w = new ByteWriter(512);
+  w.raw(J.xidMsgtyp);
+  writeFieldValue(w, F.msgtyp.def, 0);
+  w.raw(J.msgtypVersion);
+  writeFieldValue(w, F.version.def, rpcvers);
+  w.raw(J.versionProgram);
+  writeFieldValue(w, F.program.def, prog);
+  w.raw(J.programProgramversion);
+  writeFieldValue(w, F.programversion.def, vers);
+  w.raw(J.programversionProcedure);
+  writeFieldValue(w, F.procedure.def, proc);
+  w.raw(F.procedure.tail);
+  const text = w.bytes().slice();
+  lastCall = { rpcvers, prog, vers, proc, text };
+  return text;
+}
+
+/** From the end of the XID node of a reply to its [Procedure] node (those present); the last kept. */
+let lastReply: { prog?: number; vers?: number; proc?: number; text: Uint8Array } | undefined;
+
+function replyHeaderText(prog: number | undefined, vers: number | undefined, proc: number | undefined): Uint8Array {
+  const l = lastReply;
+  if (l !== undefined && l.prog === prog && l.vers === vers && l.proc === proc) return l.text;
+  const w = new ByteWriter(512);
+  w.raw(J.xidMsgtyp);
+  writeFieldValue(w, F.msgtyp.def, 1);
+  w.raw(F.msgtyp.tail);
+  if (prog !== undefined) valueNode(w, F.replyProgram, prog);
+  if (vers !== undefined) valueNode(w, F.replyProgramversion, vers);
+  if (proc !== undefined) valueNode(w, F.replyProcedure, proc);
+  const text = w.bytes().slice();
+  lastReply = { prog, vers, proc, text };
+  return text;
+}
+
 function rpcNode(w: ByteWriter, src: FieldSource): void {
   const r = src.rpc;
   const h = r.header;
@@ -292,27 +399,20 @@ function rpcNode(w: ByteWriter, src: FieldSource): void {
   // XID and message type are always there; so are the next four for a call with its header.
   w.raw(F.xid.head);
   writeFieldValue(w, F.xid.def, r.xid >>> 0);
-  w.raw(J.xidMsgtyp);
-  writeFieldValue(w, F.msgtyp.def, r.type === 'call' ? 0 : 1);
   if (r.type === 'call') {
     if (h && h.msgType === 'call') {
-      w.raw(J.msgtypVersion);
-      writeFieldValue(w, F.version.def, h.rpcvers);
-      w.raw(J.versionProgram);
-      writeFieldValue(w, F.program.def, r.program ?? h.prog);
-      w.raw(J.programProgramversion);
-      writeFieldValue(w, F.programversion.def, r.version ?? h.vers);
-      w.raw(J.programversionProcedure);
-      writeFieldValue(w, F.procedure.def, r.procedure ?? h.proc);
-      w.raw(F.procedure.tail);
+      w.raw(callHeaderText(h.rpcvers, r.program ?? h.prog, r.version ?? h.vers, r.procedure ?? h.proc));
     } else {
+      w.raw(J.xidMsgtyp);
+      writeFieldValue(w, F.msgtyp.def, 0);
       w.raw(F.msgtyp.tail);
       fieldNode(w, src, F.version);
       fieldNode(w, src, F.program);
       fieldNode(w, src, F.programversion);
       fieldNode(w, src, F.procedure);
     }
-    fieldNode(w, src, F.reqframe);
+    // rpc.reqframe: a call's reply frame.
+    if (src.replyFrame !== undefined) valueNode(w, F.reqframe, src.replyFrame);
     if (h && h.msgType === 'call') {
       w.elem();
       w.raw(CREDENTIALS);
@@ -352,12 +452,20 @@ function rpcNode(w: ByteWriter, src: FieldSource): void {
       verifierNode(w, h.verf.flavor, h.verf.offset);
     }
   } else {
-    w.raw(F.msgtyp.tail);
-    fieldNode(w, src, F.replyProgram);
-    fieldNode(w, src, F.replyProgramversion);
-    fieldNode(w, src, F.replyProcedure);
-    fieldNode(w, src, F.repframe);
-    fieldNode(w, src, F.time);
+    if (h === undefined || h.msgType === 'reply') {
+      // The program fields of a reply are the matched call's (rpc.program etc. extract these).
+      w.raw(replyHeaderText(r.program, r.version, r.procedure));
+    } else {
+      w.raw(J.xidMsgtyp);
+      writeFieldValue(w, F.msgtyp.def, 1);
+      w.raw(F.msgtyp.tail);
+      fieldNode(w, src, F.replyProgram);
+      fieldNode(w, src, F.replyProgramversion);
+      fieldNode(w, src, F.replyProcedure);
+    }
+    // rpc.repframe and rpc.time: a reply's call frame and response time.
+    if (r.callFrame !== undefined) valueNode(w, F.repframe, r.callFrame);
+    if (r.responseTime !== undefined) valueNode(w, F.time, r.responseTime);
     fieldNode(w, src, F.replystat);
     if (h && h.msgType === 'reply' && h.verf) verifierNode(w, h.verf.flavor, h.verf.offset);
     fieldNode(w, src, F.stateAccept);
