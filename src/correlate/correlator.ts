@@ -20,7 +20,7 @@ import type {
   CallRef, ClientRecord, ClientStats, DelegationEvent, DelegationKind, DelegationRecord, NotifyEntry,
   OpStatRow, ProblemKind, RecallCause, ReplyRef, SessionRecord, StatsReport,
 } from './types.js';
-import { childKey, CompoundWalker, openClaimName, parentKeyOf, slotId, type WalkStep } from './walk.js';
+import { childKey, CompoundWalker, openClaimName, parentKeyOf, slotId, type FhSlot, type WalkStep } from './walk.js';
 import { cookieValue, entryFits, first, notifyEntryOf } from './notify-entries.js';
 import {
   asObj, bitmapField, boolField, bytesField, enumField, field, findStateids, maskHasBit, nameOf, notifyMaskNames,
@@ -716,7 +716,7 @@ export class Correlator {
         case 'RENEW': {
           const id = u64Hex(field(op.args, 'clientid'));
           if (id !== undefined) {
-            this.connClient.set((connKey ??= `${msg.record.conn.id}:${msg.src}`), id);
+            this.connClient.set((connKey ??= this.connKey(msg.record.conn.id, msg.src)), id);
             return id;
           }
           break;
@@ -724,7 +724,7 @@ export class Correlator {
         case 'OPEN': {
           const id = u64Hex(path(op.args, 'owner', 'clientid'));
           if (id !== undefined) {
-            this.connClient.set((connKey ??= `${msg.record.conn.id}:${msg.src}`), id);
+            this.connClient.set((connKey ??= this.connKey(msg.record.conn.id, msg.src)), id);
             return id;
           }
           break;
@@ -743,11 +743,25 @@ export class Correlator {
           break;
       }
     }
-    return this.connClient.get((connKey ??= `${msg.record.conn.id}:${msg.src}`)) ?? `addr:${msg.src}`;
+    return this.connClient.get((connKey ??= this.connKey(msg.record.conn.id, msg.src))) ?? `addr:${msg.src}`;
   }
 
   private lastBoundConn = -1;
   private lastBoundHex = '';
+
+  /** connClient keys by connection id (with the address they were made for): the same string
+   *  for the same connection, so the table lookup finds its hash cached. Only a cache: cleared
+   *  when large. */
+  private readonly connKeys = new Map<number, { addr: string; key: string }>();
+
+  private connKey(id: number, addr: string): string {
+    const m = this.connKeys.get(id);
+    if (m !== undefined && m.addr === addr) return m.key;
+    const key = `${id}:${addr}`;
+    if (this.connKeys.size >= 4096) this.connKeys.clear();
+    this.connKeys.set(id, { addr, key });
+    return key;
+  }
 
   /** Hex of a session id (memoised: the same string for the same bytes). */
   private sessionHex(sid: Uint8Array): string {
@@ -837,15 +851,21 @@ export class Correlator {
   }
 
   private learnFromSlots(server: string, steps: readonly WalkStep[]): void {
-    for (const s of steps) {
+    // The ops after a LOOKUP or OPEN share its slot as their current filehandle: once a slot
+    // has been learned (or found known), looking at it again would find it known.
+    let done: FhSlot | undefined;
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i];
       const a = s.after;
-      if (a === undefined || a.hex === undefined) continue;
+      if (a === undefined || a.hex === undefined || a === done) continue;
       if (a.root === true) {
+        done = a;
         const nk = objKey(server, a.hex);
         if (!this.names.has(nk)) this.names.set(nk, { name: '' });
       } else if (a.name !== undefined && (s.status === undefined || s.status === 'NFS4_OK')) {
         const pk = parentKeyOf(a.parent);
         if (pk === undefined) continue;
+        done = a;
         const known = this.names.get(objKey(server, a.hex));
         if (known !== undefined && known.name === a.name && known.parent === pk) continue;
         this.learnName(server, a.hex, a.name, pk);
