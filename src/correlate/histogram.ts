@@ -1,7 +1,10 @@
 /**
- * A fixed-size log-scale histogram for non-negative values (response times in seconds,
- * counts): exact count/min/max/mean, percentiles within ~1% relative error. Memory is one
- * Uint32Array of BUCKETS entries allocated on the first value, whatever the number of values.
+ * A log-scale histogram for non-negative values (response times in seconds, counts): exact
+ * count/min/max/mean, percentiles within ~1% relative error. Buckets are fixed (BUCKETS of
+ * them, 2% wide), but only the range of buckets values fell in is allocated: a window of
+ * counters that widens as needed. Response times of one op cluster within a few hundred
+ * buckets, and there is one histogram per op and client, so full 1600-bucket arrays made
+ * every sample touch a different cold 6 KB block (and memory grow with clients x ops).
  */
 import type { DistSummary } from './types.js';
 
@@ -12,9 +15,13 @@ const GROWTH = 1.02;
 const LOG_GROWTH = Math.log(GROWTH);
 /** 1e-6 * 1.02^1600 ~ 5.7e7: covers response times up to over a year and counts to 5e7. */
 const BUCKETS = 1600;
+/** Counters allocated at the first value (around its bucket), and the least a window grows by. */
+const INITIAL_WINDOW = 64;
 
 export class Histogram {
-  private buckets: Uint32Array | undefined;
+  /** Counters of buckets first .. first + counts.length - 1. */
+  private counts: Uint32Array | undefined;
+  private first = 0;
   count = 0;
   min = Infinity;
   max = -Infinity;
@@ -33,8 +40,32 @@ export class Histogram {
     this.sum += v;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
-    if (this.buckets === undefined) this.buckets = new Uint32Array(BUCKETS);
-    this.buckets[bucket]++;
+    const c = this.counts;
+    const i = bucket - this.first;
+    if (c !== undefined && i >= 0 && i < c.length) c[i]++;
+    else this.widen(bucket);
+  }
+
+  /** Counts one value in a bucket outside the window: allocates or widens it (at least doubling). */
+  private widen(bucket: number): void {
+    const c = this.counts;
+    if (c === undefined) {
+      const first = Math.max(0, Math.min(bucket - (INITIAL_WINDOW >>> 1), BUCKETS - INITIAL_WINDOW));
+      this.counts = new Uint32Array(INITIAL_WINDOW);
+      this.first = first;
+      this.counts[bucket - first]++;
+      return;
+    }
+    const grow = Math.max(c.length, INITIAL_WINDOW);
+    let lo = this.first;
+    let hi = this.first + c.length;
+    if (bucket < lo) lo = Math.max(0, Math.min(bucket, lo - grow));
+    else hi = Math.min(BUCKETS, Math.max(bucket + 1, hi + grow));
+    const wider = new Uint32Array(hi - lo);
+    wider.set(c, this.first - lo);
+    this.counts = wider;
+    this.first = lo;
+    wider[bucket - lo]++;
   }
 
   static bucketOf(v: number): number {
@@ -43,12 +74,14 @@ export class Histogram {
 
   /** The value at quantile q (0..1): the geometric middle of its bucket, clamped to [min, max]. */
   quantile(q: number): number {
-    if (this.count === 0 || this.buckets === undefined) return 0;
+    const c = this.counts;
+    if (this.count === 0 || c === undefined) return 0;
     const rank = Math.max(1, Math.ceil(q * this.count));
     let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      seen += this.buckets[i];
+    for (let k = 0; k < c.length; k++) {
+      seen += c[k];
       if (seen >= rank) {
+        const i = this.first + k;
         const mid = i === 0 ? this.min : MIN_VALUE * Math.pow(GROWTH, i - 0.5);
         return Math.min(this.max, Math.max(this.min, mid));
       }
