@@ -128,6 +128,38 @@ describe('tree JSON writer equals JSON.stringify(buildTree) on hand-made message
     }
   });
 
+  it('reuses header and endpoint texts only for messages with the same values', () => {
+    // Texts of frame, RPC header, credential and reply-state nodes are kept for values seen
+    // recently: every variant, one after another and again, must come out as buildTree has it.
+    const calls: FieldSource[] = [];
+    const cred = (f: (c: ReturnType<typeof sysCred>) => void): FieldSource => {
+      const m = gddCall();
+      const h = m.rpc.header as Extract<NonNullable<FieldSource['rpc']['header']>, { msgType: 'call' }>;
+      const c = sysCred(1, 2, 'host');
+      f(c);
+      m.rpc = { ...m.rpc, header: { ...h, cred: c } };
+      return m;
+    };
+    calls.push(cred(() => {}), cred((c) => { c.sys!.machinename = 'other'; }), cred((c) => { c.sys!.gids = [3]; }),
+      cred((c) => { c.sys!.gids = []; }), cred((c) => { c.sys!.stamp = 7; }), cred((c) => { c.offset = 40; }),
+      cred((c) => { c.sys!.uid = 0; }), cred((c) => { c.problem = 'cut short'; }));
+    const v = gddCall();
+    v.rpc = { ...v.rpc, program: 0x40000001, version: 1, procedure: 0 };
+    calls.push(v, { ...gddCall(), src: '10.0.0.9:1', srcIp: '10.0.0.9', srcPort: 1 }, gddCall(), { ...gddCall(), dstPort: 2050 },
+      { ...gddCall(), dstIp: '10.9.9.9' }, { ...gddCall(), transport: 'udp' });
+    const replies: FieldSource[] = [];
+    for (const acceptStat of ['SUCCESS', 'GARBAGE_ARGS', 'SUCCESS']) {
+      const m = gddReply();
+      const h = m.rpc.header as Extract<NonNullable<FieldSource['rpc']['header']>, { msgType: 'reply' }>;
+      m.rpc = { ...m.rpc, header: { ...h, acceptStat } };
+      replies.push(m);
+      const n = gddReply();
+      n.rpc = { ...n.rpc, header: { ...h, verf: { ...h.verf!, offset: 99 } }, program: undefined, responseTime: undefined };
+      replies.push(n);
+    }
+    for (let round = 0; round < 2; round++) for (const m of [...calls, ...replies]) expectSame(m);
+  });
+
   it('writes RPC-level variants (denied, mismatch, GSS, duplicates, orphans, IPv6, UDP)', () => {
     const r = gddReply();
     r.rpc = {

@@ -17,6 +17,7 @@ import { enumNumber, NFSSTAT4 } from '../../dissectors/fields/enums.js';
 import { crc32, isStateid, stateidHash } from '../../dissectors/nfs4/hash.js';
 import { displayName, escapeForTerminal } from '../../dissectors/nfs4/json.js';
 import type { NfsCompound, NfsOp, Span } from '../../dissectors/nfs4/types.js';
+import type { AuthSysParams, RpcCallHeader, RpcReplyHeader } from '../../dissectors/rpc/types.js';
 import { ByteWriter, bytesOf } from './byte-writer.js';
 import { jsonQuote, utf8Bytes } from './json-text.js';
 import { summaryInfoText } from './summary.js';
@@ -257,11 +258,16 @@ interface EndpointText {
 }
 
 /**
- * The last two endpoint texts: the calls and replies of a connection alternate between two
- * (a miss costs what writing them did).
+ * Endpoint texts by source endpoint (bounded), and the last two: the calls and replies of
+ * a connection alternate between two.
  */
+const endpointTexts = new Map<string, EndpointText>();
+const ENDPOINT_TEXTS_MAX = 4096;
 let endpointRecent: EndpointText | undefined;
 let endpointOlder: EndpointText | undefined;
+
+/** Where texts kept for reuse are built (then copied out at their size). */
+const scratch = new ByteWriter(1024);
 
 function sameEndpoints(e: EndpointText | undefined, src: FieldSource): e is EndpointText {
   return e !== undefined && e.src === src.src && e.dst === src.dst && e.srcIp === src.srcIp && e.dstIp === src.dstIp
@@ -270,13 +276,23 @@ function sameEndpoints(e: EndpointText | undefined, src: FieldSource): e is Endp
 
 function endpointText(src: FieldSource): EndpointText {
   if (sameEndpoints(endpointRecent, src)) return endpointRecent;
-  if (sameEndpoints(endpointOlder, src)) {
-    const e = endpointOlder;
-    endpointOlder = endpointRecent;
-    endpointRecent = e;
-    return e;
+  let e = endpointOlder;
+  if (!sameEndpoints(e, src)) {
+    e = endpointTexts.get(src.src);
+    if (!sameEndpoints(e, src)) {
+      e = newEndpointText(src);
+      if (endpointTexts.size >= ENDPOINT_TEXTS_MAX) endpointTexts.clear();
+      endpointTexts.set(src.src, e);
+    }
   }
-  const w = new ByteWriter(256);
+  endpointOlder = endpointRecent;
+  endpointRecent = e;
+  return e;
+}
+
+function newEndpointText(src: FieldSource): EndpointText {
+  const w = scratch;
+  w.reset();
   w.strBody(escapeForTerminal(src.src));
   w.raw(ARROW);
   w.strBody(escapeForTerminal(src.dst));
@@ -297,13 +313,10 @@ function endpointText(src: FieldSource): EndpointText {
     w.raw(F.tcpDstport.tail);
     nodes = w.bytes().slice();
   }
-  const e: EndpointText = {
+  return {
     src: src.src, dst: src.dst, srcIp: src.srcIp, dstIp: src.dstIp, srcPort: src.srcPort, dstPort: src.dstPort,
     transport: src.transport, value, nodes,
   };
-  endpointOlder = endpointRecent;
-  endpointRecent = e;
-  return e;
 }
 
 function frameNode(w: ByteWriter, src: FieldSource): void {
@@ -346,16 +359,23 @@ function verifierNode(w: ByteWriter, flavor: number, offset: number): void {
   w.raw(END_CHILDREN);
 }
 
+/** Texts kept of the header nodes of calls (and replies) with the last few program numbers. */
+const RECENT_HEADERS = 8;
+
+interface CallHeaderText { rpcvers: number; prog: number; vers: number; proc: number; text: Uint8Array }
+const recentCalls: CallHeaderText[] = [];
+
 /**
  * From the end of the XID node to the end of the Procedure node of a call: the same for
- * most calls, so the last one's bytes are kept.
+ * calls of one program and procedure.
  */
-let lastCall: { rpcvers: number; prog: number; vers: number; proc: number; text: Uint8Array } | undefined;
-
 function callHeaderText(rpcvers: number, prog: number, vers: number, proc: number): Uint8Array {
-  const l = lastCall;
-  if (l !== undefined && l.rpcvers === rpcvers && l.prog === prog && l.vers === vers && l.proc === proc) return l.text;
-  const w = new ByteWriter(512);
+  for (let i = 0; i < recentCalls.length; i++) {
+    const l = recentCalls[i];
+    if (l.rpcvers === rpcvers && l.prog === prog && l.vers === vers && l.proc === proc) return l.text;
+  }
+  const w = scratch;
+  w.reset();
   w.raw(J.xidMsgtyp);
   writeFieldValue(w, F.msgtyp.def, 0);
   w.raw(J.msgtypVersion);
@@ -368,17 +388,22 @@ function callHeaderText(rpcvers: number, prog: number, vers: number, proc: numbe
   writeFieldValue(w, F.procedure.def, proc);
   w.raw(F.procedure.tail);
   const text = w.bytes().slice();
-  lastCall = { rpcvers, prog, vers, proc, text };
+  if (recentCalls.length >= RECENT_HEADERS) recentCalls.pop();
+  recentCalls.unshift({ rpcvers, prog, vers, proc, text });
   return text;
 }
 
-/** From the end of the XID node of a reply to its [Procedure] node (those present); the last kept. */
-let lastReply: { prog?: number; vers?: number; proc?: number; text: Uint8Array } | undefined;
+interface ReplyHeaderText { prog?: number; vers?: number; proc?: number; text: Uint8Array }
+const recentReplies: ReplyHeaderText[] = [];
 
+/** From the end of the XID node of a reply to its [Procedure] node (those present). */
 function replyHeaderText(prog: number | undefined, vers: number | undefined, proc: number | undefined): Uint8Array {
-  const l = lastReply;
-  if (l !== undefined && l.prog === prog && l.vers === vers && l.proc === proc) return l.text;
-  const w = new ByteWriter(512);
+  for (let i = 0; i < recentReplies.length; i++) {
+    const l = recentReplies[i];
+    if (l.prog === prog && l.vers === vers && l.proc === proc) return l.text;
+  }
+  const w = scratch;
+  w.reset();
   w.raw(J.xidMsgtyp);
   writeFieldValue(w, F.msgtyp.def, 1);
   w.raw(F.msgtyp.tail);
@@ -386,8 +411,132 @@ function replyHeaderText(prog: number | undefined, vers: number | undefined, pro
   if (vers !== undefined) valueNode(w, F.replyProgramversion, vers);
   if (proc !== undefined) valueNode(w, F.replyProcedure, proc);
   const text = w.bytes().slice();
-  lastReply = { prog, vers, proc, text };
+  if (recentReplies.length >= RECENT_HEADERS) recentReplies.pop();
+  recentReplies.unshift({ prog, vers, proc, text });
   return text;
+}
+
+/** Reply State, Verifier and Accept/Reject/Auth State nodes of a reply. */
+function replyStateNodes(w: ByteWriter, src: FieldSource): void {
+  const h = src.rpc.header;
+  fieldNode(w, src, F.replystat);
+  if (h && h.msgType === 'reply' && h.verf) verifierNode(w, h.verf.flavor, h.verf.offset);
+  fieldNode(w, src, F.stateAccept);
+  fieldNode(w, src, F.stateReject);
+  fieldNode(w, src, F.stateAuth);
+}
+
+interface ReplyStateText {
+  replyStat: string;
+  acceptStat: string | undefined;
+  rejectStat: string | undefined;
+  authStat: string | undefined;
+  verfFlavor: number | undefined;
+  verfOffset: number | undefined;
+  text: Uint8Array;
+}
+const recentReplyStates: ReplyStateText[] = [];
+
+/** replyStateNodes() of a reply header: they depend on these fields only (the registry's extractors read them). */
+function replyStateText(src: FieldSource, h: RpcReplyHeader): Uint8Array {
+  const verfFlavor = h.verf?.flavor;
+  const verfOffset = h.verf?.offset;
+  for (let i = 0; i < recentReplyStates.length; i++) {
+    const l = recentReplyStates[i];
+    if (l.replyStat === h.replyStat && l.acceptStat === h.acceptStat && l.rejectStat === h.rejectStat
+      && l.authStat === h.authStat && l.verfFlavor === verfFlavor && l.verfOffset === verfOffset) return l.text;
+  }
+  const w = scratch;
+  w.reset();
+  // A byte other than '[' before the first node (elem() then writes its comma), left out.
+  w.byte(0x7d);
+  replyStateNodes(w, src);
+  const text = w.bytes().slice(1);
+  if (recentReplyStates.length >= RECENT_HEADERS) recentReplyStates.pop();
+  recentReplyStates.unshift({
+    replyStat: h.replyStat, acceptStat: h.acceptStat, rejectStat: h.rejectStat, authStat: h.authStat, verfFlavor, verfOffset, text,
+  });
+  return text;
+}
+
+interface AuthSysText {
+  credOffset: number;
+  credFlavor: number;
+  sys: AuthSysParams;
+  verfFlavor: number;
+  verfOffset: number;
+  text: Uint8Array;
+}
+const recentAuthSys: AuthSysText[] = [];
+
+function sameAuthSys(a: AuthSysParams, b: AuthSysParams): boolean {
+  if (a.stamp !== b.stamp || a.machinename !== b.machinename || a.uid !== b.uid || a.gid !== b.gid) return false;
+  if (a.gids.length !== b.gids.length) return false;
+  for (let i = 0; i < a.gids.length; i++) if (a.gids[i] !== b.gids[i]) return false;
+  return true;
+}
+
+/**
+ * credentialNodes() of an AUTH_SYS call: a client sends the same credentials again and
+ * again, so the text of the last few is kept.
+ */
+function authSysText(h: RpcCallHeader, sys: AuthSysParams): Uint8Array {
+  const c = h.cred;
+  for (let i = 0; i < recentAuthSys.length; i++) {
+    const l = recentAuthSys[i];
+    if (l.credOffset === c.offset && l.credFlavor === c.flavor && l.verfFlavor === h.verf.flavor
+      && l.verfOffset === h.verf.offset && sameAuthSys(l.sys, sys)) return l.text;
+  }
+  const w = scratch;
+  w.reset();
+  // A byte other than '[' before the first node (elem() then writes its comma), left out.
+  w.byte(0x7d);
+  credentialNodes(w, h);
+  const text = w.bytes().slice(1);
+  if (recentAuthSys.length >= RECENT_HEADERS) recentAuthSys.pop();
+  const kept: AuthSysParams = { stamp: sys.stamp, machinename: sys.machinename, uid: sys.uid, gid: sys.gid, gids: sys.gids.slice() };
+  recentAuthSys.unshift({ credOffset: c.offset, credFlavor: c.flavor, sys: kept, verfFlavor: h.verf.flavor, verfOffset: h.verf.offset, text });
+  return text;
+}
+
+/** The Credentials and Verifier nodes of a call. */
+function credentialNodes(w: ByteWriter, h: RpcCallHeader): void {
+  w.elem();
+  w.raw(CREDENTIALS);
+  writeOffset(w, h.cred.offset);
+  w.raw(CHILDREN);
+  flavorNode(w, h.cred.flavor, h.cred.offset);
+  const sys = h.cred.sys;
+  if (sys) {
+    valueNode(w, F.stamp, sys.stamp);
+    valueNode(w, F.machinename, sys.machinename);
+    valueNode(w, F.uid, sys.uid);
+    valueNode(w, F.gid, sys.gid);
+    if (sys.gids.length > 0) {
+      w.ascii(',{"label":"Auxiliary GIDs (');
+      w.decimal(sys.gids.length);
+      w.ascii(')","value":"');
+      w.strBody(sys.gids.join(', '));
+      w.ascii('","field":"rpc.auth.gid"}');
+    }
+  }
+  const gss = h.cred.gss;
+  if (gss) {
+    valueNode(w, F.gssVersion, gss.version);
+    valueNode(w, F.gssProcedure, gss.proc);
+    valueNode(w, F.gssSeqnum, gss.seqNum);
+    valueNode(w, F.gssService, gss.service);
+    w.ascii(',{"label":"GSS Context","value":"');
+    w.hex(gss.handle);
+    w.ascii('"}');
+  }
+  if (h.cred.problem) {
+    w.ascii(',{"label":"Problem","value":');
+    w.str(escapeForTerminal(h.cred.problem));
+    w.byte(0x7d);
+  }
+  w.raw(END_CHILDREN);
+  verifierNode(w, h.verf.flavor, h.verf.offset);
 }
 
 function rpcNode(w: ByteWriter, src: FieldSource): void {
@@ -414,42 +563,9 @@ function rpcNode(w: ByteWriter, src: FieldSource): void {
     // rpc.reqframe: a call's reply frame.
     if (src.replyFrame !== undefined) valueNode(w, F.reqframe, src.replyFrame);
     if (h && h.msgType === 'call') {
-      w.elem();
-      w.raw(CREDENTIALS);
-      writeOffset(w, h.cred.offset);
-      w.raw(CHILDREN);
-      flavorNode(w, h.cred.flavor, h.cred.offset);
       const sys = h.cred.sys;
-      if (sys) {
-        valueNode(w, F.stamp, sys.stamp);
-        valueNode(w, F.machinename, sys.machinename);
-        valueNode(w, F.uid, sys.uid);
-        valueNode(w, F.gid, sys.gid);
-        if (sys.gids.length > 0) {
-          w.ascii(',{"label":"Auxiliary GIDs (');
-          w.decimal(sys.gids.length);
-          w.ascii(')","value":"');
-          w.strBody(sys.gids.join(', '));
-          w.ascii('","field":"rpc.auth.gid"}');
-        }
-      }
-      const gss = h.cred.gss;
-      if (gss) {
-        valueNode(w, F.gssVersion, gss.version);
-        valueNode(w, F.gssProcedure, gss.proc);
-        valueNode(w, F.gssSeqnum, gss.seqNum);
-        valueNode(w, F.gssService, gss.service);
-        w.ascii(',{"label":"GSS Context","value":"');
-        w.hex(gss.handle);
-        w.ascii('"}');
-      }
-      if (h.cred.problem) {
-        w.ascii(',{"label":"Problem","value":');
-        w.str(escapeForTerminal(h.cred.problem));
-        w.byte(0x7d);
-      }
-      w.raw(END_CHILDREN);
-      verifierNode(w, h.verf.flavor, h.verf.offset);
+      if (sys !== undefined && h.cred.gss === undefined && !h.cred.problem) w.raw(authSysText(h, sys));
+      else credentialNodes(w, h);
     }
   } else {
     if (h === undefined || h.msgType === 'reply') {
@@ -466,11 +582,8 @@ function rpcNode(w: ByteWriter, src: FieldSource): void {
     // rpc.repframe and rpc.time: a reply's call frame and response time.
     if (r.callFrame !== undefined) valueNode(w, F.repframe, r.callFrame);
     if (r.responseTime !== undefined) valueNode(w, F.time, r.responseTime);
-    fieldNode(w, src, F.replystat);
-    if (h && h.msgType === 'reply' && h.verf) verifierNode(w, h.verf.flavor, h.verf.offset);
-    fieldNode(w, src, F.stateAccept);
-    fieldNode(w, src, F.stateReject);
-    fieldNode(w, src, F.stateAuth);
+    if (h && h.msgType === 'reply') w.raw(replyStateText(src, h));
+    else replyStateNodes(w, src);
     if (h && h.msgType === 'reply' && h.mismatch) {
       w.elem();
       w.ascii('{"label":"Mismatch","value":');
@@ -1077,7 +1190,8 @@ const OPCODE_CACHE_MAX = 512;
 function opcodeText(name: string, opnum: number, nfs: boolean): Uint8Array {
   const t = opcodeTexts.get(name);
   if (t !== undefined && t.opnum === opnum && t.nfs === nfs) return t.text;
-  const w = new ByteWriter(64);
+  const w = scratch;
+  w.reset();
   w.raw(OPCODE);
   w.strBody(name);
   w.ascii(' (');
