@@ -59,6 +59,20 @@ describe('ByteWriter', () => {
     }
   });
 
+  it('writes unsigned 32-bit integers of every length as String does', () => {
+    const w = new ByteWriter(4);
+    const next = xorshift32(3);
+    const ns = [0, 9, 10, 99, 100, 101, 999, 1000, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 99, 2 ** 32 - 1];
+    for (let i = 0; i < 20000; i++) ns.push(next() >>> (next() % 32));
+    for (const n of ns) {
+      w.reset();
+      w.uint32(n);
+      w.byte(0x20);
+      w.span(n, 4294967295 - n);
+      expect(w.text()).toBe(`${n} ,"offset":${n},"length":${4294967295 - n}`);
+    }
+  });
+
   it('writes x.toFixed(9), also near halves of a nanosecond and past the integer path', () => {
     const w = new ByteWriter(4);
     const next = xorshift32(9);

@@ -247,14 +247,20 @@ export function writeRounded(w: ByteWriter, x: number, digits: number): void {
   let frac = a - whole * f;
   w.decimal(whole);
   if (frac === 0) return;
-  let places = digits;
-  while (frac % 10 === 0) {
-    frac /= 10;
-    places--;
+  // "." and `digits` digits, zero-padded, then the trailing zeros taken back (frac is not 0,
+  // so one digit stays).
+  w.ensure(digits + 1);
+  const buf = w.buf;
+  const p = w.pos;
+  buf[p] = 0x2e;
+  for (let i = digits; i >= 1; i--) {
+    const q = Math.floor(frac / 10);
+    buf[p + i] = 0x30 + (frac - q * 10);
+    frac = q;
   }
-  w.byte(0x2e);
-  for (let t = 10 ** (places - 1); t > frac && t > 1; t /= 10) w.byte(0x30);
-  w.uint32(frac);
+  let end = p + digits + 1;
+  while (buf[end - 1] === 0x30) end--;
+  w.pos = end;
 }
 
 /** A number as JSON.stringify writes it (NaN and infinities as null). */
