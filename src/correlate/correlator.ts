@@ -641,7 +641,7 @@ export class Correlator {
     // Most calls come from the address the previous one came from: one comparison, no list scan.
     if (address !== undefined && address !== c.lastAddress) {
       c.lastAddress = address;
-      if (!c.rec.addresses.includes(address) && c.rec.addresses.length < 16) c.rec.addresses.push(address);
+      if (c.rec.addresses.length < 16 && !c.rec.addresses.includes(address)) c.rec.addresses.push(address);
     }
     return c;
   }
@@ -1673,7 +1673,7 @@ export class Correlator {
     this.bindConn(sess, msg.record.conn.id, ((sess.flags ?? 0) & 2) !== 0 ? 'both' : 'fore');
     if (id !== undefined) {
       const c = this.client(id, frame, msg.dst);
-      if (!c.rec.sessions.includes(sess.sessionid) && c.rec.sessions.length < 64) c.rec.sessions.push(sess.sessionid);
+      if (c.rec.sessions.length < 64 && !c.rec.sessions.includes(sess.sessionid)) c.rec.sessions.push(sess.sessionid);
     }
   }
 

@@ -24,14 +24,10 @@ export function field(v: unknown, name: string): unknown {
   return o === undefined ? undefined : o[name];
 }
 
-/** Follows a path of field names. */
-export function path(v: unknown, ...names: string[]): unknown {
-  let cur = v;
-  for (const n of names) {
-    cur = field(cur, n);
-    if (cur === undefined) return undefined;
-  }
-  return cur;
+/** Follows a path of two or three field names (fixed parameters: no array per call). */
+export function path(v: unknown, a: string, b: string, c?: string): unknown {
+  const x = field(field(v, a), b);
+  return c === undefined ? x : field(x, c);
 }
 
 export function bytesField(v: unknown, name: string): Uint8Array | undefined {
@@ -57,10 +53,21 @@ export function enumField(v: unknown, name: string): string | number | undefined
 
 /** A uint64 (number or bigint) as "0x" + 16 hex digits: the form used for client ids. */
 export function u64Hex(v: unknown): string | undefined {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return '0x' + v.toString(16).padStart(16, '0');
-  if (typeof v === 'bigint' && v >= 0n) return '0x' + v.toString(16).padStart(16, '0');
-  return undefined;
+  if (typeof v === 'number' ? !(Number.isInteger(v) && v >= 0) : !(typeof v === 'bigint' && v >= 0n)) return undefined;
+  const id = v as number | bigint;
+  let hex = u64HexMemo.get(id);
+  if (hex === undefined) {
+    hex = '0x' + id.toString(16).padStart(16, '0');
+    if (u64HexMemo.size >= 4096) u64HexMemo.clear();
+    u64HexMemo.set(id, hex);
+  }
+  return hex;
 }
+
+/** u64Hex texts by value: client ids recur in every call of a client, and the same string
+ *  each time is also found faster in the tables keyed by it (its hash is kept). Only a
+ *  cache: cleared when large. */
+const u64HexMemo = new Map<number | bigint, string>();
 
 export function u64Number(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
