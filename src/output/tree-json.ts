@@ -1256,22 +1256,26 @@ function compoundSpan(c: NfsCompound, name: string): Span | undefined {
 }
 
 /**
- * w.str(summaryInfoText(src)): the common case, an NFSv4 COMPOUND with nothing wrong
- * ("V4 Call (Reply In 9) SEQUENCE PUTFH GETATTR"), written without building the text;
- * anything else (a status, a problem, a flag) as summary.ts words it.
+ * w.str(summaryInfoText(src)): the common case, an NFSv4 compound or null procedure with no
+ * problem ("V4 Call (Reply In 9) SEQUENCE PUTFH GETATTR", "V1 CB_NULL Reply (Call In 4)",
+ * "... Status: NFS4ERR_NOENT"), written without building the text; anything else (malformed,
+ * an RPC error, a flag) as summary.ts words it.
  */
 function writeSummaryInfo(w: ByteWriter, src: FieldSource, c: NfsCompound): void {
   const r = src.rpc;
   const h = r.header;
   const replyProblem = h !== undefined && h.msgType === 'reply'
     && (h.replyStat === 'MSG_DENIED' || (h.acceptStat !== undefined && h.acceptStat !== 'SUCCESS'));
-  if (c.procName !== 'COMPOUND' || (c.status !== undefined && c.status !== 'NFS4_OK') || c.malformed !== undefined
-    || anyMalformed(c.ops) || r.duplicate || r.orphan || replyProblem) {
+  if (c.malformed !== undefined || anyMalformed(c.ops) || r.duplicate || r.orphan || replyProblem) {
     w.str(summaryInfoText(src));
     return;
   }
   w.ascii('"V');
   w.decimal(r.version ?? (c.program === 'NFS' ? 4 : 1));
+  if (c.procName !== 'COMPOUND') {
+    w.byte(0x20);
+    w.strBody(escapeForTerminal(c.procName));
+  }
   if (r.type === 'call') {
     w.ascii(' Call');
     if (src.replyFrame !== undefined) {
@@ -1291,6 +1295,10 @@ function writeSummaryInfo(w: ByteWriter, src: FieldSource, c: NfsCompound): void
   for (let i = 0; i < ops.length; i++) {
     w.byte(0x20);
     w.strBody(opSummary(ops[i]));
+  }
+  if (c.status !== undefined && c.status !== 'NFS4_OK') {
+    w.ascii(' Status: ');
+    w.strBody(escapeForTerminal(c.status));
   }
   w.byte(0x22);
 }
