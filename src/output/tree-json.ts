@@ -630,10 +630,12 @@ interface KeyText {
   kids?: KeyText[];
   /** Whether arrays under this key are bitmaps (shown by bitmapText); undefined: not known yet. */
   isBitmap?: boolean;
-  /** The last bitmap shown under this key and its quoted text (masks repeat). */
-  lastWords?: number[];
-  lastBitmap?: Uint8Array;
+  /** The last few bitmaps shown under this key with their quoted texts (masks repeat). */
+  bitmaps?: Array<{ words: number[]; text: Uint8Array }>;
 }
+
+/** Bitmaps remembered on a KeyText. */
+const BITMAPS_KEPT = 4;
 
 /** Keys of one object type remembered on its KeyText. */
 const KIDS_KEPT = 64;
@@ -811,16 +813,18 @@ class ValueJson {
   private bitmapOf(k: KeyText, words: unknown[]): Uint8Array | undefined {
     if (k.isBitmap === undefined) k.isBitmap = bitmapText(this.opName, k.key, []) !== undefined;
     if (!k.isBitmap) return undefined;
-    const last = k.lastWords;
-    if (last !== undefined && last.length === words.length) {
+    const recent = (k.bitmaps ??= []);
+    for (let r = 0; r < recent.length; r++) {
+      const last = recent[r].words;
+      if (last.length !== words.length) continue;
       let i = 0;
       while (i < last.length && last[i] === words[i]) i++;
-      if (i === last.length) return k.lastBitmap;
+      if (i === last.length) return recent[r].text;
     }
     const bm = bitmapValue(this.opName, k.key, words);
     if (bm !== undefined && words.length <= 4) {
-      k.lastWords = (words as number[]).slice();
-      k.lastBitmap = bm;
+      if (recent.length >= BITMAPS_KEPT) recent.pop();
+      recent.unshift({ words: (words as number[]).slice(), text: bm });
     }
     return bm;
   }
@@ -1375,6 +1379,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
   w.raw(END_CHILDREN);
 }
 
+const DEFAULT_OPTIONS: Required<TreeOptions> = { maxBytes: 256, maxElements: 10_000 };
 const TOP = bytesOf('{"frame":');
 const TREE = bytesOf(',"tree":[');
 
@@ -1382,8 +1387,9 @@ const TREE = bytesOf(',"tree":[');
  * Appends the `-T json` text of one message to `w`: the same bytes as the UTF-8 of
  * formatTreeJson (JSON.stringify({frame, tree: buildTree(src, opts)})).
  */
-export function writeTreeJson(w: ByteWriter, src: FieldSource, opts: TreeOptions = {}): void {
-  const o: Required<TreeOptions> = { maxBytes: opts.maxBytes ?? 256, maxElements: opts.maxElements ?? 10_000 };
+export function writeTreeJson(w: ByteWriter, src: FieldSource, opts?: TreeOptions): void {
+  const o: Required<TreeOptions> = opts === undefined ? DEFAULT_OPTIONS
+    : { maxBytes: opts.maxBytes ?? DEFAULT_OPTIONS.maxBytes, maxElements: opts.maxElements ?? DEFAULT_OPTIONS.maxElements };
   w.raw(TOP);
   w.num(src.frame);
   w.raw(TREE);
