@@ -51,6 +51,25 @@ describe('--json writer equals JSON.stringify(jsonMessage) on hand-made messages
     expectSame({ ...gddCall(), sec: Number.NaN, relTime: Infinity, frame: 2 ** 40 });
   });
 
+  it('keeps key texts right when op arguments change shape from one message to the next', () => {
+    // Key texts are kept by position for each op: objects at one place with other keys, in
+    // another order, fewer or more, one after another, must still come out as JSON.stringify.
+    const shapes: unknown[] = [
+      { a: 1, b: { x: 1, y: [{ p: 1 }, { q: 2 }] }, c: 'C' },
+      { b: { y: [{ q: 2 }, { p: 1 }], x: 1 }, a: 1 },
+      { a: { attrmask: [1], attr_vals: bytes('00'), attrs: { size: 1, mode: 2 } }, c: undefined, d: null },
+      { a: { attrmask: [1], attr_vals: bytes('00'), attrs: { mode: 2 } }, b: [] },
+      { a: 1, b: { x: 1, y: [{ p: 1 }, { q: 2 }] }, c: 'C' },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const args of shapes) {
+        const m = gddCall();
+        m.nfs = { ...m.nfs!, ops: [{ op: 'SHAPES', opnum: 1, offset: 0, length: 0, args, res: args }] };
+        expectSame(m);
+      }
+    }
+  });
+
   it('escapes text from the wire', () => {
     for (const t of HOSTILE_TEXT) {
       expectSame(cbNotifyCall(t, t));

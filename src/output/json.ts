@@ -131,22 +131,57 @@ export function formatJsonSummary(summary: object): string {
 const keyBytes = new Map<string, Uint8Array>();
 const KEY_CACHE_MAX = 4096;
 
-function writeKey(w: ByteWriter, key: string): void {
+function keyText(key: string): Uint8Array {
   let b = keyBytes.get(key);
   if (b === undefined) {
     if (keyBytes.size >= KEY_CACHE_MAX) keyBytes.clear();
     b = bytesOf(jsonQuote(key) + ':');
     keyBytes.set(key, b);
   }
-  w.raw(b);
+  return b;
+}
+
+/**
+ * The `"key":` texts of the objects found at one place of an op's arguments or results, by
+ * key position (objects of one type have the same keys in the same order): a look-up
+ * without hashing the key. Array elements share their array's.
+ */
+interface KeyPlace {
+  keys: Array<KeyAt | undefined>;
+  /** Where the keys of a fattr4's decoded `attrs` are. */
+  attrs?: KeyPlace;
+}
+
+interface KeyAt {
+  key: string;
+  text: Uint8Array;
+  under: KeyPlace;
+}
+
+/** Keys of one object type remembered by position. */
+const KEYS_KEPT = 64;
+
+/** KeyPlaces of op arguments and results by op name (bounded). */
+const argsPlaces = new Map<string, KeyPlace>();
+const resPlaces = new Map<string, KeyPlace>();
+const PLACES_MAX = 512;
+
+function placeOf(places: Map<string, KeyPlace>, op: string): KeyPlace {
+  let p = places.get(op);
+  if (p === undefined) {
+    if (places.size >= PLACES_MAX) places.clear();
+    p = { keys: [] };
+    places.set(op, p);
+  }
+  return p;
 }
 
 function hasToJson(v: object): v is { toJSON(): unknown } {
   return typeof (v as { toJSON?: unknown }).toJSON === 'function';
 }
 
-/** JSON.stringify(toJsonValue(v)), written into `w`. */
-export function writeJsonValue(w: ByteWriter, v: unknown): void {
+/** JSON.stringify(toJsonValue(v)), written into `w`; `place`: where key texts are kept. */
+export function writeJsonValue(w: ByteWriter, v: unknown, place?: KeyPlace): void {
   switch (typeof v) {
     case 'string':
       w.str(v);
@@ -186,7 +221,7 @@ export function writeJsonValue(w: ByteWriter, v: unknown): void {
     w.byte(0x5b);
     for (let i = 0; i < v.length; i++) {
       if (i > 0) w.byte(0x2c);
-      writeJsonValue(w, v[i]);
+      writeJsonValue(w, v[i], place);
     }
     w.byte(0x5d);
     return;
@@ -200,7 +235,7 @@ export function writeJsonValue(w: ByteWriter, v: unknown): void {
     w.ascii('{"attrmask":');
     writeJsonValue(w, o.attrmask);
     w.ascii(',"attrs":');
-    writeJsonValue(w, o.attrs);
+    writeJsonValue(w, o.attrs, place === undefined ? undefined : (place.attrs ??= { keys: [] }));
     w.byte(0x7d);
     return;
   }
@@ -210,15 +245,25 @@ export function writeJsonValue(w: ByteWriter, v: unknown): void {
     return;
   }
   w.byte(0x7b);
-  let first = true;
+  let at = 0;
   for (const k in o) {
     const x = o[k];
     // undefined fields are left out; '__proto__' set on a fresh object is not an own key.
     if (x === undefined || k === '__proto__') continue;
-    if (!first) w.byte(0x2c);
-    first = false;
-    writeKey(w, k);
-    writeJsonValue(w, x);
+    if (at > 0) w.byte(0x2c);
+    if (place === undefined) {
+      w.raw(keyText(k));
+      writeJsonValue(w, x);
+    } else {
+      let e = place.keys[at];
+      if (e === undefined || e.key !== k) {
+        e = { key: k, text: keyText(k), under: { keys: [] } };
+        if (at < KEYS_KEPT) place.keys[at] = e;
+      }
+      w.raw(e.text);
+      writeJsonValue(w, x, e.under);
+    }
+    at++;
   }
   w.byte(0x7d);
 }
@@ -374,11 +419,11 @@ export function writeJsonLine(w: ByteWriter, src: FieldSource): void {
         if (op.status !== undefined) stringField(w, K.status, op.status);
         if (op.args !== undefined) {
           w.raw(K.args);
-          writeJsonValue(w, op.args);
+          writeJsonValue(w, op.args, placeOf(argsPlaces, op.op));
         }
         if (op.res !== undefined) {
           w.raw(K.res);
-          writeJsonValue(w, op.res);
+          writeJsonValue(w, op.res, placeOf(resPlaces, op.op));
         }
         if (op.malformed) writeMalformed(w, op.malformed);
         w.byte(0x7d);
