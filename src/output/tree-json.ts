@@ -1130,8 +1130,6 @@ class ValueJson {
    * finds is the first of that name, as childSpan's search would find.
    */
   private objectChildren(o: Obj, span: Span | undefined, depth: number, parent: KeyText, skip?: string): void {
-    const hasAttrs = o.attrs !== undefined && o.attr_vals instanceof Uint8Array;
-    const hasValues = Array.isArray(o.values) && o.notify_vals instanceof Uint8Array;
     const kids = (parent.kids ??= []);
     const spans = span?.children;
     let at = 0;
@@ -1142,7 +1140,9 @@ class ValueJson {
       if (key === skip) continue;
       const v = o[key];
       if (v === undefined) continue;
-      if ((key === 'attr_vals' && hasAttrs) || (key === 'notify_vals' && hasValues)) continue;
+      // The raw bytes of a fattr4 or notify4 that were decoded (attrs, values) are left out.
+      if (key === 'attr_vals' && v instanceof Uint8Array && o.attrs !== undefined) continue;
+      if (key === 'notify_vals' && v instanceof Uint8Array && Array.isArray(o.values)) continue;
       let k = kids[at];
       if (k === undefined || k.key !== key) {
         k = this.keyText(key);
