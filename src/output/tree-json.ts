@@ -262,7 +262,7 @@ interface EndpointText {
  * a connection alternate between two.
  */
 const endpointTexts = new Map<string, EndpointText>();
-const ENDPOINT_TEXTS_MAX = 4096;
+const ENDPOINT_TEXTS_MAX = 8192;
 let endpointRecent: EndpointText | undefined;
 let endpointOlder: EndpointText | undefined;
 
