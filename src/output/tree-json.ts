@@ -30,6 +30,9 @@ const ARROW = bytesOf(utf8Bytes(' → '));
 const ELLIPSIS = utf8Bytes('…');
 const TOO_DEEP = bytesOf(jsonQuote('… (nested too deep to show)'));
 
+/** Where texts kept for reuse are built (then copied out at their size). */
+const scratch = new ByteWriter(1024);
+
 /** Constant pieces written often, pre-encoded (ByteWriter.raw). */
 const SECONDS_VALUE = bytesOf(' seconds');
 const OFFSET = bytesOf(',"offset":');
@@ -221,22 +224,47 @@ const FRAME_ARRIVAL = bytesOf('","field":"frame.number","children":[{"label":"Ar
 const ARRIVAL_UTC = bytesOf(' UTC (');
 const ARRIVAL_TAIL = bytesOf(')","field":"frame.time_epoch"}');
 
-/** arrivalTime() of tree.ts. */
+/** The parts of an arrival time that depend on the second only, for the last second seen. */
+let arrivalSec = NaN;
+/** `DATE.` */
+let arrivalDateText = new Uint8Array(0);
+/** ` UTC (SEC.` */
+let arrivalSecText = new Uint8Array(0);
+
+/** arrivalTime() of tree.ts: "DATE.NSEC UTC (SEC.NSEC)". */
 function writeArrivalTime(w: ByteWriter, sec: number, nsec: number): void {
-  w.strBody(arrivalDate(sec));
-  w.byte(0x2e);
+  if (sec !== arrivalSec) {
+    const t = scratch;
+    t.reset();
+    t.strBody(arrivalDate(sec));
+    t.byte(0x2e);
+    arrivalDateText = t.bytes().slice();
+    t.reset();
+    t.raw(ARRIVAL_UTC);
+    t.decimal(sec);
+    t.byte(0x2e);
+    arrivalSecText = t.bytes().slice();
+    arrivalSec = sec;
+  }
+  w.raw(arrivalDateText);
   writeNsec(w, nsec);
-  w.raw(ARRIVAL_UTC);
-  w.decimal(sec);
-  w.byte(0x2e);
+  w.raw(arrivalSecText);
   writeNsec(w, nsec);
 }
 
 /** String(nsec).padStart(9, '0'). */
 function writeNsec(w: ByteWriter, nsec: number): void {
   if (nsec >= 0 && nsec < 1e9 && nsec === (nsec >>> 0)) {
-    for (let d = 1e8; d > nsec && d > 1; d /= 10) w.byte(0x30);
-    w.uint32(nsec);
+    w.ensure(9);
+    const buf = w.buf;
+    const p = w.pos;
+    let n = nsec;
+    for (let i = 8; i >= 0; i--) {
+      const q = (n / 10) | 0;
+      buf[p + i] = 0x30 + (n - q * 10);
+      n = q;
+    }
+    w.pos = p + 9;
   } else {
     w.strBody(String(nsec).padStart(9, '0'));
   }
@@ -266,8 +294,6 @@ const ENDPOINT_TEXTS_MAX = 8192;
 let endpointRecent: EndpointText | undefined;
 let endpointOlder: EndpointText | undefined;
 
-/** Where texts kept for reuse are built (then copied out at their size). */
-const scratch = new ByteWriter(1024);
 
 function sameEndpoints(e: EndpointText | undefined, src: FieldSource): e is EndpointText {
   return e !== undefined && e.src === src.src && e.dst === src.dst && e.srcIp === src.srcIp && e.dstIp === src.dstIp
