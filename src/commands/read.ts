@@ -8,8 +8,8 @@ import { compileFilter, formatFilterError, type CompiledFilter } from '../../dis
 import type { FieldDef } from '../../dissectors/fields/types.js';
 import { Engine, type AnalyzedMessage, type EngineSummary } from '../engine.js';
 import {
-  buildTree, fieldSourceOf, formatFieldsLine, formatJsonSummary, formatSummaryLine, formatTreeText,
-  resolveFieldList, writeJsonLine, writeTreeJson,
+  buildTree, fieldSourceOf, formatFieldsLine, formatJsonSummary, formatTreeText,
+  resolveFieldList, writeJsonLine, writeSummaryLine, writeTreeJson,
 } from '../output/index.js';
 import { openCapture, openLive } from '../sources/index.js';
 import type { CaptureSource, SourceProblem } from '../sources/types.js';
@@ -102,9 +102,13 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
       case 'fields':
         out.write(formatFieldsLine(src, fields) + '\n');
         break;
-      default:
-        out.write(formatSummaryLine(src, summaryOptions) + '\n');
+      default: {
+        const w = out.message();
+        writeSummaryLine(w, src, summaryOptions);
+        w.byte(0x0a);
+        out.endMessage();
         if (opts.verbose) out.write(formatTreeText(buildTree(src)) + '\n');
+      }
     }
   };
   // Live output is printed as it comes: a call does not wait for its reply.

@@ -1,6 +1,6 @@
 /** Output formats of RPC/NFS messages: pure functions from FieldSource to text. */
 export { fieldSourceOf, splitEndpoint, relativeTime, type MessageLike, type Endpoint } from './source.js';
-export { formatSummaryLine, summaryInfo, type SummaryOptions } from './summary.js';
+export { formatSummaryLine, writeSummaryLine, summaryInfo, type SummaryOptions } from './summary.js';
 export { formatJsonLine, formatJsonSummary, jsonMessage, writeJsonLine, writeJsonValue, type JsonMessage, type JsonOp } from './json.js';
 export { buildTree, formatTreeText, type TreeNode, type TreeOptions } from './tree.js';
 export { formatTreeJson, writeTreeJson } from './tree-json.js';

@@ -8,6 +8,7 @@ import type { FieldSource } from '../../dissectors/fields/types.js';
 import { escapeForTerminal } from '../../dissectors/nfs4/json.js';
 import { opSummary } from '../../dissectors/nfs4/summary.js';
 import type { NfsCompound } from '../../dissectors/nfs4/types.js';
+import { ByteWriter, bytesOf } from './byte-writer.js';
 
 export interface SummaryOptions {
   /** Absolute UTC time ("2026-11-27 13:33:47.661012") instead of seconds since the first frame. */
@@ -77,10 +78,13 @@ function opsText(ops: NfsCompound['ops']): string {
   return s;
 }
 
-/** The first malformed op's problem. */
-function firstMalformedOp(ops: NfsCompound['ops']): NfsCompound['malformed'] {
-  for (let i = 0; i < ops.length; i++) if (ops[i].malformed) return ops[i].malformed;
-  return undefined;
+/**
+ * The malformed op's problem. Only the last op can be malformed (decoding stops there): one
+ * property read instead of one per op (call and reply ops differ in shape, so each read is a
+ * polymorphic look-up).
+ */
+function malformedOp(ops: NfsCompound['ops']): NfsCompound['malformed'] {
+  return ops.length > 0 ? ops[ops.length - 1].malformed : undefined;
 }
 
 /** Info text of a message; sets lastProtocol. */
@@ -97,7 +101,7 @@ function infoText(src: FieldSource): string {
     const head = proc === 'COMPOUND' ? `V${v} ${dir}` : `V${v} ${escapeForTerminal(proc)} ${dir}`;
     info = c.ops.length > 0 ? `${head} ${opsText(c.ops)}` : head;
     if (c.status !== undefined && c.status !== 'NFS4_OK') info += ` Status: ${escapeForTerminal(c.status)}`;
-    const bad = c.malformed ?? firstMalformedOp(c.ops);
+    const bad = c.malformed ?? malformedOp(c.ops);
     if (bad) info += ` [malformed: ${escapeForTerminal(bad.reason)} at offset ${bad.offset}]`;
   } else {
     const prog = r.program;
@@ -129,7 +133,173 @@ function infoText(src: FieldSource): string {
 
 /** The summary line of one message (no trailing newline). */
 export function formatSummaryLine(src: FieldSource, opts: SummaryOptions = {}): string {
-  const time = opts.absoluteTime ? absolute(src.sec, src.nsec) : src.relTime.toFixed(6).padStart(11);
+  scratch.reset();
+  writeSummaryLine(scratch, src, opts);
+  return scratch.text();
+}
+
+/** Where formatSummaryLine builds its line. */
+const scratch = new ByteWriter(256);
+
+/**
+ * Writes the summary line of one message (no trailing newline) as UTF-8 into `w`: straight
+ * into the output, without building the line as a (two-byte, because of '→') string first.
+ */
+export function writeSummaryLine(w: ByteWriter, src: FieldSource, opts: SummaryOptions = {}): void {
+  writePadded(w, src.frame, 5);
+  w.byte(0x20);
+  if (opts.absoluteTime) w.ascii(absolute(src.sec, src.nsec));
+  else writeRelativeTime(w, src.relTime);
+  w.byte(0x20);
+  writeEscaped(w, src.src);
+  w.raw(ARROW);
+  writeEscaped(w, src.dst);
+  w.byte(0x20);
+  const c = src.nfs;
+  if (c !== undefined && isPlainCompound(src, c)) {
+    writePlainCompoundInfo(w, src, c);
+    return;
+  }
   const info = infoText(src);
-  return `${String(src.frame).padStart(5)} ${time} ${escapeForTerminal(src.src)} → ${escapeForTerminal(src.dst)} ${lastProtocol} ${info}`;
+  w.ascii(lastProtocol);
+  w.byte(0x20);
+  w.utf8(info);
+}
+
+/** A COMPOUND whose info text is only the version, direction and ops (most messages). */
+function isPlainCompound(src: FieldSource, c: NfsCompound): boolean {
+  const r = src.rpc;
+  if (c.procName !== 'COMPOUND' || (c.status !== undefined && c.status !== 'NFS4_OK') || c.malformed !== undefined) return false;
+  if (r.duplicate || r.orphan || malformedOp(c.ops) !== undefined) return false;
+  const h = r.header;
+  return h === undefined || h.msgType !== 'reply' || (h.replyStat !== 'MSG_DENIED' && (h.acceptStat === undefined || h.acceptStat === 'SUCCESS'));
+}
+
+/** ' → ' in UTF-8. */
+const ARROW = bytesOf(' \xe2\x86\x92 ');
+const NFS_V = bytesOf('NFS V');
+const NFS_CB_V = bytesOf('NFS CB V');
+const CALL = bytesOf(' Call');
+const REPLY = bytesOf(' Reply');
+const REPLY_IN = bytesOf(' (Reply In ');
+const CALL_IN = bytesOf(' (Call In ');
+
+/** Protocol and info text of a plain COMPOUND, as infoText words them, without building strings. */
+function writePlainCompoundInfo(w: ByteWriter, src: FieldSource, c: NfsCompound): void {
+  const r = src.rpc;
+  const nfs = c.program === 'NFS';
+  w.raw(nfs ? NFS_V : NFS_CB_V);
+  writeInteger(w, r.version ?? (nfs ? 4 : 1));
+  if (r.type === 'call') {
+    w.raw(CALL);
+    if (src.replyFrame !== undefined) {
+      w.raw(REPLY_IN);
+      writeInteger(w, src.replyFrame);
+      w.byte(0x29);
+    }
+  } else {
+    w.raw(REPLY);
+    if (r.callFrame !== undefined) {
+      w.raw(CALL_IN);
+      writeInteger(w, r.callFrame);
+      w.byte(0x29);
+    }
+  }
+  const ops = c.ops;
+  for (let i = 0; i < ops.length; i++) {
+    w.byte(0x20);
+    w.utf8(opSummary(ops[i]));
+  }
+}
+
+/** String(n), without the string for a non-negative integer. */
+function writeInteger(w: ByteWriter, n: number): void {
+  if (n >= 0 && n < 1e15 && Number.isInteger(n)) writeDigits(w, n, decimalDigits(n));
+  else w.ascii(String(n));
+}
+
+/** String(n).padStart(width), without the strings for a non-negative integer. */
+function writePadded(w: ByteWriter, n: number, width: number): void {
+  if (!(n >= 0 && n < 1e15 && Number.isInteger(n))) {
+    w.ascii(String(n).padStart(width));
+    return;
+  }
+  const digits = decimalDigits(n);
+  for (let i = digits; i < width; i++) w.byte(0x20);
+  writeDigits(w, n, digits);
+}
+
+/** Number of decimal digits of a non-negative integer below 1e15. */
+function decimalDigits(n: number): number {
+  let digits = 1;
+  for (let limit = 10; n >= limit && digits < 15; limit *= 10) digits++;
+  return digits;
+}
+
+/** The `digits` last decimal digits of the non-negative integer n, zero-padded. */
+function writeDigits(w: ByteWriter, n: number, digits: number): void {
+  w.ensure(digits);
+  const buf = w.buf;
+  const start = w.pos;
+  let p = start + digits - 1;
+  // Float division for the digits above 2^31, integer division (a multiply) for the rest.
+  for (; n > 0x7fffffff && p >= start; p--) {
+    const q = Math.floor(n / 10);
+    buf[p] = 0x30 + (n - q * 10);
+    n = q;
+  }
+  let m = n | 0;
+  for (; p >= start; p--) {
+    const q = (m / 10) | 0;
+    buf[p] = 0x30 + (m - q * 10);
+    m = q;
+  }
+  w.pos = start + digits;
+}
+
+/**
+ * x.toFixed(6).padStart(11) (seconds, microseconds) from integers. toFixed rounds the exact
+ * value of x to the nearest microsecond (half up); x * 1e6 is within 6.2e-5 of that value
+ * below 1e6 s, so rounding it gives the same microsecond unless it lies within 1e-3 of a
+ * half, where toFixed itself decides.
+ */
+function writeRelativeTime(w: ByteWriter, x: number): void {
+  if (x >= 0 && x < 1e6) {
+    const scaled = x * 1e6;
+    const whole = Math.floor(scaled);
+    const fraction = scaled - whole;
+    if (Math.abs(fraction - 0.5) > 1e-3) {
+      const micros = fraction > 0.5 ? whole + 1 : whole;
+      const seconds = Math.floor(micros / 1e6);
+      const digits = decimalDigits(seconds);
+      // "S.ffffff" is digits + 7 characters wide.
+      for (let i = digits + 7; i < 11; i++) w.byte(0x20);
+      writeDigits(w, seconds, digits);
+      w.byte(0x2e);
+      writeDigits(w, micros - seconds * 1e6, 6);
+      return;
+    }
+  }
+  w.ascii(x.toFixed(6).padStart(11));
+}
+
+/**
+ * escapeForTerminal(s) as UTF-8. Printable ASCII (endpoint texts always are) is copied as
+ * it is, without a string or a cached copy per connection.
+ */
+function writeEscaped(w: ByteWriter, s: string): void {
+  const n = s.length;
+  w.ensure(n);
+  const buf = w.buf;
+  const start = w.pos;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f || c === 0x5c) {
+      // Something to escape or encode: nothing was counted as written yet.
+      w.utf8(escapeForTerminal(s));
+      return;
+    }
+    buf[start + i] = c;
+  }
+  w.pos = start + n;
 }
