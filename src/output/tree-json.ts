@@ -1192,16 +1192,29 @@ class ValueJson {
 
 // ------------------------------------------------------------------ NFS
 
+/** Quoted status texts ("NFS4_OK (0)") by status name (few; bounded). */
+const statusTexts = new Map<string, Uint8Array>();
+const STATUS_CACHE_MAX = 256;
+
 function statusValue(w: ByteWriter, status: string): void {
-  const n = enumNumber(NFSSTAT4, status);
-  w.byte(0x22);
-  w.strBody(status);
-  if (n !== undefined && String(n) !== status) {
-    w.ascii(' (');
-    w.decimal(n);
-    w.byte(0x29);
+  let text = statusTexts.get(status);
+  if (text === undefined) {
+    const t = scratch;
+    t.reset();
+    const n = enumNumber(NFSSTAT4, status);
+    t.byte(0x22);
+    t.strBody(status);
+    if (n !== undefined && String(n) !== status) {
+      t.ascii(' (');
+      t.decimal(n);
+      t.byte(0x29);
+    }
+    t.byte(0x22);
+    text = t.bytes().slice();
+    if (statusTexts.size >= STATUS_CACHE_MAX) statusTexts.clear();
+    statusTexts.set(status, text);
   }
-  w.byte(0x22);
+  w.raw(text);
 }
 
 const OPCODE = bytesOf('{"label":"Opcode","value":"');
