@@ -286,11 +286,12 @@ interface EndpointText {
 }
 
 /**
- * Endpoint texts by source endpoint (bounded), and the last two: the calls and replies of
- * a connection alternate between two.
+ * Endpoint texts by source then destination endpoint (bounded), and the last two: the calls
+ * and replies of a connection alternate between two.
  */
-const endpointTexts = new Map<string, EndpointText>();
+const endpointTexts = new Map<string, Map<string, EndpointText>>();
 const ENDPOINT_TEXTS_MAX = 8192;
+let endpointTextsCount = 0;
 let endpointRecent: EndpointText | undefined;
 let endpointOlder: EndpointText | undefined;
 
@@ -304,11 +305,21 @@ function endpointText(src: FieldSource): EndpointText {
   if (sameEndpoints(endpointRecent, src)) return endpointRecent;
   let e = endpointOlder;
   if (!sameEndpoints(e, src)) {
-    e = endpointTexts.get(src.src);
+    let byDst = endpointTexts.get(src.src);
+    e = byDst?.get(src.dst);
     if (!sameEndpoints(e, src)) {
       e = newEndpointText(src);
-      if (endpointTexts.size >= ENDPOINT_TEXTS_MAX) endpointTexts.clear();
-      endpointTexts.set(src.src, e);
+      if (endpointTextsCount >= ENDPOINT_TEXTS_MAX) {
+        endpointTexts.clear();
+        endpointTextsCount = 0;
+        byDst = undefined;
+      }
+      if (byDst === undefined) {
+        byDst = new Map();
+        endpointTexts.set(src.src, byDst);
+      }
+      if (!byDst.has(src.dst)) endpointTextsCount++;
+      byDst.set(src.dst, e);
     }
   }
   endpointOlder = endpointRecent;
