@@ -807,21 +807,28 @@ function bitmapValue(opName: string, key: string, words: unknown[]): Uint8Array 
   return v ?? undefined;
 }
 
-/** Keys (impossible as spec keys) of the KeyTexts whose `kids` are an op body's and a READDIR entry's. */
-const BODY_KEY = '(body)';
+/**
+ * Keys (impossible as spec keys) of the KeyTexts whose `kids` are an op's arguments', its
+ * results' (calls and replies alternate: one parent would miss every time) and a READDIR
+ * entry's.
+ */
+const ARGS_KEY = '(args)';
+const RES_KEY = '(res)';
 const ENTRY_KEY = '(entry)';
 
 class ValueJson {
   private keys: Map<string, KeyText>;
   private opName: string;
-  /** Parents (for their `kids`) of the op body's keys and of a READDIR entry's. */
-  private bodyKey: KeyText;
+  /** Parents (for their `kids`) of the op arguments' and results' keys, and of a READDIR entry's. */
+  private argsKey: KeyText;
+  private resKey: KeyText;
   private entryKey: KeyText;
 
   constructor(private w: ByteWriter, op: NfsOp, private opts: Required<TreeOptions>) {
     this.opName = op.op;
     this.keys = keyTextsOf(op.op);
-    this.bodyKey = this.keyText(BODY_KEY);
+    this.argsKey = this.keyText(ARGS_KEY);
+    this.resKey = this.keyText(RES_KEY);
     this.entryKey = this.keyText(ENTRY_KEY);
   }
 
@@ -832,15 +839,16 @@ class ValueJson {
     if (op.op !== this.opName) {
       this.opName = op.op;
       this.keys = keyTextsOf(op.op);
-      this.bodyKey = this.keyText(BODY_KEY);
+      this.argsKey = this.keyText(ARGS_KEY);
+      this.resKey = this.keyText(RES_KEY);
       this.entryKey = this.keyText(ENTRY_KEY);
     }
     return this;
   }
 
-  /** The op body's children (object bodies). */
-  bodyChildren(o: Obj, span: Span | undefined): void {
-    this.objectChildren(o, span, 0, this.bodyKey);
+  /** The op body's children (object bodies): its arguments' or its results'. */
+  bodyChildren(o: Obj, span: Span | undefined, isArgs: boolean): void {
+    this.objectChildren(o, span, 0, isArgs ? this.argsKey : this.resKey);
   }
 
   /**
@@ -1292,7 +1300,7 @@ function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOpt
   const body = op.args !== undefined ? op.args : op.res;
   const bodySpan = bodySpanOf(op);
   const vj = valueJson === undefined ? (valueJson = new ValueJson(w, op, opts)) : valueJson.reset(w, op, opts);
-  if (isPlainObject(body)) vj.bodyChildren(body, bodySpan);
+  if (isPlainObject(body)) vj.bodyChildren(body, bodySpan, op.args !== undefined);
   else if (body !== undefined) vj.node(op.args !== undefined ? 'args' : 'res', body, bodySpan, 0);
   if (op.malformed) malformedNode(w, op.malformed);
   if (w.mark() === empty) w.rewind(childrenAt);
