@@ -4,7 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import { toJsonValue } from '../../dissectors/nfs4/json.js';
-import { delegationsToJson, formatDelegationsText, formatStatsText, statsToJson } from '../correlate/format.js';
+import { delegationsJsonPieces, delegationsTextPieces, formatStatsText, statsToJson } from '../correlate/format.js';
 import { runEngine, type Engine } from '../engine.js';
 import { openCapture } from '../sources/index.js';
 import { OutputBuffer } from './output-buffer.js';
@@ -26,8 +26,18 @@ export async function runDeleg(path: string, opts: CorrelateCommandOptions, stdo
   const c = engine.correlator!;
   const out = new OutputBuffer(stdout);
   const delegations = c.delegations();
-  if (opts.json) out.write(JSON.stringify(delegationsToJson(delegations), null, 1) + '\n');
-  else out.write(formatDelegationsText(delegations, { baseTime: c.captureStart() }));
+  // A delegation at a time, flushed now and then (honouring the stream's backpressure): the
+  // whole text of a big capture is megabytes, held twice (string and bytes) when built at once.
+  const pieces = opts.json ? delegationsJsonPieces(delegations) : delegationsTextPieces(delegations, { baseTime: c.captureStart() });
+  let n = 0;
+  for (const piece of pieces) {
+    out.write(piece);
+    if ((++n & 63) === 0) {
+      await out.flush();
+      if (out.closed) break;
+    }
+  }
+  if (opts.json) out.write('\n');
   await out.flush(true);
   if (!opts.json) stderr.write(formatTextSummary({ ...engine.summary(), fileProblems: [] }));
   return 0;

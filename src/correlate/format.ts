@@ -119,37 +119,51 @@ function eventLines(e: DelegationEvent): string[] {
 
 /** One block per delegation: header, events in frame order, problems. */
 export function formatDelegationsText(records: readonly DelegationRecord[], opts: DelegationTextOptions = {}): string {
-  if (records.length === 0) return 'No delegations seen.\n';
+  return [...delegationsTextPieces(records, opts)].join('');
+}
+
+/** formatDelegationsText() a delegation at a time (the whole text of a big capture is
+ *  megabytes: a command streams it instead of holding it, and its lines, at once). */
+export function* delegationsTextPieces(records: readonly DelegationRecord[], opts: DelegationTextOptions = {}): Generator<string> {
+  if (records.length === 0) {
+    yield 'No delegations seen.\n';
+    return;
+  }
   let base = opts.baseTime;
   if (base === undefined) for (const r of records) if (base === undefined || r.firstTime < base) base = r.firstTime;
   const b = base ?? 0;
-  const out: string[] = [];
-  for (const d of records) {
-    const sid = d.stateid === undefined ? 'no stateid' : `stateid ${d.stateid.other} (seqid ${d.stateid.seqid})`;
-    out.push(`Delegation #${d.id}  ${d.kind}  ${sid}  ${d.name !== undefined ? q(d.name) : '(name unknown)'}`);
-    const holder = d.holder === undefined ? 'unknown' : d.holder + (d.holderAddress !== undefined ? ` (${d.holderAddress})` : '');
-    out.push(`  fh ${d.fh ?? 'unknown'}  holder ${holder}  state ${d.state}${d.firstSeenAs !== 'granted' && d.firstSeenAs !== 'unavailable' ? `  first seen at ${d.firstSeenAs}` : ''}`);
-    const figures: string[] = [];
-    if (d.kind === 'directory' && d.stateid !== undefined) figures.push(`${d.notifications} CB_NOTIFY (${d.notifiedChanges} changes)`);
-    if (d.recallToReturn !== undefined) figures.push(`recall->return ${ms(d.recallToReturn)}`);
-    if (d.lifetime !== undefined) figures.push(`held ${d.lifetime.toFixed(3)} s`);
-    if (figures.length > 0) out.push(`  ${figures.join(', ')}`);
-    const events = [...d.events].sort((x, y) => x.frame - y.frame);
-    for (const e of events) {
-      const lines = eventLines(e);
-      const head = `  frame ${String(e.frame).padStart(7)}  +${(e.time - b).toFixed(6)}s  ${e.kind.padEnd(12)} `;
-      out.push(head + lines[0]);
-      const pad = ' '.repeat(head.length);
-      for (const l of lines.slice(1)) out.push(pad + l);
-    }
-    if (d.eventsDropped > 0) out.push(`  (${d.eventsDropped} more events not kept)`);
-    if (d.problems.length > 0) {
-      out.push('  problems:');
-      for (const p of d.problems) out.push(`    ! ${p.kind}${p.frame !== undefined ? ` (frame ${p.frame})` : ''}: ${escapeForTerminal(p.message)}`);
-    }
-    out.push('');
+  for (let i = 0; i < records.length; i++) {
+    const lines = delegationLines(records[i], b);
+    // Blocks are separated by an empty line; the text ends with the last block's newline.
+    yield lines.join('\n') + (i < records.length - 1 ? '\n\n' : '\n');
   }
-  return out.join('\n');
+}
+
+function delegationLines(d: DelegationRecord, b: number): string[] {
+  const out: string[] = [];
+  const sid = d.stateid === undefined ? 'no stateid' : `stateid ${d.stateid.other} (seqid ${d.stateid.seqid})`;
+  out.push(`Delegation #${d.id}  ${d.kind}  ${sid}  ${d.name !== undefined ? q(d.name) : '(name unknown)'}`);
+  const holder = d.holder === undefined ? 'unknown' : d.holder + (d.holderAddress !== undefined ? ` (${d.holderAddress})` : '');
+  out.push(`  fh ${d.fh ?? 'unknown'}  holder ${holder}  state ${d.state}${d.firstSeenAs !== 'granted' && d.firstSeenAs !== 'unavailable' ? `  first seen at ${d.firstSeenAs}` : ''}`);
+  const figures: string[] = [];
+  if (d.kind === 'directory' && d.stateid !== undefined) figures.push(`${d.notifications} CB_NOTIFY (${d.notifiedChanges} changes)`);
+  if (d.recallToReturn !== undefined) figures.push(`recall->return ${ms(d.recallToReturn)}`);
+  if (d.lifetime !== undefined) figures.push(`held ${d.lifetime.toFixed(3)} s`);
+  if (figures.length > 0) out.push(`  ${figures.join(', ')}`);
+  const events = [...d.events].sort((x, y) => x.frame - y.frame);
+  for (const e of events) {
+    const lines = eventLines(e);
+    const head = `  frame ${String(e.frame).padStart(7)}  +${(e.time - b).toFixed(6)}s  ${e.kind.padEnd(12)} `;
+    out.push(head + lines[0]);
+    const pad = ' '.repeat(head.length);
+    for (const l of lines.slice(1)) out.push(pad + l);
+  }
+  if (d.eventsDropped > 0) out.push(`  (${d.eventsDropped} more events not kept)`);
+  if (d.problems.length > 0) {
+    out.push('  problems:');
+    for (const p of d.problems) out.push(`    ! ${p.kind}${p.frame !== undefined ? ` (frame ${p.frame})` : ''}: ${escapeForTerminal(p.message)}`);
+  }
+  return out;
 }
 
 function num(v: number): string {
@@ -239,6 +253,21 @@ export function delegationToJson(d: DelegationRecord): Json {
 /** `deleg --json`: the array of delegations. */
 export function delegationsToJson(records: readonly DelegationRecord[]): Json {
   return records.map(delegationToJson);
+}
+
+/** JSON.stringify(delegationsToJson(records), null, 1) a delegation at a time:
+ *  the same text (an array element is its own one-space-indented text, shifted one space
+ *  deeper; JSON strings hold no raw newline). */
+export function* delegationsJsonPieces(records: readonly DelegationRecord[]): Generator<string> {
+  if (records.length === 0) {
+    yield '[]';
+    return;
+  }
+  yield '[\n';
+  for (let i = 0; i < records.length; i++) {
+    const text = ' ' + JSON.stringify(delegationToJson(records[i]), null, 1).replace(/\n/g, '\n ');
+    yield i < records.length - 1 ? text + ',\n' : text + '\n]';
+  }
 }
 
 export function statsToJson(s: StatsReport): Json {
