@@ -5,6 +5,7 @@
 import type { FieldSource } from '../../dissectors/fields/types.js';
 import type { NfsCompound } from '../../dissectors/nfs4/types.js';
 import type { RpcMessage } from '../rpc/types.js';
+import type { ConnectionKey } from '../tcp/types.js';
 
 /** The engine's AnalyzedMessage, structurally. */
 export interface MessageLike {
@@ -69,21 +70,53 @@ export function relativeTime(sec: number, nsec: number, first: { sec: number; ns
   return (sec - first.sec) + (nsec - first.nsec) / 1e9;
 }
 
+/** A connection's two endpoints, split once for all its messages. */
+interface ConnectionEndpoints {
+  conn: ConnectionKey;
+  /** The texts split (a message's src and dst are these same strings, in one order or the other). */
+  aText: string;
+  bText: string;
+  a: Endpoint;
+  b: Endpoint;
+}
+
+/**
+ * Endpoints of recent connections, by connection id modulo the size (ids are consecutive, so
+ * the connections open at one time rarely share a slot; a slot is checked against its
+ * connection and simply replaced). Cheaper than two look-ups by text per message.
+ */
+const CONNECTION_SLOTS = 4096;
+const connectionEndpoints: Array<ConnectionEndpoints | undefined> = new Array<ConnectionEndpoints | undefined>(CONNECTION_SLOTS).fill(undefined);
+
+function endpointsOf(conn: ConnectionKey): ConnectionEndpoints {
+  const slot = conn.id & (CONNECTION_SLOTS - 1);
+  let e = connectionEndpoints[slot];
+  if (e === undefined || e.conn !== conn) {
+    e = { conn, aText: conn.a, bText: conn.b, a: splitEndpoint(conn.a), b: splitEndpoint(conn.b) };
+    connectionEndpoints[slot] = e;
+  }
+  return e;
+}
+
 /**
  * The FieldSource of one message. `first` is the capture's first frame time (for relative
  * times); `replyFrame` the frame of a call's reply when the caller knows it.
  */
 export function fieldSourceOf(m: MessageLike, first: { sec: number; nsec: number }, replyFrame?: number): FieldSource {
-  const rec = m.rpc.record;
-  const s = splitEndpoint(m.rpc.src);
-  const d = splitEndpoint(m.rpc.dst);
+  const r = m.rpc;
+  const rec = r.record;
+  const conn = rec.conn;
+  const ends = endpointsOf(conn);
+  const s = r.src === ends.aText ? ends.a : r.src === ends.bText ? ends.b : splitEndpoint(r.src);
+  const d = r.dst === ends.bText ? ends.b : r.dst === ends.aText ? ends.a : splitEndpoint(r.dst);
   const src: FieldSource = {
     frame: rec.frame, sec: rec.sec, nsec: rec.nsec, relTime: relativeTime(rec.sec, rec.nsec, first),
-    src: m.rpc.src, dst: m.rpc.dst, srcIp: s.ip, dstIp: d.ip, srcPort: s.port, dstPort: d.port,
-    transport: rec.conn.transport === 'udp' ? 'udp' : 'tcp',
-    rpc: m.rpc, nfs: m.nfs,
+    src: r.src, dst: r.dst, srcIp: s.ip, dstIp: d.ip, srcPort: s.port, dstPort: d.port,
+    transport: conn.transport === 'udp' ? 'udp' : 'tcp',
+    rpc: r, nfs: m.nfs,
+    // Always present (maybe undefined): one shape for every message, and no property store
+    // added after the object was made.
+    replyFrame, undecoded: m.undecoded,
   };
-  if (replyFrame !== undefined) src.replyFrame = replyFrame;
-  if (m.undecoded !== undefined) src.undecoded = m.undecoded;
   return src;
 }
