@@ -75,23 +75,32 @@ function openClaimName(claim: Obj | undefined): unknown {
  * was answered GDD4_UNAVAIL. Names are quoted and escaped for terminals.
  */
 export function opSummary(op: NfsOp): string {
-  const args = obj(op.args);
+  // Most ops are summarized by their name alone: the arguments are looked at only for those
+  // that show some.
   switch (op.op) {
     case 'LOOKUP':
-    case 'CREATE':
+    case 'CREATE': {
+      const args = obj(op.args);
       return args?.objname !== undefined ? `${op.op} ${displayName(args.objname)}` : op.op;
-    case 'REMOVE':
+    }
+    case 'REMOVE': {
+      const args = obj(op.args);
       return args?.target !== undefined ? `${op.op} ${displayName(args.target)}` : op.op;
-    case 'LINK':
+    }
+    case 'LINK': {
+      const args = obj(op.args);
       return args?.newname !== undefined ? `${op.op} ${displayName(args.newname)}` : op.op;
-    case 'RENAME':
+    }
+    case 'RENAME': {
+      const args = obj(op.args);
       return args?.oldname !== undefined ? `${op.op} ${displayName(args.oldname)}->${displayName(args.newname)}` : op.op;
+    }
     case 'OPEN': {
-      const name = openClaimName(obj(args?.claim));
+      const name = openClaimName(obj(obj(op.args)?.claim));
       return name !== undefined ? `${op.op} ${displayName(name)}` : op.op;
     }
     case 'CB_NOTIFY':
-      return op.args !== undefined ? cbNotifySummary(args) : op.op;
+      return op.args !== undefined ? cbNotifySummary(obj(op.args)) : op.op;
     case 'GET_DIR_DELEGATION': {
       const nonFatal = obj(obj(op.res)?.gddr_res_non_fatal4);
       return nonFatal?.gddrnf_status === 'GDD4_UNAVAIL' ? 'GET_DIR_DELEGATION(UNAVAIL)' : op.op;
