@@ -156,8 +156,8 @@ export function writeSummaryLine(w: ByteWriter, src: FieldSource, opts: SummaryO
   writeEscaped(w, src.dst);
   w.byte(0x20);
   const c = src.nfs;
-  if (c !== undefined && isPlainCompound(src, c)) {
-    writePlainCompoundInfo(w, src, c);
+  if (c !== undefined && isPlainNfsMessage(src, c)) {
+    writePlainNfsInfo(w, src, c);
     return;
   }
   const info = infoText(src);
@@ -166,10 +166,13 @@ export function writeSummaryLine(w: ByteWriter, src: FieldSource, opts: SummaryO
   w.utf8(info);
 }
 
-/** A COMPOUND whose info text is only the version, direction and ops (most messages). */
-function isPlainCompound(src: FieldSource, c: NfsCompound): boolean {
+/**
+ * A message whose info text is only the version, procedure, direction and ops (nearly all):
+ * a COMPOUND or NULL of either program, with nothing wrong.
+ */
+function isPlainNfsMessage(src: FieldSource, c: NfsCompound): boolean {
   const r = src.rpc;
-  if (c.procName !== 'COMPOUND' || (c.status !== undefined && c.status !== 'NFS4_OK') || c.malformed !== undefined) return false;
+  if (!PLAIN_PROCEDURES.has(c.procName) || (c.status !== undefined && c.status !== 'NFS4_OK') || c.malformed !== undefined) return false;
   if (r.duplicate || r.orphan || malformedOp(c.ops) !== undefined) return false;
   const h = r.header;
   return h === undefined || h.msgType !== 'reply' || (h.replyStat !== 'MSG_DENIED' && (h.acceptStat === undefined || h.acceptStat === 'SUCCESS'));
@@ -179,17 +182,24 @@ function isPlainCompound(src: FieldSource, c: NfsCompound): boolean {
 const ARROW = bytesOf(' \xe2\x86\x92 ');
 const NFS_V = bytesOf('NFS V');
 const NFS_CB_V = bytesOf('NFS CB V');
-const CALL = bytesOf(' Call');
-const REPLY = bytesOf(' Reply');
+/** Procedures named in the info text as they are (all but COMPOUND are named). */
+const PLAIN_PROCEDURES = new Set(['COMPOUND', 'NULL', 'CB_NULL', 'CB_COMPOUND']);
+const CALL = bytesOf('Call');
+const REPLY = bytesOf('Reply');
 const REPLY_IN = bytesOf(' (Reply In ');
 const CALL_IN = bytesOf(' (Call In ');
 
-/** Protocol and info text of a plain COMPOUND, as infoText words them, without building strings. */
-function writePlainCompoundInfo(w: ByteWriter, src: FieldSource, c: NfsCompound): void {
+/** Protocol and info text of a plain message (isPlainNfsMessage), as infoText words them, without building strings. */
+function writePlainNfsInfo(w: ByteWriter, src: FieldSource, c: NfsCompound): void {
   const r = src.rpc;
   const nfs = c.program === 'NFS';
   w.raw(nfs ? NFS_V : NFS_CB_V);
   writeInteger(w, r.version ?? (nfs ? 4 : 1));
+  w.byte(0x20);
+  if (c.procName !== 'COMPOUND') {
+    w.ascii(c.procName);
+    w.byte(0x20);
+  }
   if (r.type === 'call') {
     w.raw(CALL);
     if (src.replyFrame !== undefined) {
