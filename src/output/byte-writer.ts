@@ -121,6 +121,14 @@ export class ByteWriter {
     this.pos = p;
   }
 
+  /** `"}`: the end of a quoted value and of its object. */
+  quoteBrace(): void {
+    if (this.pos + 2 > this.buf.length) this.ensure(2);
+    this.buf[this.pos] = 0x22;
+    this.buf[this.pos + 1] = 0x7d;
+    this.pos += 2;
+  }
+
   /** Writes one byte. */
   byte(c: number): void {
     if (this.pos + 1 > this.buf.length) this.ensure(1);

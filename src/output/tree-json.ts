@@ -648,11 +648,16 @@ interface KeyText {
   head: Uint8Array;
   /** `{"label":"key","offset":` (a node with a byte range) */
   headOffset: Uint8Array;
+  /** head and headOffset after a comma (a node that is not its array's first). */
+  commaHead: Uint8Array;
+  commaHeadOffset: Uint8Array;
   field: string | undefined;
   /** `,"field":"..."` or nothing. */
   fieldText: Uint8Array;
   /** fieldText then `,"value":` */
   fieldValue: Uint8Array;
+  /** fieldValue then the opening quote of the value. */
+  fieldValueQuote: Uint8Array;
   stringField: boolean;
   /** The field that formats numbers under this key (not enums). */
   numberDef: FieldDef | undefined;
@@ -703,9 +708,12 @@ function makeKeyText(key: string, field: string | undefined): KeyText {
     key,
     head: bytesOf('{"label":' + jsonQuote(key)),
     headOffset: bytesOf('{"label":' + jsonQuote(key) + ',"offset":'),
+    commaHead: bytesOf(',{"label":' + jsonQuote(key)),
+    commaHeadOffset: bytesOf(',{"label":' + jsonQuote(key) + ',"offset":'),
     field,
     fieldText: bytesOf(fieldText),
     fieldValue: bytesOf(fieldText + ',"value":'),
+    fieldValueQuote: bytesOf(fieldText + ',"value":"'),
     stringField: def?.type === 'string',
     numberDef: def && def.type !== 'enum' ? def : undefined,
     stateidHead: bytesOf(',"field":' + jsonQuote(stateidField) + ',"value":"seqid '),
@@ -957,12 +965,20 @@ class ValueJson {
 
   private nodeOf(k: KeyText, value: unknown, span: Span | undefined, depth: number): void {
     const w = this.w;
-    w.elem();
+    // As an array element: after a comma unless first (the byte before is then the '[').
+    const first = w.buf[w.pos - 1] === 0x5b;
     if (span === undefined) {
-      w.raw(k.head);
+      w.raw(first ? k.head : k.commaHead);
     } else {
-      w.raw(k.headOffset);
+      w.raw(first ? k.headOffset : k.commaHeadOffset);
       w.offsetLength(span.offset, span.length);
+    }
+    if (typeof value === 'number' && k.numberDef === undefined) {
+      // The most common value: `"value":"N"}`.
+      w.raw(k.fieldValueQuote);
+      w.decimal(value);
+      w.quoteBrace();
+      return;
     }
     if (value === null || typeof value !== 'object') {
       w.raw(k.fieldValue);
