@@ -672,6 +672,9 @@ interface KeyText {
   kids?: KeyText[];
   /** Whether arrays under this key are bitmaps (shown by bitmapText); undefined: not known yet. */
   isBitmap?: boolean;
+  /** The last enum name shown under this key and its quoted text. */
+  lastEnum?: string;
+  lastEnumText?: Uint8Array;
   /** The last few bitmaps shown under this key with their quoted texts (masks repeat). */
   bitmaps?: Array<{ words: number[]; text: Uint8Array }>;
 }
@@ -933,7 +936,19 @@ class ValueJson {
     switch (typeof value) {
       case 'string':
         // Enum names are identifiers; everything else is text from the wire.
-        if (k.stringField || !writeEnumName(w, value)) writeDisplayName(w, value);
+        if (!k.stringField) {
+          // The same enum name comes again and again under a key (decoders give the same string).
+          if (value === k.lastEnum) {
+            w.raw(k.lastEnumText!);
+            return true;
+          }
+          if (writeEnumName(w, value)) {
+            k.lastEnum = value;
+            k.lastEnumText = w.buf.slice(w.pos - value.length - 2, w.pos);
+            return true;
+          }
+        }
+        writeDisplayName(w, value);
         return true;
       case 'boolean':
         w.ascii(value ? '"true"' : '"false"');
