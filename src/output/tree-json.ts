@@ -1435,7 +1435,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
   if (c.minorversion !== undefined) {
     w.elem();
     w.raw(MINORVERSION);
-    w.strBody(String(c.minorversion));
+    w.decimal(c.minorversion); // String(n): digits, nothing to escape
     w.raw(MINORVERSION_FIELD);
     writeSpan(w, compoundSpan(c, 'minorversion'));
     w.byte(0x7d);
