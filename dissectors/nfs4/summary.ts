@@ -69,43 +69,42 @@ function openClaimName(claim: Obj | undefined): unknown {
   return obj(claim.delegate_cur_info)?.file;
 }
 
+/** Summary of an op whose name alone is not its summary. */
+type OpSummarizer = (op: NfsOp) => string;
+
+/**
+ * The ops whose summary shows more than their name. Looked up by name once per op: op names
+ * are sliced from the XDR enum names (not interned), so a switch over them compared text
+ * against every case, while the map hashes each name string once.
+ */
+const SUMMARIZERS = new Map<string, OpSummarizer>([
+  ['LOOKUP', (op) => withName(op, obj(op.args)?.objname)],
+  ['CREATE', (op) => withName(op, obj(op.args)?.objname)],
+  ['REMOVE', (op) => withName(op, obj(op.args)?.target)],
+  ['LINK', (op) => withName(op, obj(op.args)?.newname)],
+  ['RENAME', (op) => {
+    const args = obj(op.args);
+    return args?.oldname !== undefined ? `${op.op} ${displayName(args.oldname)}->${displayName(args.newname)}` : op.op;
+  }],
+  ['OPEN', (op) => withName(op, openClaimName(obj(obj(op.args)?.claim)))],
+  ['CB_NOTIFY', (op) => (op.args !== undefined ? cbNotifySummary(obj(op.args)) : op.op)],
+  ['GET_DIR_DELEGATION', (op) => {
+    const nonFatal = obj(obj(op.res)?.gddr_res_non_fatal4);
+    return nonFatal?.gddrnf_status === 'GDD4_UNAVAIL' ? 'GET_DIR_DELEGATION(UNAVAIL)' : op.op;
+  }],
+]);
+
+/** "OP name" when the op names a file, else the op's name. */
+function withName(op: NfsOp, name: unknown): string {
+  return name !== undefined ? `${op.op} ${displayName(name)}` : op.op;
+}
+
 /**
  * Summary text of an op: its name, plus the name for LOOKUP/OPEN/CREATE/REMOVE/LINK/RENAME
  * calls, the entries of a CB_NOTIFY call, and (UNAVAIL) for a GET_DIR_DELEGATION reply that
  * was answered GDD4_UNAVAIL. Names are quoted and escaped for terminals.
  */
 export function opSummary(op: NfsOp): string {
-  // Most ops are summarized by their name alone: the arguments are looked at only for those
-  // that show some.
-  switch (op.op) {
-    case 'LOOKUP':
-    case 'CREATE': {
-      const args = obj(op.args);
-      return args?.objname !== undefined ? `${op.op} ${displayName(args.objname)}` : op.op;
-    }
-    case 'REMOVE': {
-      const args = obj(op.args);
-      return args?.target !== undefined ? `${op.op} ${displayName(args.target)}` : op.op;
-    }
-    case 'LINK': {
-      const args = obj(op.args);
-      return args?.newname !== undefined ? `${op.op} ${displayName(args.newname)}` : op.op;
-    }
-    case 'RENAME': {
-      const args = obj(op.args);
-      return args?.oldname !== undefined ? `${op.op} ${displayName(args.oldname)}->${displayName(args.newname)}` : op.op;
-    }
-    case 'OPEN': {
-      const name = openClaimName(obj(obj(op.args)?.claim));
-      return name !== undefined ? `${op.op} ${displayName(name)}` : op.op;
-    }
-    case 'CB_NOTIFY':
-      return op.args !== undefined ? cbNotifySummary(obj(op.args)) : op.op;
-    case 'GET_DIR_DELEGATION': {
-      const nonFatal = obj(obj(op.res)?.gddr_res_non_fatal4);
-      return nonFatal?.gddrnf_status === 'GDD4_UNAVAIL' ? 'GET_DIR_DELEGATION(UNAVAIL)' : op.op;
-    }
-    default:
-      return op.op;
-  }
+  const summarize = SUMMARIZERS.get(op.op);
+  return summarize === undefined ? op.op : summarize(op);
 }
