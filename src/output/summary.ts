@@ -167,12 +167,13 @@ export function writeSummaryLine(w: ByteWriter, src: FieldSource, opts: SummaryO
 }
 
 /**
- * A message whose info text is only the version, procedure, direction and ops (nearly all):
- * a COMPOUND or NULL of either program, with nothing wrong.
+ * A message whose info text is only the version, procedure, direction, ops and status
+ * (nearly all): a COMPOUND or NULL of either program, not malformed, without RPC-level
+ * problems or flags.
  */
 function isPlainNfsMessage(src: FieldSource, c: NfsCompound): boolean {
   const r = src.rpc;
-  if (!PLAIN_PROCEDURES.has(c.procName) || (c.status !== undefined && c.status !== 'NFS4_OK') || c.malformed !== undefined) return false;
+  if (!PLAIN_PROCEDURES.has(c.procName) || c.malformed !== undefined) return false;
   if (r.duplicate || r.orphan || malformedOp(c.ops) !== undefined) return false;
   const h = r.header;
   return h === undefined || h.msgType !== 'reply' || (h.replyStat !== 'MSG_DENIED' && (h.acceptStat === undefined || h.acceptStat === 'SUCCESS'));
@@ -188,6 +189,7 @@ const CALL = bytesOf('Call');
 const REPLY = bytesOf('Reply');
 const REPLY_IN = bytesOf(' (Reply In ');
 const CALL_IN = bytesOf(' (Call In ');
+const STATUS = bytesOf(' Status: ');
 
 /** Protocol and info text of a plain message (isPlainNfsMessage), as infoText words them, without building strings. */
 function writePlainNfsInfo(w: ByteWriter, src: FieldSource, c: NfsCompound): void {
@@ -219,6 +221,10 @@ function writePlainNfsInfo(w: ByteWriter, src: FieldSource, c: NfsCompound): voi
   for (let i = 0; i < ops.length; i++) {
     w.byte(0x20);
     w.utf8(opSummary(ops[i]));
+  }
+  if (c.status !== undefined && c.status !== 'NFS4_OK') {
+    w.raw(STATUS);
+    writeEscaped(w, c.status);
   }
 }
 
