@@ -73,6 +73,19 @@ describe('ByteWriter', () => {
     }
   });
 
+  it('pads what was written since a mark as padStart does', () => {
+    const w = new ByteWriter(4);
+    for (const [text, width] of [['7', 5], ['12345', 5], ['123456', 5], ['', 3], ['1.500000', 11]] as const) {
+      w.reset();
+      w.ascii('>');
+      const m = w.mark();
+      w.ascii(text);
+      w.padStart(m, width);
+      w.ascii('<');
+      expect(w.text()).toBe(`>${text.padStart(width)}<`);
+    }
+  });
+
   it('writes x.toFixed(9), also near halves of a nanosecond and past the integer path', () => {
     const w = new ByteWriter(4);
     const next = xorshift32(9);
@@ -85,7 +98,7 @@ describe('ByteWriter', () => {
     }
     for (const x of xs) {
       w.reset();
-      w.fixed9(x);
+      w.fixed(x, 9);
       expect(w.text()).toBe(x.toFixed(9));
     }
   });

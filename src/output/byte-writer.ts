@@ -253,35 +253,52 @@ export class ByteWriter {
   }
 
   /**
-   * x.toFixed(9), from integers when that is safe: toFixed rounds the exact value of x to
-   * the nearest nanosecond (halves up). Below 1e6, x * 1e9 is within 0.0625 of that exact
-   * value, so rounding it gives the same nanosecond unless it lies within 0.1 of a half,
-   * where toFixed itself decides.
+   * x.toFixed(places) for 6 or 9 places, from integers when that is safe: toFixed rounds the
+   * exact value of x to the nearest unit of the last place (halves up). Below 1e6, x * 10^places
+   * is within 6.2e-5 (6 places) or 0.0625 (9 places) of that exact value scaled, so rounding it
+   * gives the same digits unless it lies within TIE_MARGIN of a half, where toFixed decides.
    */
-  fixed9(x: number): void {
+  fixed(x: number, places: 6 | 9): void {
     if (x >= 0 && x < 1e6) {
-      const scaled = x * 1e9;
+      const unit = places === 6 ? 1e6 : 1e9;
+      const scaled = x * unit;
       const whole = Math.floor(scaled);
       const fraction = scaled - whole;
-      if (Math.abs(fraction - 0.5) > 0.1) {
-        const nanos = fraction > 0.5 ? whole + 1 : whole;
-        const seconds = Math.floor(nanos / 1e9);
-        let rest = nanos - seconds * 1e9;
+      if (Math.abs(fraction - 0.5) > TIE_MARGIN[places]) {
+        const units = fraction > 0.5 ? whole + 1 : whole;
+        const seconds = Math.floor(units / unit);
+        let rest = units - seconds * unit;
         this.uint32(seconds);
-        if (this.pos + 10 > this.buf.length) this.ensure(10);
+        if (this.pos + places + 1 > this.buf.length) this.ensure(places + 1);
         const buf = this.buf;
         const p = this.pos;
         buf[p] = 0x2e;
-        for (let i = 9; i >= 1; i--) {
+        for (let i = places; i >= 1; i--) {
           const q = Math.floor(rest / 10);
           buf[p + i] = 0x30 + (rest - q * 10);
           rest = q;
         }
-        this.pos = p + 10;
+        this.pos = p + places + 1;
         return;
       }
     }
-    this.ascii(x.toFixed(9));
+    this.ascii(x.toFixed(places));
+  }
+
+  /**
+   * Right-aligns what was written since `mark` (see mark(); ASCII) in a field of `width`
+   * characters, as padStart(width) would: the bytes move right and spaces fill in before them.
+   */
+  padStart(mark: number, width: number): void {
+    const n = this.pos + this.shift - mark;
+    if (n >= width) return;
+    const pad = width - n;
+    this.ensure(pad);
+    // After ensure: a sink may have moved the bytes.
+    const start = mark - this.shift;
+    this.buf.copyWithin(start + pad, start, this.pos);
+    this.buf.fill(0x20, start, start + pad);
+    this.pos = start + width;
   }
 
   /** A number as String(n) writes it (in text: NaN stays "NaN"). */
@@ -335,6 +352,9 @@ const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 0x30 + (i % 2 ===
  * end. Two digits per step, in int32 arithmetic once the number fits (divisions by a
  * constant become multiplications).
  */
+/** How close to a half x * 10^places may come before fixed() leaves the rounding to toFixed. */
+const TIE_MARGIN = { 6: 1e-3, 9: 0.1 } as const;
+
 function putUint32(buf: Uint8Array, p: number, n: number): number {
   if (n < 10) {
     buf[p] = 0x30 + n;

@@ -146,10 +146,17 @@ const scratch = new ByteWriter(256);
  * into the output, without building the line as a (two-byte, because of '→') string first.
  */
 export function writeSummaryLine(w: ByteWriter, src: FieldSource, opts: SummaryOptions = {}): void {
-  writePadded(w, src.frame, 5);
+  let m = w.mark();
+  w.decimal(src.frame);
+  w.padStart(m, 5);
   w.byte(0x20);
-  if (opts.absoluteTime) w.ascii(absolute(src.sec, src.nsec));
-  else writeRelativeTime(w, src.relTime);
+  if (opts.absoluteTime) {
+    w.ascii(absolute(src.sec, src.nsec));
+  } else {
+    m = w.mark();
+    w.fixed(src.relTime, 6);
+    w.padStart(m, 11);
+  }
   w.byte(0x20);
   writeEscaped(w, src.src);
   w.raw(ARROW);
@@ -157,7 +164,8 @@ export function writeSummaryLine(w: ByteWriter, src: FieldSource, opts: SummaryO
   w.byte(0x20);
   const c = src.nfs;
   if (c !== undefined && isPlainNfsMessage(src, c)) {
-    writePlainNfsInfo(w, src, c);
+    w.raw(c.program === 'NFS' ? NFS : NFS_CB);
+    writePlainNfsInfo(w, src, c, utf8Text);
     return;
   }
   const info = infoText(src);
@@ -167,136 +175,71 @@ export function writeSummaryLine(w: ByteWriter, src: FieldSource, opts: SummaryO
 }
 
 /**
- * A message whose info text is only the version, procedure, direction, ops and status
- * (nearly all): a COMPOUND or NULL of either program, not malformed, without RPC-level
- * problems or flags.
+ * Writes a piece of info text that is already escaped for the terminal: as UTF-8 (summary
+ * lines) or escaped again inside a JSON string (the tree's JSON).
  */
-function isPlainNfsMessage(src: FieldSource, c: NfsCompound): boolean {
+export type InfoTextWriter = (w: ByteWriter, text: string) => void;
+
+const utf8Text: InfoTextWriter = (w, text) => w.utf8(text);
+
+/**
+ * A message whose info text is only the version, procedure, direction, ops and status
+ * (nearly all): not malformed, without RPC-level problems or flags.
+ */
+export function isPlainNfsMessage(src: FieldSource, c: NfsCompound): boolean {
   const r = src.rpc;
-  if (!PLAIN_PROCEDURES.has(c.procName) || c.malformed !== undefined) return false;
-  if (r.duplicate || r.orphan || malformedOp(c.ops) !== undefined) return false;
+  if (c.malformed !== undefined || r.duplicate || r.orphan || malformedOp(c.ops) !== undefined) return false;
   const h = r.header;
   return h === undefined || h.msgType !== 'reply' || (h.replyStat !== 'MSG_DENIED' && (h.acceptStat === undefined || h.acceptStat === 'SUCCESS'));
 }
 
 /** ' → ' in UTF-8. */
 const ARROW = bytesOf(' \xe2\x86\x92 ');
-const NFS_V = bytesOf('NFS V');
-const NFS_CB_V = bytesOf('NFS CB V');
-/** Procedures named in the info text as they are (all but COMPOUND are named). */
-const PLAIN_PROCEDURES = new Set(['COMPOUND', 'NULL', 'CB_NULL', 'CB_COMPOUND']);
-const CALL = bytesOf('Call');
-const REPLY = bytesOf('Reply');
+const NFS = bytesOf('NFS ');
+const NFS_CB = bytesOf('NFS CB ');
+const CALL = bytesOf(' Call');
+const REPLY = bytesOf(' Reply');
 const REPLY_IN = bytesOf(' (Reply In ');
 const CALL_IN = bytesOf(' (Call In ');
 const STATUS = bytesOf(' Status: ');
 
-/** Protocol and info text of a plain message (isPlainNfsMessage), as infoText words them, without building strings. */
-function writePlainNfsInfo(w: ByteWriter, src: FieldSource, c: NfsCompound): void {
+/**
+ * The info text of a plain message (isPlainNfsMessage) as infoText words it ("V4 Call (Reply
+ * In 9) SEQUENCE PUTFH GETATTR", "V1 CB_NULL Reply (Call In 4)", "... Status: NFS4ERR_NOENT"),
+ * written without building it; `text` writes the pieces that come from the wire.
+ */
+export function writePlainNfsInfo(w: ByteWriter, src: FieldSource, c: NfsCompound, text: InfoTextWriter): void {
   const r = src.rpc;
-  const nfs = c.program === 'NFS';
-  w.raw(nfs ? NFS_V : NFS_CB_V);
-  writeInteger(w, r.version ?? (nfs ? 4 : 1));
-  w.byte(0x20);
+  w.byte(0x56);
+  w.decimal(r.version ?? (c.program === 'NFS' ? 4 : 1));
   if (c.procName !== 'COMPOUND') {
-    w.ascii(c.procName);
     w.byte(0x20);
+    text(w, escapeForTerminal(c.procName));
   }
   if (r.type === 'call') {
     w.raw(CALL);
     if (src.replyFrame !== undefined) {
       w.raw(REPLY_IN);
-      writeInteger(w, src.replyFrame);
+      w.decimal(src.replyFrame);
       w.byte(0x29);
     }
   } else {
     w.raw(REPLY);
     if (r.callFrame !== undefined) {
       w.raw(CALL_IN);
-      writeInteger(w, r.callFrame);
+      w.decimal(r.callFrame);
       w.byte(0x29);
     }
   }
   const ops = c.ops;
   for (let i = 0; i < ops.length; i++) {
     w.byte(0x20);
-    w.utf8(opSummary(ops[i]));
+    text(w, opSummary(ops[i]));
   }
   if (c.status !== undefined && c.status !== 'NFS4_OK') {
     w.raw(STATUS);
-    writeEscaped(w, c.status);
+    text(w, escapeForTerminal(c.status));
   }
-}
-
-/** String(n), without the string for a non-negative integer. */
-function writeInteger(w: ByteWriter, n: number): void {
-  if (n >= 0 && n < 1e15 && Number.isInteger(n)) writeDigits(w, n, decimalDigits(n));
-  else w.ascii(String(n));
-}
-
-/** String(n).padStart(width), without the strings for a non-negative integer. */
-function writePadded(w: ByteWriter, n: number, width: number): void {
-  if (!(n >= 0 && n < 1e15 && Number.isInteger(n))) {
-    w.ascii(String(n).padStart(width));
-    return;
-  }
-  const digits = decimalDigits(n);
-  for (let i = digits; i < width; i++) w.byte(0x20);
-  writeDigits(w, n, digits);
-}
-
-/** Number of decimal digits of a non-negative integer below 1e15. */
-function decimalDigits(n: number): number {
-  let digits = 1;
-  for (let limit = 10; n >= limit && digits < 15; limit *= 10) digits++;
-  return digits;
-}
-
-/** The `digits` last decimal digits of the non-negative integer n, zero-padded. */
-function writeDigits(w: ByteWriter, n: number, digits: number): void {
-  w.ensure(digits);
-  const buf = w.buf;
-  const start = w.pos;
-  let p = start + digits - 1;
-  // Float division for the digits above 2^31, integer division (a multiply) for the rest.
-  for (; n > 0x7fffffff && p >= start; p--) {
-    const q = Math.floor(n / 10);
-    buf[p] = 0x30 + (n - q * 10);
-    n = q;
-  }
-  let m = n | 0;
-  for (; p >= start; p--) {
-    const q = (m / 10) | 0;
-    buf[p] = 0x30 + (m - q * 10);
-    m = q;
-  }
-  w.pos = start + digits;
-}
-
-/**
- * x.toFixed(6).padStart(11) (seconds, microseconds) from integers. toFixed rounds the exact
- * value of x to the nearest microsecond (half up); x * 1e6 is within 6.2e-5 of that value
- * below 1e6 s, so rounding it gives the same microsecond unless it lies within 1e-3 of a
- * half, where toFixed itself decides.
- */
-function writeRelativeTime(w: ByteWriter, x: number): void {
-  if (x >= 0 && x < 1e6) {
-    const scaled = x * 1e6;
-    const whole = Math.floor(scaled);
-    const fraction = scaled - whole;
-    if (Math.abs(fraction - 0.5) > 1e-3) {
-      const micros = fraction > 0.5 ? whole + 1 : whole;
-      const seconds = Math.floor(micros / 1e6);
-      const digits = decimalDigits(seconds);
-      // "S.ffffff" is digits + 7 characters wide.
-      for (let i = digits + 7; i < 11; i++) w.byte(0x20);
-      writeDigits(w, seconds, digits);
-      w.byte(0x2e);
-      writeDigits(w, micros - seconds * 1e6, 6);
-      return;
-    }
-  }
-  w.ascii(x.toFixed(6).padStart(11));
 }
 
 /**

@@ -20,7 +20,7 @@ import type { NfsCompound, NfsOp, Span } from '../../dissectors/nfs4/types.js';
 import type { AuthSysParams, RpcCallHeader, RpcReplyHeader } from '../../dissectors/rpc/types.js';
 import { ByteWriter, bytesOf } from './byte-writer.js';
 import { jsonQuote, utf8Bytes } from './json-text.js';
-import { summaryInfoText } from './summary.js';
+import { isPlainNfsMessage, summaryInfoText, writePlainNfsInfo, type InfoTextWriter } from './summary.js';
 import { opSummary } from '../../dissectors/nfs4/summary.js';
 import {
   arrivalDate, bitmapText, childSpan, isInvalidUtf8, isPlainObject, MAX_DEPTH, type Obj, type TreeOptions,
@@ -107,7 +107,7 @@ function valueNode(w: ByteWriter, f: FieldNodeText, v: FieldValue): void {
 function writeFieldValue(w: ByteWriter, def: FieldDef, v: FieldValue): void {
   if (def.type === 'rel_time' && typeof v === 'number') {
     // `${v.toFixed(9)} seconds`
-    w.fixed9(v);
+    w.fixed(v, 9);
     w.raw(SECONDS_VALUE);
     return;
   }
@@ -368,7 +368,7 @@ function frameNode(w: ByteWriter, src: FieldSource): void {
     // formatFieldValue of a rel_time: toFixed(9) + " seconds".
     w.byte(0x2c);
     w.raw(F.timeRelative.head);
-    w.fixed9(src.relTime);
+    w.fixed(src.relTime, 9);
     w.raw(SECONDS_VALUE);
     w.raw(e.nodes);
   } else {
@@ -1349,57 +1349,21 @@ function compoundSpan(c: NfsCompound, name: string): Span | undefined {
 }
 
 /**
- * w.str(summaryInfoText(src)): the common case, an NFSv4 compound or null procedure with no
- * problem ("V4 Call (Reply In 9) SEQUENCE PUTFH GETATTR", "V1 CB_NULL Reply (Call In 4)",
- * "... Status: NFS4ERR_NOENT"), written without building the text; anything else (malformed,
- * an RPC error, a flag) as summary.ts words it.
+ * w.str(summaryInfoText(src)): a plain message's info text (the common case) written without
+ * building it, anything else (malformed, an RPC error, a flag) as summary.ts words it.
  */
 function writeSummaryInfo(w: ByteWriter, src: FieldSource, c: NfsCompound): void {
-  const r = src.rpc;
-  const h = r.header;
-  const replyProblem = h !== undefined && h.msgType === 'reply'
-    && (h.replyStat === 'MSG_DENIED' || (h.acceptStat !== undefined && h.acceptStat !== 'SUCCESS'));
-  if (c.malformed !== undefined || anyMalformed(c.ops) || r.duplicate || r.orphan || replyProblem) {
+  if (!isPlainNfsMessage(src, c)) {
     w.str(summaryInfoText(src));
     return;
   }
-  w.ascii('"V');
-  w.decimal(r.version ?? (c.program === 'NFS' ? 4 : 1));
-  if (c.procName !== 'COMPOUND') {
-    w.byte(0x20);
-    w.strBody(escapeForTerminal(c.procName));
-  }
-  if (r.type === 'call') {
-    w.ascii(' Call');
-    if (src.replyFrame !== undefined) {
-      w.ascii(' (Reply In ');
-      w.decimal(src.replyFrame);
-      w.byte(0x29);
-    }
-  } else {
-    w.ascii(' Reply');
-    if (r.callFrame !== undefined) {
-      w.ascii(' (Call In ');
-      w.decimal(r.callFrame);
-      w.byte(0x29);
-    }
-  }
-  const ops = c.ops;
-  for (let i = 0; i < ops.length; i++) {
-    w.byte(0x20);
-    w.strBody(opSummary(ops[i]));
-  }
-  if (c.status !== undefined && c.status !== 'NFS4_OK') {
-    w.ascii(' Status: ');
-    w.strBody(escapeForTerminal(c.status));
-  }
+  w.byte(0x22);
+  writePlainNfsInfo(w, src, c, jsonStringText);
   w.byte(0x22);
 }
 
-function anyMalformed(ops: NfsOp[]): boolean {
-  for (let i = 0; i < ops.length; i++) if (ops[i].malformed) return true;
-  return false;
-}
+/** Info text pieces inside a JSON string. */
+const jsonStringText: InfoTextWriter = (w, text) => w.strBody(text);
 
 const NFS_HEAD = bytesOf('{"label":"Network File System","value":');
 const NFS_CB_HEAD = bytesOf('{"label":"Network File System, Callback","value":');
