@@ -267,22 +267,26 @@ export class ByteWriter {
       if (Math.abs(fraction - 0.5) > TIE_MARGIN[places]) {
         const units = fraction > 0.5 ? whole + 1 : whole;
         const seconds = Math.floor(units / unit);
-        let rest = units - seconds * unit;
         this.uint32(seconds);
-        if (this.pos + places + 1 > this.buf.length) this.ensure(places + 1);
-        const buf = this.buf;
-        const p = this.pos;
-        buf[p] = 0x2e;
-        for (let i = places; i >= 1; i--) {
-          const q = Math.floor(rest / 10);
-          buf[p + i] = 0x30 + (rest - q * 10);
-          rest = q;
-        }
-        this.pos = p + places + 1;
+        this.fraction(units - seconds * unit, places);
         return;
       }
     }
     this.ascii(x.toFixed(places));
+  }
+
+  /** "." and the `digits` decimal digits of the integer `frac` (below 10^digits), zero-padded. */
+  fraction(frac: number, digits: number): void {
+    if (this.pos + digits + 1 > this.buf.length) this.ensure(digits + 1);
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = 0x2e;
+    for (let i = digits; i >= 1; i--) {
+      const q = Math.floor(frac / 10);
+      buf[p + i] = 0x30 + (frac - q * 10);
+      frac = q;
+    }
+    this.pos = p + digits + 1;
   }
 
   /**

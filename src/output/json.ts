@@ -289,23 +289,13 @@ export function writeRounded(w: ByteWriter, x: number, digits: number): void {
   }
   if (k < 0) w.byte(0x2d);
   const whole = Math.floor(a / f);
-  let frac = a - whole * f;
+  const frac = a - whole * f;
   w.decimal(whole);
   if (frac === 0) return;
   // "." and `digits` digits, zero-padded, then the trailing zeros taken back (frac is not 0,
   // so one digit stays).
-  w.ensure(digits + 1);
-  const buf = w.buf;
-  const p = w.pos;
-  buf[p] = 0x2e;
-  for (let i = digits; i >= 1; i--) {
-    const q = Math.floor(frac / 10);
-    buf[p + i] = 0x30 + (frac - q * 10);
-    frac = q;
-  }
-  let end = p + digits + 1;
-  while (buf[end - 1] === 0x30) end--;
-  w.pos = end;
+  w.fraction(frac, digits);
+  while (w.buf[w.pos - 1] === 0x30) w.pos--;
 }
 
 /** A number as JSON.stringify writes it (NaN and infinities as null). */
