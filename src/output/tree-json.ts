@@ -483,17 +483,25 @@ function replyStateText(src: FieldSource, h: RpcReplyHeader): Uint8Array {
     if (l.replyStat === h.replyStat && l.acceptStat === h.acceptStat && l.rejectStat === h.rejectStat
       && l.authStat === h.authStat && l.verfFlavor === verfFlavor && l.verfOffset === verfOffset) return l.text;
   }
-  const w = scratch;
-  w.reset();
-  // A byte other than '[' before the first node (elem() then writes its comma), left out.
-  w.byte(0x7d);
-  replyStateNodes(w, src);
-  const text = w.bytes().slice(1);
+  const text = nodesText((w) => replyStateNodes(w, src));
   if (recentReplyStates.length >= RECENT_HEADERS) recentReplyStates.pop();
   recentReplyStates.unshift({
     replyStat: h.replyStat, acceptStat: h.acceptStat, rejectStat: h.rejectStat, authStat: h.authStat, verfFlavor, verfOffset, text,
   });
   return text;
+}
+
+/**
+ * The bytes `writeNodes` writes as elements after others (each with its leading comma), as a
+ * copy made in the scratch writer: the cached texts of the last few headers.
+ */
+function nodesText(writeNodes: (w: ByteWriter) => void): Uint8Array {
+  const w = scratch;
+  w.reset();
+  // A byte other than '[' before the first node (elem() then writes its comma), left out.
+  w.byte(0x7d);
+  writeNodes(w);
+  return w.bytes().slice(1);
 }
 
 interface AuthSysText {
@@ -524,12 +532,7 @@ function authSysText(h: RpcCallHeader, sys: AuthSysParams): Uint8Array {
     if (l.credOffset === c.offset && l.credFlavor === c.flavor && l.verfFlavor === h.verf.flavor
       && l.verfOffset === h.verf.offset && sameAuthSys(l.sys, sys)) return l.text;
   }
-  const w = scratch;
-  w.reset();
-  // A byte other than '[' before the first node (elem() then writes its comma), left out.
-  w.byte(0x7d);
-  credentialNodes(w, h);
-  const text = w.bytes().slice(1);
+  const text = nodesText((w) => credentialNodes(w, h));
   if (recentAuthSys.length >= RECENT_HEADERS) recentAuthSys.pop();
   const kept: AuthSysParams = { stamp: sys.stamp, machinename: sys.machinename, uid: sys.uid, gid: sys.gid, gids: sys.gids.slice() };
   recentAuthSys.unshift({ credOffset: c.offset, credFlavor: c.flavor, sys: kept, verfFlavor: h.verf.flavor, verfOffset: h.verf.offset, text });
