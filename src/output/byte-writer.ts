@@ -277,16 +277,21 @@ export class ByteWriter {
 
   /** "." and the `digits` decimal digits of the integer `frac` (below 10^digits), zero-padded. */
   fraction(frac: number, digits: number): void {
-    if (this.pos + digits + 1 > this.buf.length) this.ensure(digits + 1);
+    this.byte(0x2e);
+    this.zeroPadded(frac, digits);
+  }
+
+  /** The `digits` last decimal digits of the non-negative integer n, zero-padded. */
+  zeroPadded(n: number, digits: number): void {
+    if (this.pos + digits > this.buf.length) this.ensure(digits);
     const buf = this.buf;
     const p = this.pos;
-    buf[p] = 0x2e;
-    for (let i = digits; i >= 1; i--) {
-      const q = Math.floor(frac / 10);
-      buf[p + i] = 0x30 + (frac - q * 10);
-      frac = q;
+    for (let i = digits - 1; i >= 0; i--) {
+      const q = Math.floor(n / 10);
+      buf[p + i] = 0x30 + (n - q * 10);
+      n = q;
     }
-    this.pos = p + digits + 1;
+    this.pos = p + digits;
   }
 
   /**

@@ -255,16 +255,7 @@ function writeArrivalTime(w: ByteWriter, sec: number, nsec: number): void {
 /** String(nsec).padStart(9, '0'). */
 function writeNsec(w: ByteWriter, nsec: number): void {
   if (nsec >= 0 && nsec < 1e9 && nsec === (nsec >>> 0)) {
-    w.ensure(9);
-    const buf = w.buf;
-    const p = w.pos;
-    let n = nsec;
-    for (let i = 8; i >= 0; i--) {
-      const q = (n / 10) | 0;
-      buf[p + i] = 0x30 + (n - q * 10);
-      n = q;
-    }
-    w.pos = p + 9;
+    w.zeroPadded(nsec, 9);
   } else {
     w.strBody(String(nsec).padStart(9, '0'));
   }
@@ -294,7 +285,6 @@ const ENDPOINT_TEXTS_MAX = 8192;
 let endpointTextsCount = 0;
 let endpointRecent: EndpointText | undefined;
 let endpointOlder: EndpointText | undefined;
-
 
 function sameEndpoints(e: EndpointText | undefined, src: FieldSource): e is EndpointText {
   return e !== undefined && e.src === src.src && e.dst === src.dst && e.srcIp === src.srcIp && e.dstIp === src.dstIp
@@ -365,11 +355,9 @@ function frameNode(w: ByteWriter, src: FieldSource): void {
   writeArrivalTime(w, src.sec, src.nsec);
   w.raw(ARRIVAL_TAIL);
   if (e.nodes !== undefined) {
-    // formatFieldValue of a rel_time: toFixed(9) + " seconds".
     w.byte(0x2c);
     w.raw(F.timeRelative.head);
-    w.fixed(src.relTime, 9);
-    w.raw(SECONDS_VALUE);
+    writeFieldValue(w, F.timeRelative.def, src.relTime);
     w.raw(e.nodes);
   } else {
     fieldNode(w, src, F.timeRelative);
