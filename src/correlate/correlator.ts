@@ -1270,7 +1270,8 @@ export class Correlator {
     const name = openClaimName(s.args);
     const target = slotId(s.after);
     if (target !== undefined) touch(fore, target);
-    const create = path(s.args, 'openhow', 'opentype') === 'OPEN4_CREATE' || path(s.args, 'openhow', 'opentype') === 1;
+    const opentype = path(s.args, 'openhow', 'opentype');
+    const create = opentype === 'OPEN4_CREATE' || opentype === 1;
     if (create && name !== undefined) addMutation(fore, mutation('open-create', 'OPEN', s.index, cfh, name, target));
     const access = numField(s.args, 'share_access') ?? 0;
     if ((access & 2) !== 0) addMutation(fore, mutation('open-write', 'OPEN', s.index, name !== undefined ? cfh : this.parentOf(server, target), name, target));
