@@ -221,20 +221,8 @@ export class ByteWriter {
 
   /** `,"offset":N,"length":M` of a byte range (JSON numbers). */
   span(offset: number, length: number): void {
-    if (offset !== offset >>> 0 || length !== length >>> 0) {
-      this.raw(OFFSET_KEY);
-      this.num(offset);
-      this.raw(LENGTH_KEY);
-      this.num(length);
-      return;
-    }
-    if (this.pos + 40 > this.buf.length) this.ensure(40);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < 10; i++) buf[p++] = OFFSET_KEY[i];
-    p = putUint32(buf, p, offset);
-    for (let i = 0; i < 10; i++) buf[p++] = LENGTH_KEY[i];
-    this.pos = putUint32(buf, p, length);
+    this.raw(OFFSET_KEY);
+    this.offsetLength(offset, length);
   }
 
   /** `N,"length":M` (JSON numbers): the rest of a byte range after its `"offset":` key. */
@@ -353,6 +341,9 @@ export class ByteWriter {
 const OFFSET_KEY = bytesOf(',"offset":');
 const LENGTH_KEY = bytesOf(',"length":');
 
+/** How close to a half x * 10^places may come before fixed() leaves the rounding to toFixed. */
+const TIE_MARGIN = { 6: 1e-3, 9: 0.1 } as const;
+
 /** "00" to "99": two digits per division. */
 const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 0x30 + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));
 
@@ -361,9 +352,6 @@ const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 0x30 + (i % 2 ===
  * end. Two digits per step, in int32 arithmetic once the number fits (divisions by a
  * constant become multiplications).
  */
-/** How close to a half x * 10^places may come before fixed() leaves the rounding to toFixed. */
-const TIE_MARGIN = { 6: 1e-3, 9: 0.1 } as const;
-
 function putUint32(buf: Uint8Array, p: number, n: number): number {
   if (n < 10) {
     buf[p] = 0x30 + n;
