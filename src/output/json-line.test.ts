@@ -61,6 +61,10 @@ describe('--json writer equals JSON.stringify(jsonMessage) on hand-made messages
       { a: { attrmask: [1], attr_vals: bytes('00'), attrs: { mode: 2 } }, b: [] },
       { a: 1, b: { x: 1, y: [{ p: 1 }, { q: 2 }] }, c: 'C' },
     ];
+    // A linked list nested deeper than the key texts are kept (READDIR's nextentry chain).
+    let list: unknown = { cookie: 0, name: 'last', nextentry: undefined };
+    for (let i = 1; i < 40; i++) list = { cookie: i, name: `e${i}`, nextentry: list };
+    shapes.push({ reply: { entries: list, eof: true } });
     for (let round = 0; round < 2; round++) {
       for (const args of shapes) {
         const m = gddCall();

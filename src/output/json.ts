@@ -148,6 +148,8 @@ function keyText(key: string): Uint8Array {
  */
 interface KeyPlace {
   keys: Array<KeyAt | undefined>;
+  /** Nesting below the op's arguments or results (0 for them). */
+  depth: number;
   /** Where the keys of a fattr4's decoded `attrs` are. */
   attrs?: KeyPlace;
 }
@@ -155,11 +157,17 @@ interface KeyPlace {
 interface KeyAt {
   key: string;
   text: Uint8Array;
-  under: KeyPlace;
+  /** Keys of the value under this key; undefined below MAX_PLACE_DEPTH. */
+  under: KeyPlace | undefined;
 }
 
 /** Keys of one object type remembered by position. */
 const KEYS_KEPT = 64;
+/**
+ * Nesting kept: a linked list (READDIR's entries, nextentry after nextentry) nests once per
+ * element, and a hostile record could make the kept tree as deep as it has entries.
+ */
+const MAX_PLACE_DEPTH = 16;
 
 /** KeyPlaces of op arguments and results by op name (bounded). */
 const argsPlaces = new Map<string, KeyPlace>();
@@ -170,7 +178,7 @@ function placeOf(places: Map<string, KeyPlace>, op: string): KeyPlace {
   let p = places.get(op);
   if (p === undefined) {
     if (places.size >= PLACES_MAX) places.clear();
-    p = { keys: [] };
+    p = { keys: [], depth: 0 };
     places.set(op, p);
   }
   return p;
@@ -235,7 +243,7 @@ export function writeJsonValue(w: ByteWriter, v: unknown, place?: KeyPlace): voi
     w.ascii('{"attrmask":');
     writeJsonValue(w, o.attrmask);
     w.ascii(',"attrs":');
-    writeJsonValue(w, o.attrs, place === undefined ? undefined : (place.attrs ??= { keys: [] }));
+    writeJsonValue(w, o.attrs, place === undefined ? undefined : (place.attrs ??= { keys: [], depth: place.depth + 1 }));
     w.byte(0x7d);
     return;
   }
@@ -257,7 +265,8 @@ export function writeJsonValue(w: ByteWriter, v: unknown, place?: KeyPlace): voi
     } else {
       let e = place.keys[at];
       if (e === undefined || e.key !== k) {
-        e = { key: k, text: keyText(k), under: { keys: [] } };
+        const under = place.depth < MAX_PLACE_DEPTH ? { keys: [], depth: place.depth + 1 } : undefined;
+        e = { key: k, text: keyText(k), under };
         if (at < KEYS_KEPT) place.keys[at] = e;
       }
       w.raw(e.text);
