@@ -356,6 +356,38 @@ describe('TcpReassembler: connection identity', () => {
     expect(h.drops.length).toBe(3 * 500 - 3 * distinct);
     for (const text of byConn.values()) expect(text).toBe('001122');
   });
+
+  it('connections opened and closed by the thousand (table rebuilt, removed entries skipped) keep their own state, also when their address digests collide', () => {
+    const h = harness({ maxClosedConnections: 16 });
+    const live: number[] = [];
+    const text = new Map<number, string>();
+    let opened = 0;
+    // Every connection claims the same address digests (srcKey/dstKey), as a decoder whose
+    // digests collide would: only the port and the printable address tell them apart.
+    const mk = (i: number, data: string, flags: number): TransportSegment => ({
+      ...seg('c', 10 + (flags & SYN ? 0 : 1) + (data === 'b' ? 1 : 0), data, flags),
+      srcIp: `10.${(i >> 8) & 255}.${i & 255}.1`, srcPort: 1000 + (i % 50), srcKey: 7, dstKey: 9,
+    });
+    for (let step = 0; step < 6000; step++) {
+      if (live.length < 40 && step % 3 !== 2) {
+        const i = opened++;
+        h.push(mk(i, '', SYN));
+        h.push(mk(i, 'a', ACK));
+        live.push(i);
+      } else {
+        const i = live.splice((step * 7) % live.length, 1)[0];
+        h.push(mk(i, 'b', ACK));
+        h.push({ ...seg('c', 0, '', RST), srcIp: mk(i, '', ACK).srcIp, srcPort: 1000 + (i % 50), srcKey: 7, dstKey: 9 });
+      }
+    }
+    for (const e of h.events) if (e.kind === 'data') text.set(e.conn.id, (text.get(e.conn.id) ?? '') + new TextDecoder().decode(e.bytes));
+    expect(opened).toBeGreaterThan(3000);
+    const finished = opened - live.length;
+    expect([...text.values()].filter((t) => t === 'ab').length).toBe(finished);
+    expect([...text.values()].filter((t) => t === 'a').length).toBe(live.length);
+    expect(h.drops).toEqual([]);
+    expect(h.r.size).toBeLessThanOrEqual(live.length + 16);
+  });
 });
 
 describe('TcpReassembler with reuseDataEvents', () => {
