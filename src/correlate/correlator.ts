@@ -15,12 +15,13 @@ import { attrMaskNames, bitmapBits } from '../../dissectors/nfs4/names.js';
 import { DropCounter } from '../stats.js';
 import { Histogram, OpStatsTable, type OpStats } from './histogram.js';
 import { LruMap } from './lru.js';
+import { NameTable } from './name-table.js';
 import { PendingTable } from './pending-table.js';
 import type {
   CallRef, ClientRecord, ClientStats, DelegationEvent, DelegationKind, DelegationRecord, NotifyEntry,
   OpStatRow, ProblemKind, RecallCause, ReplyRef, SessionRecord, StatsReport,
 } from './types.js';
-import { childKey, CompoundWalker, openClaimName, parentKeyOf, slotId, type FhSlot, type WalkStep } from './walk.js';
+import { CompoundWalker, openClaimName, parentKeyOf, slotId, type FhSlot, type WalkStep } from './walk.js';
 import { cookieValue, entryFits, first, notifyEntryOf } from './notify-entries.js';
 import {
   asObj, bitmapField, boolField, bytesField, enumField, field, findStateids, maskHasBit, nameOf, notifyMaskNames,
@@ -219,11 +220,6 @@ interface WeightBox {
   weight: number;
 }
 
-interface NameEntry {
-  name: string;
-  parent?: string;
-}
-
 interface ClientState {
   rec: ClientRecord;
   revokedFlag: boolean;
@@ -357,8 +353,8 @@ export class Correlator {
   private recentHead = 0;
   /** Calls remembered so far (see ForeCall.ringSeq). */
   private ringCount = 0;
-  private readonly names: LruMap<string, NameEntry>;
-  private readonly children: LruMap<string, string>;
+  /** Names of filehandles and of directory entries, per server (see name-table.ts). */
+  private readonly names: NameTable;
   private readonly sessions: LruMap<string, SessionRecord>;
   private readonly clients: LruMap<string, ClientState>;
   private readonly connClient: LruMap<string, string>;
@@ -421,8 +417,7 @@ export class Correlator {
       onRetire: options.onRetire,
       keepRecords: options.keepRecords ?? true,
     };
-    this.names = new LruMap(this.opt.maxNames);
-    this.children = new LruMap(this.opt.maxNames);
+    this.names = new NameTable(this.opt.maxNames);
     this.sessions = new LruMap(this.opt.maxClients * 4);
     this.clients = new LruMap(this.opt.maxClients);
     this.connClient = new LruMap(this.opt.maxClients * 4);
@@ -506,7 +501,7 @@ export class Correlator {
     }
     const drops = new DropCounter();
     for (const [r, n] of this.drops.entries()) drops.add(r, n);
-    if (this.names.evicted > 0) drops.add('filehandle names evicted (LRU)', this.names.evicted);
+    if (this.names.namesEvicted > 0) drops.add('filehandle names evicted (LRU)', this.names.namesEvicted);
     return {
       firstTime: this.firstTime,
       lastTime: this.lastTime,
@@ -781,7 +776,7 @@ export class Correlator {
 
   /** The server whose compound is being walked: child names resolve on that server only. */
   private walkServer = '';
-  private resolveChild = (key: string): string | undefined => this.children.get(objKey(this.walkServer, key));
+  private resolveChild = (parentKey: string, name: string): string | undefined => this.names.child(this.walkServer, parentKey, name);
 
   private readonly walker = new CompoundWalker();
 
@@ -792,31 +787,28 @@ export class Correlator {
   }
 
   private childOf(server: string, parentKey: string | undefined, name: string): string | undefined {
-    return parentKey === undefined ? undefined : this.children.get(objKey(server, childKey(parentKey, name)));
+    return parentKey === undefined ? undefined : this.names.child(server, parentKey, name);
   }
 
   private parentOf(server: string, fh: string | undefined): string | undefined {
-    return fh === undefined ? undefined : this.names.get(objKey(server, fh))?.parent;
+    return fh === undefined ? undefined : this.names.name(server, fh)?.parent;
   }
 
   /** Learns that `fh` is `name` in the directory whose key (hex, or name path) is `parent`, on `server`. */
   private learnName(server: string, fh: string, name: string, parent: string | undefined): void {
-    const nk = objKey(server, fh);
-    const old = this.names.get(nk);
+    const names = this.names;
+    const old = names.name(server, fh);
     if (old !== undefined && old.name === name && old.parent === parent) {
       // Known already (a listing repeats every name): keep it recent.
-      this.names.touch(nk);
-      if (parent !== undefined) {
-        const ck = objKey(server, childKey(parent, name));
-        if (this.children.touch(ck) !== fh) this.children.set(ck, fh);
-      }
+      names.touchName(old);
+      if (parent !== undefined && names.touchChild(server, parent, name) !== fh) names.setChild(server, parent, name, fh);
       return;
     }
     if (old !== undefined && old.parent !== undefined && (old.parent !== parent || old.name !== name)) {
-      this.children.delete(objKey(server, childKey(old.parent, old.name)));
+      names.deleteChild(server, old.parent, old.name);
     }
-    this.names.set(nk, { name, parent });
-    if (parent !== undefined) this.children.set(objKey(server, childKey(parent, name)), fh);
+    names.setName(server, fh, name, parent);
+    if (parent !== undefined) names.setChild(server, parent, name, fh);
   }
 
   /** Name of a filehandle of `server` (IP) as a path when its parents are known ("/dir/file"), else its own name. */
@@ -836,7 +828,7 @@ export class Correlator {
         rooted = true;
         break;
       }
-      const e = this.names.get(objKey(server, cur));
+      const e = this.names.name(server, cur);
       if (e === undefined) break;
       if (e.name === '') {
         rooted = true;
@@ -860,17 +852,16 @@ export class Correlator {
       if (a === undefined || a.hex === undefined || a === done) continue;
       if (a.root === true) {
         done = a;
-        const nk = objKey(server, a.hex);
-        if (!this.names.has(nk)) this.names.set(nk, { name: '' });
+        if (this.names.name(server, a.hex) === undefined) this.names.setName(server, a.hex, '', undefined);
       } else if (a.name !== undefined && (s.status === undefined || s.status === 'NFS4_OK')) {
         const pk = parentKeyOf(a.parent);
         if (pk === undefined) continue;
         done = a;
-        const known = this.names.get(objKey(server, a.hex));
+        const known = this.names.name(server, a.hex);
         if (known !== undefined && known.name === a.name && known.parent === pk) continue;
         this.learnName(server, a.hex, a.name, pk);
         // Also reachable from the parent's own filehandle when the parent is the root.
-        if (a.parent?.root === true && a.parent.hex !== undefined) this.children.set(objKey(server, childKey(a.parent.hex, a.name)), a.hex);
+        if (a.parent?.root === true && a.parent.hex !== undefined) this.names.setChild(server, a.parent.hex, a.name, a.hex);
       }
     }
   }
@@ -1310,7 +1301,7 @@ export class Correlator {
   private callSetattr(fore: ForeCall, s: WalkStep, server: string): void {
     const obj = slotId(s.cfh);
     const dir = s.cfh?.parent !== undefined ? parentKeyOf(s.cfh.parent) : this.parentOf(server, obj);
-    const name = s.cfh?.name ?? (obj !== undefined ? this.names.get(objKey(server, obj))?.name : undefined);
+    const name = s.cfh?.name ?? (obj !== undefined ? this.names.name(server, obj)?.name : undefined);
     if (obj !== undefined) touch(fore, obj);
     addMutation(fore, mutation('setattr', 'SETATTR', s.index, dir, name, obj));
   }
@@ -1401,7 +1392,7 @@ export class Correlator {
           if (prev !== 'PUTFH' || lastFh === undefined) return FULL;
           const objName = nameOf(field(op.args, 'objname'));
           if (objName === undefined) return FULL;
-          const child = this.children.get(objKey(server, childKey(hexOf(lastFh), objName)));
+          const child = this.names.child(server, hexOf(lastFh), objName);
           if (child !== undefined && this.held(server, child, client)) return FULL;
         }
       } else if (RELEVANT_OPS.has(name)) {
@@ -1620,7 +1611,7 @@ export class Correlator {
       case 'REMOVE': {
         const name = nameOf(field(s.args, 'target'));
         const dirKey = slotId(s.cfh);
-        if (ok && name !== undefined && dirKey !== undefined) this.children.delete(objKey(server, childKey(dirKey, name)));
+        if (ok && name !== undefined && dirKey !== undefined) this.names.deleteChild(server, dirKey, name);
         break;
       }
       case 'READDIR':
@@ -2573,18 +2564,12 @@ const RCA_NAMES: Record<number, string> = {
   12: 'OTHER_LAYOUT_MIN', 15: 'OTHER_LAYOUT_MAX',
 };
 
-/** A filehandle key that is the filehandle's hex (not a name path of an unseen one). */
-/** Key of a filehandle or name-path key (or a child key) in the names tables: a filehandle
- *  only means something on its server (IPs never contain '|'). */
-function objKey(server: string, key: string): string {
-  return server + '|' + key;
-}
-
 /** Key of a client's listing of a server's directory (views). */
 function viewKey(server: string, client: string, dir: string): string {
   return `${client}|${server}|${dir}`;
 }
 
+/** A filehandle key that is the filehandle's hex (not a name path of an unseen one). */
 function isHexKey(k: string | undefined): k is string {
   return k !== undefined && !k.includes('/');
 }

@@ -49,8 +49,9 @@ export interface WalkStep {
   after: FhSlot | undefined;
 }
 
-/** Resolves a child key (see childKey) to its filehandle from names learned earlier. */
-export type ChildResolver = (key: string) => string | undefined;
+/** Resolves `name` in the directory whose key (see parentKeyOf) is `parentKey` to its
+ *  filehandle, from names learned earlier. */
+export type ChildResolver = (parentKey: string, name: string) => string | undefined;
 
 /** Claim types whose OPEN names a file within the current (directory) filehandle. */
 const NAMED_CLAIMS = new Set(['CLAIM_NULL', 'CLAIM_DELEGATE_CUR', 'CLAIM_DELEGATE_PREV', 0, 2, 3]);
@@ -152,8 +153,8 @@ export class CompoundWalker {
 
   private child(parent: FhSlot | undefined, name: string | undefined, resolve: ChildResolver | undefined): FhSlot {
     const pk = parentKeyOf(parent);
-    const key = pk !== undefined && name !== undefined ? childKey(pk, name) : undefined;
-    return this.slot(key === undefined || resolve === undefined ? undefined : resolve(key), parent, name, false, key);
+    if (pk === undefined || name === undefined) return this.slot(undefined, parent, name, false, undefined);
+    return this.slot(resolve === undefined ? undefined : resolve(pk, name), parent, name, false, childKey(pk, name));
   }
 
   private step(i: number): WalkStep {

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { LruMap } from './lru.js';
+import { NameTable } from './name-table.js';
+import { childKey } from './walk.js';
+
+/** Deterministic pseudo-random numbers (xorshift32). */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 0x100000000;
+  };
+}
+
+describe('NameTable', () => {
+  it('keeps, touches and evicts exactly like LruMaps keyed server|fh and server|parent/name', () => {
+    const cap = 40;
+    const t = new NameTable(cap);
+    const names = new LruMap<string, { name: string; parent: string | undefined }>(cap);
+    const children = new LruMap<string, string>(cap);
+    const rand = rng(12345);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+    const servers = ['10.0.0.1', '10.0.0.2', '10.0.0.3', 'fe80::1'];
+    const fhs = Array.from({ length: 30 }, (_, i) => (0x1000 + i).toString(16));
+    // Parents include the root, a name path, the empty key; names with a '/' spell the same
+    // child key as another (parent, name) pair, which must be the same entry.
+    const parents = ['/', '', '/a/tmp', fhs[0], fhs[1], fhs[2], `${fhs[1]}/x`];
+    const childNames = ['x', 'y', 'z', 'x/y', '/x', 'tmp/q', ''];
+    for (let step = 0; step < 200_000; step++) {
+      const server = pick(servers);
+      const r = rand();
+      if (r < 0.25) {
+        const fh = pick(fhs);
+        const name = pick(childNames);
+        const parent = rand() < 0.2 ? undefined : pick(parents);
+        t.setName(server, fh, name, parent);
+        names.set(`${server}|${fh}`, { name, parent });
+      } else if (r < 0.4) {
+        const fh = pick(fhs);
+        const s = t.name(server, fh);
+        if (s !== undefined) t.touchName(s);
+        const m = names.touch(`${server}|${fh}`);
+        expect(s === undefined ? undefined : { name: s.name, parent: s.parent }).toEqual(m);
+      } else if (r < 0.6) {
+        const parent = pick(parents);
+        const name = pick(childNames);
+        const fh = pick(fhs);
+        t.setChild(server, parent, name, fh);
+        children.set(`${server}|${childKey(parent, name)}`, fh);
+      } else if (r < 0.75) {
+        const parent = pick(parents);
+        const name = pick(childNames);
+        expect(t.touchChild(server, parent, name)).toBe(children.touch(`${server}|${childKey(parent, name)}`));
+      } else if (r < 0.8) {
+        const parent = pick(parents);
+        const name = pick(childNames);
+        t.deleteChild(server, parent, name);
+        children.delete(`${server}|${childKey(parent, name)}`);
+      } else {
+        const parent = pick(parents);
+        const name = pick(childNames);
+        expect(t.child(server, parent, name)).toBe(children.get(`${server}|${childKey(parent, name)}`));
+      }
+    }
+    expect(t.namesEvicted).toBe(names.evicted);
+    expect(t.namesEvicted).toBeGreaterThan(1000);
+    expect(t.nameCount).toBe(names.size);
+    expect(t.childCount).toBe(children.size);
+    for (const server of servers) {
+      for (const fh of fhs) {
+        const s = t.name(server, fh);
+        expect(s === undefined ? undefined : { name: s.name, parent: s.parent }).toEqual(names.get(`${server}|${fh}`));
+      }
+      for (const parent of parents) {
+        for (const name of childNames) expect(t.child(server, parent, name)).toBe(children.get(`${server}|${childKey(parent, name)}`));
+      }
+    }
+  });
+
+  it('stays bounded over many servers: a server whose entries are all gone is forgotten', () => {
+    const t = new NameTable(100);
+    for (let i = 0; i < 100_000; i++) {
+      const server = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      t.setName(server, 'ab', 'f', 'cd');
+      t.setChild(server, 'cd', 'f', 'ab');
+      if (i % 3 === 0) t.deleteChild(server, 'cd', 'f');
+    }
+    expect(t.nameCount).toBe(100);
+    expect(t.childCount).toBeLessThanOrEqual(100);
+    const inner = t as unknown as { servers: Map<string, unknown> };
+    expect(inner.servers.size).toBeLessThanOrEqual(200);
+    expect(t.name('10.1.134.159', 'ab')?.name).toBe('f'); // the newest (i = 99999) is still there
+    expect(t.name('10.0.0.1', 'ab')).toBeUndefined();
+  });
+});
