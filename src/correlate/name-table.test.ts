@@ -3,6 +3,9 @@ import { LruMap } from './lru.js';
 import { NameTable } from './name-table.js';
 import { childKey } from './walk.js';
 
+/** A level of the tables: an entry or a Map (sizes only are looked at). */
+type NameSlotLevel = object;
+
 /** Deterministic pseudo-random numbers (xorshift32). */
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
@@ -81,18 +84,22 @@ describe('NameTable', () => {
     }
   });
 
-  it('stays bounded over many servers: a server whose entries are all gone is forgotten', () => {
+  it('stays bounded over many servers and objects: emptied levels are dropped', () => {
     const t = new NameTable(100);
     for (let i = 0; i < 100_000; i++) {
       const server = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      // the same filehandles on every server (replayed copies), and new ones
       t.setName(server, 'ab', 'f', 'cd');
+      t.setName(server, `ab${i}`, 'g', 'cd');
       t.setChild(server, 'cd', 'f', 'ab');
+      t.setChild(server, `cd${i % 1000}`, `g${i}`, `ab${i}`);
       if (i % 3 === 0) t.deleteChild(server, 'cd', 'f');
     }
     expect(t.nameCount).toBe(100);
-    expect(t.childCount).toBeLessThanOrEqual(100);
-    const inner = t as unknown as { servers: Map<string, unknown> };
-    expect(inner.servers.size).toBeLessThanOrEqual(200);
+    expect(t.childCount).toBe(99); // the last step deleted one
+    const inner = t as unknown as { names: Map<string, NameSlotLevel>; dirs: Map<string, NameSlotLevel> };
+    expect(inner.names.size).toBeLessThanOrEqual(100);
+    expect(inner.dirs.size).toBeLessThanOrEqual(100);
     expect(t.name('10.1.134.159', 'ab')?.name).toBe('f'); // the newest (i = 99999) is still there
     expect(t.name('10.0.0.1', 'ab')).toBeUndefined();
   });

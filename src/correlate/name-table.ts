@@ -1,14 +1,19 @@
 /**
  * Names learned from traffic, per server: what each filehandle (or name-path key) is called
  * and in which directory, and which filehandle a name in a directory leads to. Both tables
- * are capped together over all servers, least recently set/touched out first, exactly like
- * two LruMaps keyed `server|fh` and `server|parent/name` (see lru.ts) — without those keys.
+ * are capped over all servers, least recently set/touched out first, exactly like two
+ * LruMaps keyed `server|fh` and `server|parent/name` (see lru.ts) — without those keys.
  *
  * Why not string keys: every lookup built `server + '|' + parent + '/' + name` (a parent is
  * a 40-80 character filehandle hex), which V8 then flattened and hashed in full, and each
- * stored key kept a cons string plus its flat copy. Here a lookup walks small Maps keyed by
- * the parts (filehandle hexes come memoised from hex-cache.ts, their hashes already
- * computed), and the eviction queue holds the entries themselves, not their keys.
+ * stored key kept a cons string plus its flat copy. Here a lookup goes through Maps keyed by
+ * the parts (filehandle hexes come memoised from hex-cache.ts, their hashes computed once),
+ * and the eviction queue holds the entries themselves, not their keys.
+ *
+ * Filehandle (or directory) first, server last: replayed copies of a capture on many address
+ * pairs share their filehandles, so a per-server level made thousands of tiny Maps. A level
+ * holding one entry stores it as is (the usual case with one server, or a directory with one
+ * child) and becomes a Map from its second entry on, back to the entry when one is left.
  */
 
 /** Entries of both tables record their last set/touch stamp; -1 once removed. */
@@ -16,26 +21,22 @@ interface Stamped {
   stamp: number;
 }
 
-/** What a filehandle (or name-path key) of a server is called, and its directory's key. */
+/** What a filehandle (or name-path key) `key` of `server` is called, and its directory's key. */
 export class NameSlot implements Stamped {
   stamp = 0;
-  constructor(readonly name: string, readonly parent: string | undefined, readonly owner: ServerNames, readonly key: string) {}
+  constructor(readonly server: string, readonly key: string, readonly name: string, readonly parent: string | undefined) {}
 }
 
-/** The filehandle a name in a directory leads to. */
+/** The filehandle `name` in directory `dir` leads to on `server` (`dir` and `name`: the
+ *  parts of the child key, see childParts). */
 class ChildSlot implements Stamped {
   stamp = 0;
-  /** `dir` and `name`: directory part and name part of the child key (see childParts). */
-  constructor(public fh: string, readonly owner: ServerNames, readonly dir: string, readonly name: string) {}
+  constructor(readonly server: string, readonly dir: string, readonly name: string, public fh: string) {}
 }
 
-class ServerNames {
-  readonly names = new Map<string, NameSlot>();
-  readonly dirs = new Map<string, Map<string, ChildSlot>>();
-  /** Entries of both tables: the server's tables go when it reaches 0. */
-  entries = 0;
-  constructor(readonly server: string) {}
-}
+/** A directory's children by name, then server (single entries stored as is). */
+type ChildrenByServer = ChildSlot | Map<string, ChildSlot>;
+type DirChildren = ChildSlot | Map<string, ChildrenByServer>;
 
 /**
  * An LRU order over entries of one table: a queue of (entry, stamp) where an entry counts
@@ -106,14 +107,15 @@ class StampQueue<S extends Stamped> {
 }
 
 export class NameTable {
-  private readonly servers = new Map<string, ServerNames>();
+  /** Name entries by key, then server. */
+  private readonly names = new Map<string, NameSlot | Map<string, NameSlot>>();
+  /** Child entries by directory part, name part, then server. */
+  private readonly dirs = new Map<string, DirChildren>();
   private readonly nameOrder: StampQueue<NameSlot>;
   private readonly childOrder: StampQueue<ChildSlot>;
   /** Directory and name parts of the last childParts() call. */
   private partDir = '';
   private partName = '';
-  /** The server looked up last: calls come in runs for one server. */
-  private lastServer: ServerNames | undefined;
 
   constructor(cap: number) {
     this.nameOrder = new StampQueue<NameSlot>(cap, (s) => this.dropName(s));
@@ -137,7 +139,10 @@ export class NameTable {
 
   /** The name entry of `key` (filehandle hex or name-path key) on `server`. */
   name(server: string, key: string): NameSlot | undefined {
-    return this.find(server)?.names.get(key);
+    const v = this.names.get(key);
+    if (v === undefined) return undefined;
+    if (v instanceof NameSlot) return v.server === server ? v : undefined;
+    return v.get(server);
   }
 
   /** Marks a name entry as recently used. */
@@ -147,15 +152,25 @@ export class NameTable {
 
   /** Sets what `key` is called and where (a new entry: the old one, if any, is replaced). */
   setName(server: string, key: string, name: string, parent: string | undefined): void {
-    const sn = this.serverNames(server);
-    const old = sn.names.get(key);
-    const s = new NameSlot(name, parent, sn, key);
-    if (old !== undefined) old.stamp = -1;
-    else {
-      sn.entries++;
+    const s = new NameSlot(server, key, name, parent);
+    const v = this.names.get(key);
+    if (v === undefined) {
+      this.names.set(key, s);
       this.nameOrder.size++;
+    } else if (v instanceof NameSlot) {
+      if (v.server === server) {
+        v.stamp = -1;
+        this.names.set(key, s);
+      } else {
+        this.names.set(key, new Map([[v.server, v], [server, s]]));
+        this.nameOrder.size++;
+      }
+    } else {
+      const old = v.get(server);
+      if (old !== undefined) old.stamp = -1;
+      else this.nameOrder.size++;
+      v.set(server, s);
     }
-    sn.names.set(key, s);
     this.nameOrder.renew(s);
   }
 
@@ -163,70 +178,63 @@ export class NameTable {
 
   /** The filehandle `name` in directory `parent` (a key) leads to on `server`. */
   child(server: string, parent: string, name: string): string | undefined {
-    const sn = this.find(server);
-    if (sn === undefined) return undefined;
-    this.childParts(parent, name);
-    return sn.dirs.get(this.partDir)?.get(this.partName)?.fh;
+    return this.childSlot(server, parent, name)?.fh;
   }
 
   /** child() that also marks the entry as recently used. */
   touchChild(server: string, parent: string, name: string): string | undefined {
-    const sn = this.find(server);
-    if (sn === undefined) return undefined;
-    this.childParts(parent, name);
-    const s = sn.dirs.get(this.partDir)?.get(this.partName);
+    const s = this.childSlot(server, parent, name);
     if (s === undefined) return undefined;
     this.childOrder.touch(s);
     return s.fh;
   }
 
   setChild(server: string, parent: string, name: string, fh: string): void {
-    const sn = this.serverNames(server);
-    this.childParts(parent, name);
-    const dirKey = this.partDir;
-    const part = this.partName;
-    let dir = sn.dirs.get(dirKey);
-    if (dir === undefined) {
-      dir = new Map();
-      sn.dirs.set(dirKey, dir);
-    }
-    let s = dir.get(part);
+    let s = this.childSlot(server, parent, name);
     if (s !== undefined) s.fh = fh;
     else {
-      s = new ChildSlot(fh, sn, dirKey, part);
-      dir.set(part, s);
-      sn.entries++;
+      // childSlot() left the parts in partDir / partName
+      s = new ChildSlot(server, this.partDir, this.partName, fh);
+      this.addChild(s);
       this.childOrder.size++;
     }
     this.childOrder.renew(s);
   }
 
   deleteChild(server: string, parent: string, name: string): void {
-    const sn = this.find(server);
-    if (sn === undefined) return;
-    this.childParts(parent, name);
-    const s = sn.dirs.get(this.partDir)?.get(this.partName);
+    const s = this.childSlot(server, parent, name);
     if (s !== undefined) this.dropChild(s);
   }
 
   // ---------------------------------------------------------------------------- internals
 
-  private find(server: string): ServerNames | undefined {
-    const last = this.lastServer;
-    if (last !== undefined && last.server === server) return last;
-    const sn = this.servers.get(server);
-    if (sn !== undefined) this.lastServer = sn;
-    return sn;
+  private childSlot(server: string, parent: string, name: string): ChildSlot | undefined {
+    this.childParts(parent, name);
+    const v = this.dirs.get(this.partDir);
+    if (v === undefined) return undefined;
+    if (v instanceof ChildSlot) return v.name === this.partName && v.server === server ? v : undefined;
+    const w = v.get(this.partName);
+    if (w === undefined) return undefined;
+    if (w instanceof ChildSlot) return w.server === server ? w : undefined;
+    return w.get(server);
   }
 
-  private serverNames(server: string): ServerNames {
-    let sn = this.find(server);
-    if (sn === undefined) {
-      sn = new ServerNames(server);
-      this.servers.set(server, sn);
-      this.lastServer = sn;
+  /** Adds a slot no entry exists for yet. */
+  private addChild(s: ChildSlot): void {
+    const v = this.dirs.get(s.dir);
+    if (v === undefined) {
+      this.dirs.set(s.dir, s);
+    } else if (v instanceof ChildSlot) {
+      const byName = new Map<string, ChildrenByServer>();
+      if (v.name === s.name) byName.set(s.name, new Map([[v.server, v], [s.server, s]]));
+      else byName.set(v.name, v).set(s.name, s);
+      this.dirs.set(s.dir, byName);
+    } else {
+      const w = v.get(s.name);
+      if (w === undefined) v.set(s.name, s);
+      else if (w instanceof ChildSlot) v.set(s.name, new Map([[w.server, w], [s.server, s]]));
+      else w.set(s.server, s);
     }
-    return sn;
   }
 
   /**
@@ -249,28 +257,37 @@ export class NameTable {
 
   private dropName(s: NameSlot): void {
     s.stamp = -1;
-    const sn = s.owner;
-    sn.names.delete(s.key);
     this.nameOrder.size--;
-    this.released(sn);
+    const v = this.names.get(s.key);
+    if (v === s) {
+      this.names.delete(s.key);
+    } else if (v !== undefined && !(v instanceof NameSlot)) {
+      v.delete(s.server);
+      if (v.size === 1) this.names.set(s.key, v.values().next().value as NameSlot);
+    }
   }
 
   private dropChild(s: ChildSlot): void {
     s.stamp = -1;
-    const sn = s.owner;
-    const dir = sn.dirs.get(s.dir);
-    if (dir !== undefined) {
-      dir.delete(s.name);
-      if (dir.size === 0) sn.dirs.delete(s.dir);
-    }
     this.childOrder.size--;
-    this.released(sn);
-  }
-
-  /** One entry of the server's tables is gone: a server with none left is forgotten. */
-  private released(sn: ServerNames): void {
-    if (--sn.entries > 0) return;
-    this.servers.delete(sn.server);
-    if (this.lastServer === sn) this.lastServer = undefined;
+    const v = this.dirs.get(s.dir);
+    if (v === s) {
+      this.dirs.delete(s.dir);
+      return;
+    }
+    if (v === undefined || v instanceof ChildSlot) return;
+    const w = v.get(s.name);
+    if (w === s) {
+      v.delete(s.name);
+    } else if (w !== undefined && !(w instanceof ChildSlot)) {
+      w.delete(s.server);
+      if (w.size === 1) v.set(s.name, w.values().next().value as ChildSlot);
+    }
+    // A directory left with a single child entry stores it as is again.
+    if (v.size === 0) this.dirs.delete(s.dir);
+    else if (v.size === 1) {
+      const only = v.values().next().value as ChildrenByServer;
+      if (only instanceof ChildSlot) this.dirs.set(s.dir, only);
+    }
   }
 }
