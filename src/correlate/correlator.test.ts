@@ -726,9 +726,12 @@ describe('Correlator: many holders of one directory', () => {
     expect(byOther(c, 5000).problems).toEqual([]);
   });
 
-  it('statistics are the same whether or not finished records are kept', () => {
+  it.each([
+    ['the stored-event budget', { maxStoredEvents: 60 }],
+    ['the per-delegation event cap', { maxEventsPerDelegation: 3 }],
+  ] as Array<[string, { maxStoredEvents?: number; maxEventsPerDelegation?: number }]>)('statistics are the same whether or not records are kept (%s spent)', (_what, caps) => {
     const run = (keepRecords: boolean) => {
-      const { c, w, cb, conns } = manyHolders(40, 20, { keepRecords, maxRetainedDelegations: 7, maxStoredEvents: 300, retireAfter: 1 });
+      const { c, w, cb, conns } = manyHolders(40, 20, { keepRecords, maxRetainedDelegations: 7, retireAfter: 1, ...caps });
       conns.forEach(({ conn, sess }, i) => w.ok(w.call(conn, [seq(sess), putfh('big'), ['DELEGRETURN', { deleg_stateid: stateid(5000 + i) }]])));
       w.advance(3);
       // a late event on a retired delegation still counts in the stored-event budget
@@ -741,6 +744,9 @@ describe('Correlator: many holders of one directory', () => {
     const notKept = run(false);
     expect(notKept.stats()).toEqual(kept.stats());
     expect(kept.stats().delegations.evicted).toBeGreaterThan(0);
+    // the cap in question was reached
+    if (caps.maxEventsPerDelegation !== undefined) expect(kept.stats().delegations.problems['events-truncated']).toBeGreaterThan(0);
+    else expect(kept.stats().drops.some(([r]) => r.startsWith('notification events not kept'))).toBe(true);
     expect(notKept.delegations().length).toBeLessThan(kept.delegations().length);
   });
 });

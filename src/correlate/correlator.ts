@@ -260,6 +260,10 @@ class Deleg {
   retired = false;
   /** Stored-event weight once retired without its record kept (keepRecords false). */
   weightBox?: WeightBox;
+  /** Events counted as stored, and their weight, when the record does not keep them (see
+   *  Correlator.keepEvents). */
+  storedEvents = 0;
+  storedWeight = 0;
   /** `server` is the IP that granted it: its filehandle means something only there. */
   constructor(readonly key: string, readonly rec: DelegationRecord, readonly server: string) {}
 }
@@ -395,6 +399,14 @@ export class Correlator {
   private readonly byKind: Record<string, number> = {};
   private readonly causeCounts: Record<string, number> = {};
   private readonly problemCounts: Record<string, number> = {};
+  /**
+   * Do records keep their events and problems? Only if somebody may read them: delegations()
+   * with keepRecords, or onRetire. Statistics only count them, so without a reader the
+   * records just count what they would hold (the same budgets and truncation apply): a
+   * delegation's events (notifications with their entries, causes, replies) were most of
+   * what a long-lived one weighed.
+   */
+  private readonly keepEvents: boolean;
 
   constructor(options: CorrelatorOptions = {}) {
     this.opt = {
@@ -417,6 +429,7 @@ export class Correlator {
       onRetire: options.onRetire,
       keepRecords: options.keepRecords ?? true,
     };
+    this.keepEvents = this.opt.keepRecords || this.opt.onRetire !== undefined;
     this.names = new NameTable(this.opt.maxNames);
     this.sessions = new LruMap(this.opt.maxClients * 4);
     this.clients = new LruMap(this.opt.maxClients);
@@ -948,7 +961,7 @@ export class Correlator {
     // Notifications are the only events without a natural bound per delegation: they give
     // way first when the memory budget shared by all records is spent.
     const overBudget = e.kind === 'notified' && this.storedWeight + weight > this.opt.maxStoredEvents;
-    if (d.rec.events.length >= this.opt.maxEventsPerDelegation || overBudget) {
+    if ((this.keepEvents ? d.rec.events.length : d.storedEvents) >= this.opt.maxEventsPerDelegation || overBudget) {
       if (overBudget) this.drops.add('notification events not kept (memory budget for stored events spent)');
       if (d.rec.eventsDropped === 0) {
         this.problem(d, 'events-truncated', overBudget
@@ -958,7 +971,11 @@ export class Correlator {
       d.rec.eventsDropped++;
       return;
     }
-    d.rec.events.push(e);
+    if (this.keepEvents) d.rec.events.push(e);
+    else {
+      d.storedEvents++;
+      d.storedWeight += weight;
+    }
     this.storedWeight += weight;
     if (d.weightBox !== undefined) d.weightBox.weight += weight;
   }
@@ -970,9 +987,14 @@ export class Correlator {
     return w;
   }
 
+  /** Stored-event weight of a delegation's record, whether or not it keeps its events. */
+  private delegWeight(d: Deleg): number {
+    return this.keepEvents ? this.weightOf(d.rec) : d.storedWeight;
+  }
+
   private problem(d: Deleg, kind: ProblemKind, message: string, frame?: number): void {
     this.problemCounts[kind] = (this.problemCounts[kind] ?? 0) + 1;
-    if (d.rec.problems.length < 200) d.rec.problems.push(frame === undefined ? { kind, message } : { kind, frame, message });
+    if (this.keepEvents && d.rec.problems.length < 200) d.rec.problems.push(frame === undefined ? { kind, message } : { kind, frame, message });
   }
 
   private findDeleg(server: string, s: StateidValue | undefined): Deleg | undefined {
@@ -1062,7 +1084,7 @@ export class Correlator {
     const cap = this.opt.maxRetainedDelegations;
     if (cap > 0 && !this.opt.keepRecords) {
       // The record leaves memory once nothing refers to its delegation; its weight stays.
-      d.weightBox = { weight: this.weightOf(d.rec) };
+      d.weightBox = { weight: this.delegWeight(d) };
       if (this.retainedWeights.length < cap) this.retainedWeights.push(d.weightBox);
       else {
         this.storedWeight -= this.retainedWeights[this.retainedHead].weight;
@@ -1079,7 +1101,7 @@ export class Correlator {
         this.counts.evicted++;
       }
     } else {
-      this.storedWeight -= this.weightOf(d.rec);
+      this.storedWeight -= this.delegWeight(d);
       this.counts.evicted++;
     }
     this.opt.onRetire?.(d.rec);
@@ -1972,7 +1994,7 @@ export class Correlator {
       if (!expAlive(x, slot)) continue;
       d.expHead = i + 1;
       x.state[slot] |= EXP_GONE;
-      d.expLive--;
+      expDied(d);
       this.judgeExpectation(d, x, x.state[slot]);
       return;
     }
@@ -1991,7 +2013,7 @@ export class Correlator {
       }
       if (!happened) {
         if (!exp.failed && !exp.settled) {
-          for (let i = 0; i < exp.count; i++) if ((exp.state[i] & EXP_GONE) === 0) exp.members[i].expLive--;
+          for (let i = 0; i < exp.count; i++) if ((exp.state[i] & EXP_GONE) === 0) expDied(exp.members[i]);
         }
         exp.failed = true;
         continue;
@@ -2113,7 +2135,7 @@ export class Correlator {
       const done = type === 'rename' ? (f & EXP_ADD_DONE) !== 0 && (f & EXP_REMOVE_DONE) !== 0 : true;
       if (done) {
         f |= EXP_GONE;
-        d.expLive--;
+        expDied(d);
       }
       x.state[slot] = f;
       return true;
@@ -2514,7 +2536,7 @@ export class Correlator {
         for (let i = 0; i < x.count; i++) {
           const f = x.state[i];
           if ((f & EXP_GONE) !== 0) continue;
-          members[i].expLive--;
+          expDied(members[i]);
           this.judgeExpectation(members[i], x, f);
         }
       } else {
@@ -2621,6 +2643,16 @@ const NO_CALL_EXPECTATIONS: ForeCall['expectations'] = [];
 function addMutation(f: ForeCall, m: Mutation): void {
   if (f.mutations === NO_MUTATIONS) f.mutations = [m];
   else f.mutations.push(m);
+}
+
+/** One of the delegation's expectations is no longer alive. With none left, its lists let go
+ *  of the dead ones at once (each holds its change's call, with the call's changes and objects,
+ *  which otherwise lived on until the next compaction, for as long as the delegation). */
+function expDied(d: Deleg): void {
+  if (--d.expLive > 0) return;
+  d.exps.length = 0;
+  d.expSlots.length = 0;
+  d.expHead = 0;
 }
 
 /** Drops the entries of a delegation's expectation list that are no longer alive. */
