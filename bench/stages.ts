@@ -1,11 +1,13 @@
 /**
  * `node dist/bench/stages.js FILE [RUNS]`: where the time of `read -q` goes, stage by stage.
  * Runs the pipeline on FILE cut after each stage in turn (reading, link/IP decoding, TCP
- * reassembly, record marking, RPC header and call/reply matching, NFSv4 dissection) and
- * prints the fastest of RUNS runs (default 3) of each, with what the stage added to the one
- * before. The stages are the engine's own modules wired as the engine wires them (without its
+ * reassembly, record marking, RPC header and call/reply matching, NFSv4 dissection), each run
+ * in a process of its own (as the command runs; code compiled for one cut would otherwise
+ * slow down the next), and prints the fastest of RUNS runs (default 3) of each, with what the
+ * stage added to the one before. The stages are the engine's own modules wired as the engine wires them (without its
  * frame accounting and callback decoding), so a change to one of them shows in its own row.
  */
+import { spawnSync } from 'node:child_process';
 import { decodeNfsCall, decodeNfsReply } from '../dissectors/nfs4/compound.js';
 import { decodeFrame, Ipv4Reassembler } from '../src/net/index.js';
 import { newReusableSegmentResult } from '../src/net/decode.js';
@@ -53,17 +55,28 @@ async function runTo(path: string, last: number): Promise<{ ms: number; items: n
   return { ms: Number(process.hrtime.bigint() - started) / 1e6, items };
 }
 
+/** One timed run in a fresh process with the same V8 flags as this one. */
+function runChild(path: string, stage: number): { ms: number; items: number } {
+  const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], path, '--stage', String(stage)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`stage ${STAGES[stage]} failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  return JSON.parse(r.stdout) as { ms: number; items: number };
+}
+
 async function main(): Promise<void> {
   const path = process.argv[2];
-  const runs = Math.max(1, Number(process.argv[3] ?? 3));
   if (path === undefined) throw new Error('usage: node dist/bench/stages.js FILE [RUNS]');
+  if (process.argv[3] === '--stage') {
+    console.log(JSON.stringify(await runTo(path, Number(process.argv[4]))));
+    return;
+  }
+  const runs = Math.max(1, Number(process.argv[3] ?? 3));
   let before = 0;
   console.log('| stage | cumulative | added | output items |\n|---|---|---|---|');
   for (let s = 0; s < STAGES.length; s++) {
     let best = Infinity;
     let items = 0;
     for (let i = 0; i < runs; i++) {
-      const r = await runTo(path, s);
+      const r = runChild(path, s);
       if (r.ms < best) best = r.ms;
       items = r.items;
     }
