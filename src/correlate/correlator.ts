@@ -346,7 +346,11 @@ export class Correlator {
   /** Calls in flight, in call order. An array with lazy removal (a Set added to and deleted
    *  from once per call kept shrinking and rehashing): answered calls are flagged and dropped
    *  at the front or when the array is compacted. */
-  private inFlight: ForeCall[] = [];
+  private readonly inFlight: ForeCall[] = [];
+  /** Used positions of inFlight (the array is reused, never truncated: a truncated array gives
+   *  its storage back and the next push allocates it again, and it empties whenever no call is
+   *  in flight); positions from here on hold INERT_CALL. */
+  private inFlightLen = 0;
   private inFlightLive = 0;
   private readonly recent: ForeCall[] = [];
   /** Call and reply times (NaN: none yet) of the calls in `recent`, same positions: the scans
@@ -1262,7 +1266,9 @@ export class Correlator {
       return;
     }
     fore.flying = true;
-    this.inFlight.push(fore);
+    if (this.inFlightLen < this.inFlight.length) this.inFlight[this.inFlightLen] = fore;
+    else this.inFlight.push(fore);
+    this.inFlightLen++;
     this.inFlightLive++;
     this.remember(fore, fore);
   }
@@ -1371,8 +1377,16 @@ export class Correlator {
     fore.flying = false;
     this.inFlightLive--;
     const a = this.inFlight;
-    if (this.inFlightLive === 0) a.length = 0;
-    else if (a.length > 2 * this.inFlightLive + 64) this.inFlight = a.filter((f) => f.flying);
+    const len = this.inFlightLen;
+    if (this.inFlightLive === 0) {
+      a.fill(INERT_CALL, 0, len);
+      this.inFlightLen = 0;
+    } else if (len > 2 * this.inFlightLive + 64) {
+      let kept = 0;
+      for (let i = 0; i < len; i++) if (a[i].flying) a[kept++] = a[i];
+      a.fill(INERT_CALL, kept, len);
+      this.inFlightLen = kept;
+    }
   }
 
   /** Puts a call in the recent ring, as itself or as `entry` (INERT_CALL for a call no scan can pick). */
@@ -2400,7 +2414,8 @@ export class Correlator {
     this.causeBestScore = 0;
     this.causeBestVia = 'recent';
     const inFlight = this.inFlight;
-    for (let i = 0; i < inFlight.length; i++) {
+    const inFlightLen = this.inFlightLen;
+    for (let i = 0; i < inFlightLen; i++) {
       const f = inFlight[i];
       if (f.flying) this.considerCause(d, f, t, cbClient, 'in-flight');
     }

@@ -10,7 +10,9 @@
  * otherwise. String keys (rare: very large
  * connection ids) in a Map. Call order is a queue of entries; a removed entry is only marked
  * and leaves the queue when it reaches the front or when the queue is compacted (at most
- * `size + 1024` removed entries wait there).
+ * `size + 1024` removed entries wait there). The queue's array is reused when it empties
+ * (which happens whenever no call is in flight): truncating it to length 0 gave back its
+ * storage, so the next call allocated it again.
  */
 const EMPTY = -1;
 
@@ -29,8 +31,10 @@ export class PendingTable<V> {
   private entriesBySlot: Array<Entry<V> | undefined> = new Array<Entry<V> | undefined>(this.cap).fill(undefined);
   private live = 0;
   private readonly strings = new Map<string, Entry<V>>();
-  private queue: Array<Entry<V>> = [];
+  /** Entries from `head` to `tail`; slots outside are undefined. */
+  private queue: Array<Entry<V> | undefined> = [];
   private head = 0;
+  private tail = 0;
 
   get size(): number {
     return this.live + this.strings.size;
@@ -56,7 +60,9 @@ export class PendingTable<V> {
     const e: Entry<V> = { key, value, removed: false };
     if (typeof key === 'string') this.strings.set(key, e);
     else this.insert(key, e);
-    this.queue.push(e);
+    if (this.tail < this.queue.length) this.queue[this.tail] = e;
+    else this.queue.push(e);
+    this.tail++;
     this.maybeCompactQueue();
   }
 
@@ -74,15 +80,15 @@ export class PendingTable<V> {
   /** The oldest call still waiting. */
   oldest(): { key: number | string; value: V } | undefined {
     this.dropRemovedFront();
-    if (this.head >= this.queue.length) return undefined;
-    const e = this.queue[this.head];
+    if (this.head >= this.tail) return undefined;
+    const e = this.queue[this.head] as Entry<V>;
     return { key: e.key, value: e.value as V };
   }
 
   /** Waiting calls, oldest first. */
   *values(): IterableIterator<V> {
-    for (let i = this.head; i < this.queue.length; i++) {
-      const e = this.queue[i];
+    for (let i = this.head; i < this.tail; i++) {
+      const e = this.queue[i] as Entry<V>;
       if (!e.removed) yield e.value as V;
     }
   }
@@ -168,21 +174,26 @@ export class PendingTable<V> {
   }
 
   private dropRemovedFront(): void {
-    while (this.head < this.queue.length && this.queue[this.head].removed) this.head++;
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
+    const q = this.queue;
+    while (this.head < this.tail && (q[this.head] as Entry<V>).removed) q[this.head++] = undefined;
+    if (this.head === this.tail) {
       this.head = 0;
+      this.tail = 0;
     }
   }
 
   private maybeCompactQueue(): void {
-    const waiting = this.queue.length - this.head;
-    // Entries before `head` are still referenced by the array: drop them too once many.
-    if (waiting <= 2 * this.size + 1024 && !(this.head > 1024 && this.head * 2 > this.queue.length)) return;
-    const q: Array<Entry<V>> = [];
-    for (let i = this.head; i < this.queue.length; i++) if (!this.queue[i].removed) q.push(this.queue[i]);
+    const waiting = this.tail - this.head;
+    // A long run of the array before `head` is unused: start again at 0 then too.
+    if (waiting <= 2 * this.size + 1024 && !(this.head > 1024 && this.head * 2 > this.tail)) return;
+    const q: Array<Entry<V> | undefined> = [];
+    for (let i = this.head; i < this.tail; i++) {
+      const e = this.queue[i] as Entry<V>;
+      if (!e.removed) q.push(e);
+    }
     this.queue = q;
     this.head = 0;
+    this.tail = q.length;
   }
 }
 

@@ -75,7 +75,9 @@ const MAX_POOLED_SLOTS = 128;
  * caller reads them at once and keeps only strings taken from them).
  */
 export class CompoundWalker {
-  private readonly steps: WalkStep[] = [];
+  /** The arrays returned, one per compound length: emptying and refilling one array (length
+   *  = 0, push) gave back and reallocated its storage at every walk. */
+  private readonly stepArrays: Array<WalkStep[] | undefined> = [];
   private readonly stepPool: WalkStep[] = [];
   private readonly slotPool: FhSlot[] = [];
   private slotsUsed = 0;
@@ -84,8 +86,7 @@ export class CompoundWalker {
     const nc = callOps === undefined ? 0 : callOps.length;
     const nr = replyOps === undefined ? 0 : replyOps.length;
     const n = nc > nr ? nc : nr;
-    const steps = this.steps;
-    steps.length = 0;
+    const steps = this.stepArray(n);
     this.slotsUsed = 0;
     let cfh: FhSlot | undefined;
     let sfh: FhSlot | undefined;
@@ -146,9 +147,19 @@ export class CompoundWalker {
           break;
       }
       step.after = cfh;
-      steps.push(step);
+      steps[i] = step;
     }
     return steps;
+  }
+
+  private stepArray(n: number): WalkStep[] {
+    if (n >= MAX_POOLED_STEPS) return new Array<WalkStep>(n);
+    let a = this.stepArrays[n];
+    if (a === undefined) {
+      a = new Array<WalkStep>(n);
+      this.stepArrays[n] = a;
+    }
+    return a;
   }
 
   private child(parent: FhSlot | undefined, name: string | undefined, resolve: ChildResolver | undefined): FhSlot {
