@@ -310,10 +310,21 @@ let ipMemoIp0 = '';
 let ipMemoAddr1 = '';
 let ipMemoIp1 = '';
 
+/** IPs of addresses seen lately (only a cache, emptied when large): the same string for the
+ *  same server, so the tables keyed by server (names, delegations by filehandle) find its
+ *  hash computed and entries share it, where a fresh slice per lookup was hashed each time
+ *  and kept by every entry made with it. */
+const ipCache = new Map<string, string>();
+
 function ipOf(addr: string): string {
   if (addr === ipMemoAddr0) return ipMemoIp0;
   if (addr === ipMemoAddr1) return ipMemoIp1;
-  const ip = ipOfUncached(addr);
+  let ip = ipCache.get(addr);
+  if (ip === undefined) {
+    ip = ipOfUncached(addr);
+    if (ipCache.size >= 4096) ipCache.clear();
+    ipCache.set(addr, ip);
+  }
   ipMemoAddr1 = ipMemoAddr0;
   ipMemoIp1 = ipMemoIp0;
   ipMemoAddr0 = addr;
@@ -365,7 +376,8 @@ export class Correlator {
   private readonly names: NameTable;
   private readonly sessions: LruMap<string, SessionRecord>;
   private readonly clients: LruMap<string, ClientState>;
-  private readonly connClient: LruMap<string, string>;
+  /** The last 4.0 client id seen on a connection's client side (key: connSide()). */
+  private readonly connClient: LruMap<number, string>;
   private readonly cbIdentClient: LruMap<string, string>;
   private readonly delegs = new Map<string, Deleg>();
   /** Delegations by server, then filehandle hex (see ServerFhIndex). */
@@ -697,7 +709,6 @@ export class Correlator {
 
   /** Identifies the client making a fore-channel call. */
   private foreClient(msg: RpcMessage, ops: readonly NfsOp[]): string {
-    let connKey: string | undefined;
     for (const op of ops) {
       switch (op.op) {
         case 'SEQUENCE': {
@@ -728,7 +739,7 @@ export class Correlator {
         case 'RENEW': {
           const id = u64Hex(field(op.args, 'clientid'));
           if (id !== undefined) {
-            this.connClient.set((connKey ??= this.connKey(msg.record.conn.id, msg.src)), id);
+            this.connClient.set(connSide(msg, msg.src), id);
             return id;
           }
           break;
@@ -736,7 +747,7 @@ export class Correlator {
         case 'OPEN': {
           const id = u64Hex(path(op.args, 'owner', 'clientid'));
           if (id !== undefined) {
-            this.connClient.set((connKey ??= this.connKey(msg.record.conn.id, msg.src)), id);
+            this.connClient.set(connSide(msg, msg.src), id);
             return id;
           }
           break;
@@ -755,25 +766,11 @@ export class Correlator {
           break;
       }
     }
-    return this.connClient.get((connKey ??= this.connKey(msg.record.conn.id, msg.src))) ?? `addr:${msg.src}`;
+    return this.connClient.get(connSide(msg, msg.src)) ?? `addr:${msg.src}`;
   }
 
   private lastBoundConn = -1;
   private lastBoundHex = '';
-
-  /** connClient keys by connection id (with the address they were made for): the same string
-   *  for the same connection, so the table lookup finds its hash cached. Only a cache: cleared
-   *  when large. */
-  private readonly connKeys = new Map<number, { addr: string; key: string }>();
-
-  private connKey(id: number, addr: string): string {
-    const m = this.connKeys.get(id);
-    if (m !== undefined && m.addr === addr) return m.key;
-    const key = `${id}:${addr}`;
-    if (this.connKeys.size >= 4096) this.connKeys.clear();
-    this.connKeys.set(id, { addr, key });
-    return key;
-  }
 
   /** Hex of a session id (memoised: the same string for the same bytes). */
   private sessionHex(sid: Uint8Array): string {
@@ -788,7 +785,7 @@ export class Correlator {
       const s = this.session(hexOf(sid), msg.record.frame);
       return s.client ?? `session:${s.sessionid}`;
     }
-    return this.connClient.get(`${msg.record.conn.id}:${msg.dst}`) ?? `addr:${msg.dst}`;
+    return this.connClient.get(connSide(msg, msg.dst)) ?? `addr:${msg.dst}`;
   }
 
   /** The server whose compound is being walked: child names resolve on that server only. */
@@ -1723,7 +1720,7 @@ export class Correlator {
     c.rec.minorversion = 0;
     const ident = numField(s.args, 'callback_ident');
     if (ident !== undefined) this.cbIdentClient.set(`${server}|${ident}`, id);
-    this.connClient.set(`${msg.record.conn.id}:${msg.dst}`, id);
+    this.connClient.set(connSide(msg, msg.dst), id);
   }
 
   private replyRename(s: WalkStep, server: string): void {
@@ -2600,6 +2597,16 @@ const RCA_NAMES: Record<number, string> = {
   0: 'RDATA_DLG', 1: 'WDATA_DLG', 2: 'DIR_DLG', 3: 'FILE_LAYOUT', 4: 'BLK_LAYOUT', 8: 'OBJ_LAYOUT_MIN', 9: 'OBJ_LAYOUT_MAX',
   12: 'OTHER_LAYOUT_MIN', 15: 'OTHER_LAYOUT_MAX',
 };
+
+/**
+ * One side (`addr`, one of its two endpoints) of a message's connection as a number: 2 x the
+ * connection id, + 1 for its `b` end (the same key for both when they are the same address).
+ * Stands for the `id:addr` text it replaced, without building a string per call.
+ */
+function connSide(msg: RpcMessage, addr: string): number {
+  const conn = msg.record.conn;
+  return conn.id * 2 + (addr === conn.a ? 0 : 1);
+}
 
 /** Key of a client's listing of a server's directory (views). */
 function viewKey(server: string, client: string, dir: string): string {
