@@ -157,8 +157,9 @@ interface Expectation {
   /** Per member: EXP_RECALL, EXP_ADD_DONE, EXP_REMOVE_DONE, EXP_GONE flags. */
   state: number[];
   count: number;
-  /** Per member position: notify entries matched before the call's reply (latency filled in later). */
-  matched?: Map<number, NotifyEntry[]>;
+  /** Per member position: notify entries matched before the call's reply, with the time of
+   *  their CB_NOTIFY (latency filled in at the reply). */
+  matched?: Map<number, Array<{ entry: NotifyEntry; time: number }>>;
   /** Problem texts, built once for all members (the call's reply frame is known by then). */
   missedText?: string;
   unrecalledText?: string;
@@ -258,6 +259,8 @@ class Deleg {
   expHead = 0;
   view?: DirView;
   retired = false;
+  /** finalize() ran (its verdicts are given once). */
+  finalized = false;
   /** Stored-event weight once retired without its record kept (keepRecords false). */
   weightBox?: WeightBox;
   /** Events counted as stored, and their weight, when the record does not keep them (see
@@ -1108,12 +1111,10 @@ export class Correlator {
     this.opt.onRetire?.(d.rec);
   }
 
-  private finalizedSet = new WeakSet<Deleg>();
-
   /** Problems that can only be judged once a delegation's life is over (or the capture ends). */
   private finalize(d: Deleg, atEnd: boolean): void {
-    if (this.finalizedSet.has(d)) return;
-    this.finalizedSet.add(d);
+    if (d.finalized) return;
+    d.finalized = true;
     if (d.recallAt !== undefined && d.returnCallAt === undefined && d.terminalAt === undefined && !d.recallFlagged) {
       d.recallFlagged = true;
       this.problem(d, 'recall-unanswered', atEnd ? 'recalled, never returned before the capture ended' : 'recalled, never returned');
@@ -2034,9 +2035,9 @@ export class Correlator {
       // In member order, as the entries were matched holder by holder.
       const slots = [...exp.matched.keys()].sort((a, b) => a - b);
       for (const slot of slots) {
-        for (const entry of exp.matched.get(slot) as NotifyEntry[]) {
+        for (const { entry, time } of exp.matched.get(slot) as Array<{ entry: NotifyEntry; time: number }>) {
           if (entry.mutation !== undefined && fore.replyTime !== undefined) {
-            const lat = this.lastNotifyTime(entry) - fore.replyTime;
+            const lat = time - fore.replyTime;
             entry.mutation.replyFrame = fore.replyFrame;
             entry.mutation.latency = lat;
             this.notifyLatency.add(lat);
@@ -2044,12 +2045,6 @@ export class Correlator {
         }
       }
     }
-  }
-
-  private readonly entryTimes = new WeakMap<NotifyEntry, number>();
-
-  private lastNotifyTime(e: NotifyEntry): number {
-    return this.entryTimes.get(e) ?? 0;
   }
 
   /** An expectation at the end of its life for one holder (`flags`: its state flags there):
@@ -2131,7 +2126,6 @@ export class Correlator {
           break;
       }
       if (!hit) continue;
-      this.entryTimes.set(e, time);
       e.mutation = { op: x.mutation.op, client: x.call.client, callFrame: x.call.callFrame };
       if (x.call.replyTime !== undefined) {
         e.mutation.replyFrame = x.call.replyFrame;
@@ -2140,8 +2134,8 @@ export class Correlator {
       } else {
         const m = (x.matched ??= new Map());
         const list = m.get(slot);
-        if (list === undefined) m.set(slot, [e]);
-        else list.push(e);
+        if (list === undefined) m.set(slot, [{ entry: e, time }]);
+        else list.push({ entry: e, time });
       }
       const done = type === 'rename' ? (f & EXP_ADD_DONE) !== 0 && (f & EXP_REMOVE_DONE) !== 0 : true;
       if (done) {
