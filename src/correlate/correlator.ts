@@ -101,6 +101,8 @@ type CallKey = number | string;
 
 interface ForeCall {
   key: CallKey;
+  /** The xid as a signed 32-bit integer (callRef gives it back unsigned): a small integer
+   *  stays in the object, where an xid above 2^31 took a boxed number per call. */
   xid: number;
   client: string;
   op: string;
@@ -111,9 +113,13 @@ interface ForeCall {
   status: string | undefined;
   /** The server (IP) the call went to: its filehandles mean something only there. */
   server: string;
-  /** Objects (filehandle hex or name-path keys) the call touches: a few, so an array (a Set
-   *  per call cost more than everything else done for most calls). */
-  touched: string[];
+  /** Objects (filehandle hex or name-path keys) the call touches (see touches()): the first
+   *  in a field, any others in an array. Most calls touch one or two, and remembered calls
+   *  outlive several young-generation collections (their bytes are copied and promoted):
+   *  no array for the first, and no Set at all (a Set per call cost more than everything
+   *  else done for most calls). */
+  touched0: string | undefined;
+  touchedMore: string[];
   /** The SEQUENCE slot the call used (session hex, slot, sequence id), to find it as a
    *  referring call of a CB_SEQUENCE. */
   sid: string | undefined;
@@ -1181,8 +1187,8 @@ export class Correlator {
   private fullForeCall(p: Pending, msg: RpcMessage, nfs: NfsCompound, t: number, client: string, server: string): void {
     const steps = this.walk(server, nfs.ops, undefined);
     const fore: ForeCall = {
-      key: p.key, xid: msg.xid, client, server, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
-      replyFrame: undefined, replyTime: undefined, status: undefined, touched: NO_TOUCHED, sid: undefined, slot: -1, seq: -1,
+      key: p.key, xid: msg.xid | 0, client, server, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
+      replyFrame: undefined, replyTime: undefined, status: undefined, touched0: undefined, touchedMore: NO_TOUCHED, sid: undefined, slot: -1, seq: -1,
       flying: false, ringIdx: -1, ringSeq: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
     };
     let mainOp: string | undefined;
@@ -1255,7 +1261,7 @@ export class Correlator {
     fore.op = mainOp ?? (nfs.ops.length > 0 ? nfs.ops[nfs.ops.length - 1].op : 'COMPOUND');
     if (mutations.length > 0) this.expect(fore);
     p.fore = fore;
-    if (fore.touched === NO_TOUCHED && mutations.length === 0 && fore.sid === undefined) {
+    if (fore.touched0 === undefined && mutations.length === 0 && fore.sid === undefined) {
       // Touches no object, changes nothing, used no session slot (EXCHANGE_ID, CREATE_SESSION,
       // SETCLIENTID ...): no cause search, notification match or referring-call lookup can
       // ever pick it. Its ring slot holds a shared stand-in (its times are still recorded),
@@ -2371,7 +2377,7 @@ export class Correlator {
     // Another server's object with the same filehandle bytes is not this one.
     if (f.server !== d.server) return 0;
     const fh = d.rec.fh;
-    if (fh === undefined || !f.touched.includes(fh)) return 0;
+    if (fh === undefined || !touches(f, fh)) return 0;
     if (f.status === 'NFS4ERR_DELAY') return 3;
     if (d.rec.kind === 'directory') {
       let uncovered = false;
@@ -2503,9 +2509,9 @@ export class Correlator {
     let closed = false;
     for (const tr of this.trackers) {
       if (tr.client !== fore.client || tr.server !== fore.server) continue;
-      let touches = false;
-      for (const o of tr.objects) if (fore.touched.includes(o)) touches = true;
-      if (!touches) continue;
+      let touching = false;
+      for (const o of tr.objects) if (touches(fore, o)) touching = true;
+      if (!touching) continue;
       if (fore.key === tr.originalKey && fore.callFrame === tr.cause.call.callFrame) {
         tr.cause.call = callRef(fore);
         if (status === 'NFS4ERR_DELAY') {
@@ -2630,7 +2636,7 @@ function asStateid(v: unknown): StateidValue | undefined {
 }
 
 function callRef(f: ForeCall): CallRef {
-  const r: CallRef = { op: f.op, client: f.client, callFrame: f.callFrame, callTime: f.callTime, xid: f.xid };
+  const r: CallRef = { op: f.op, client: f.client, callFrame: f.callFrame, callTime: f.callTime, xid: f.xid >>> 0 };
   if (f.replyFrame !== undefined) r.replyFrame = f.replyFrame;
   if (f.status !== undefined) r.status = f.status;
   return r;
@@ -2697,22 +2703,28 @@ function notifiedOf(f: ForeCall, d: Deleg, m: Mutation): boolean {
   return false;
 }
 
-/** ForeCall.touched until a call touches an object (shared, never pushed to). */
+/** ForeCall.touchedMore until a call touches a second object (shared, never pushed to). */
 const NO_TOUCHED: string[] = [];
 
 /** The recent ring's stand-in for a call that touches nothing, changes nothing and used no
  *  session slot: every scan of the ring passes over it as it would over that call. */
 const INERT_CALL: ForeCall = {
   key: -1, xid: 0, client: '', server: '', op: 'COMPOUND', callFrame: 0, callTime: 0, replyFrame: undefined, replyTime: undefined,
-  status: undefined, touched: NO_TOUCHED, sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, ringSeq: -1,
+  status: undefined, touched0: undefined, touchedMore: NO_TOUCHED, sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, ringSeq: -1,
   mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
 };
 
 function touch(f: ForeCall, obj: string): void {
-  // The first object gets an exact one-element array: remembered calls outlive several
-  // young-generation collections, so their bytes are copied and promoted.
-  if (f.touched === NO_TOUCHED) f.touched = [obj];
-  else if (!f.touched.includes(obj)) f.touched.push(obj);
+  if (f.touched0 === undefined) f.touched0 = obj;
+  else if (f.touched0 !== obj && !f.touchedMore.includes(obj)) {
+    if (f.touchedMore === NO_TOUCHED) f.touchedMore = [obj];
+    else f.touchedMore.push(obj);
+  }
+}
+
+/** Does call `f` touch object `obj`? */
+function touches(f: ForeCall, obj: string): boolean {
+  return f.touched0 === obj || (f.touchedMore !== NO_TOUCHED && f.touchedMore.includes(obj));
 }
 
 function procedureName(msg: RpcMessage, nfs: NfsCompound | undefined): string {
