@@ -21,6 +21,9 @@ interface Stamped {
   stamp: number;
 }
 
+// Entries are class instances, not object literals: the literals' `stamp` field ended up
+// stored as a boxed double, one extra heap number per entry.
+
 /** What a filehandle (or name-path key) `key` of `server` is called, and its directory's key. */
 export class NameSlot implements Stamped {
   stamp = 0;
@@ -263,7 +266,8 @@ export class NameTable {
       this.names.delete(s.key);
     } else if (v !== undefined && !(v instanceof NameSlot)) {
       v.delete(s.server);
-      if (v.size === 1) this.names.set(s.key, v.values().next().value as NameSlot);
+      if (v.size === 0) this.names.delete(s.key);
+      else if (v.size === 1) this.names.set(s.key, v.values().next().value as NameSlot);
     }
   }
 
@@ -281,7 +285,8 @@ export class NameTable {
       v.delete(s.name);
     } else if (w !== undefined && !(w instanceof ChildSlot)) {
       w.delete(s.server);
-      if (w.size === 1) v.set(s.name, w.values().next().value as ChildSlot);
+      if (w.size === 0) v.delete(s.name);
+      else if (w.size === 1) v.set(s.name, w.values().next().value as ChildSlot);
     }
     // A directory left with a single child entry stores it as is again.
     if (v.size === 0) this.dirs.delete(s.dir);
