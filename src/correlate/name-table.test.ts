@@ -2,21 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { LruMap } from './lru.js';
 import { NameTable } from './name-table.js';
 import { childKey } from './walk.js';
+import { xorshift32 } from '../../test/helpers/prng.js';
 
 /** A level of the tables: an entry or a Map (sizes only are looked at). */
 type NameSlotLevel = object;
 
-/** Deterministic pseudo-random numbers (xorshift32). */
+/** Deterministic pseudo-random numbers in [0, 1). */
 function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 0x100000000;
 }
 
 describe('NameTable', () => {

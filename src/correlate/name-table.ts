@@ -15,6 +15,7 @@
  * holding one entry stores it as is (the usual case with one server, or a directory with one
  * child) and becomes a Map from its second entry on, back to the entry when one is left.
  */
+import { childKey } from './walk.js';
 
 /** Entries of both tables record their last set/touch stamp; -1 once removed. */
 interface Stamped {
@@ -252,7 +253,7 @@ export class NameTable {
       this.partName = name;
       return;
     }
-    const key = parent === '/' ? '/' + name : parent + '/' + name;
+    const key = childKey(parent, name);
     const j = key.lastIndexOf('/');
     this.partDir = key.slice(0, j);
     this.partName = key.slice(j + 1);
