@@ -73,7 +73,8 @@ async function main(argv: string[]): Promise<number> {
     .description('print each delegation as a timeline: grant, notifications, recall and its cause, return')
     .argument('<file>', 'capture file, or - for standard input')
     .option('--json', 'JSON array of delegations')
-    .action(async (file: string, o: { json?: boolean }) => {
+    .option('--keep <n>', 'finished delegations kept for the output, the last to finish (default 10000)', positiveInt)
+    .action(async (file: string, o: { json?: boolean; keep?: number }) => {
       const { runDeleg } = await import('../src/commands/deleg.js');
       exitCode = await runDeleg(file, o, process.stdout, process.stderr);
     });

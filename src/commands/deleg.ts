@@ -4,6 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import { toJsonValue } from '../../dissectors/nfs4/json.js';
+import { DEFAULT_MAX_RETAINED_DELEGATIONS } from '../correlate/correlator.js';
 import { delegationsJsonPieces, delegationsTextPieces, formatStatsText, statsToJson } from '../correlate/format.js';
 import { runEngine, type Engine } from '../engine.js';
 import { openCapture } from '../sources/index.js';
@@ -12,17 +13,19 @@ import { formatTextSummary } from './read.js';
 
 export interface CorrelateCommandOptions {
   json?: boolean;
+  /** deleg: finished delegation records kept for the output (the correlator's default when absent). */
+  keep?: number;
 }
 
 /** `keepRecords` false for statistics: finished delegation records are not printed, so
  *  they need not stay in memory (stats() comes out the same either way). */
-async function correlate(path: string, keepRecords: boolean): Promise<Engine> {
+async function correlate(path: string, keepRecords: boolean, maxRetainedDelegations?: number): Promise<Engine> {
   const source = await openCapture(path);
-  return runEngine(source, { correlate: { keepRecords } });
+  return runEngine(source, { correlate: maxRetainedDelegations === undefined ? { keepRecords } : { keepRecords, maxRetainedDelegations } });
 }
 
 export async function runDeleg(path: string, opts: CorrelateCommandOptions, stdout: Writable, stderr: Writable): Promise<number> {
-  const engine = await correlate(path, true);
+  const engine = await correlate(path, true, opts.keep);
   const c = engine.correlator!;
   const out = new OutputBuffer(stdout);
   const delegations = c.delegations();
@@ -40,6 +43,12 @@ export async function runDeleg(path: string, opts: CorrelateCommandOptions, stdo
   if (opts.json) out.write('\n');
   await out.flush(true);
   if (!opts.json) stderr.write(formatTextSummary({ ...engine.summary(), fileProblems: [] }));
+  // Memory stays bounded on any capture, but what was left out is said, never dropped silently.
+  const dropped = c.droppedRecords;
+  if (dropped > 0) {
+    stderr.write(`${dropped} earlier finished delegation(s) not shown: only the last ${opts.keep ?? DEFAULT_MAX_RETAINED_DELEGATIONS} to finish are kept ` +
+      '(--keep N keeps more; nfscope stats counts every one)\n');
+  }
   return 0;
 }
 

@@ -172,6 +172,9 @@ interface Expectation {
 }
 
 /** Expectation.state flags. */
+/** Finished delegation records kept for delegations() unless told otherwise. */
+export const DEFAULT_MAX_RETAINED_DELEGATIONS = 10_000;
+
 const EXP_RECALL = 1;
 const EXP_ADD_DONE = 2;
 const EXP_REMOVE_DONE = 4;
@@ -436,7 +439,7 @@ export class Correlator {
   constructor(options: CorrelatorOptions = {}) {
     this.opt = {
       maxActiveDelegations: options.maxActiveDelegations ?? 20_000,
-      maxRetainedDelegations: options.maxRetainedDelegations ?? 10_000,
+      maxRetainedDelegations: options.maxRetainedDelegations ?? DEFAULT_MAX_RETAINED_DELEGATIONS,
       retireAfter: options.retireAfter ?? 60,
       maxEventsPerDelegation: options.maxEventsPerDelegation ?? 2000,
       maxStoredEvents: options.maxStoredEvents ?? 2_000_000,
@@ -501,6 +504,12 @@ export class Correlator {
   }
 
   // ------------------------------------------------------------------------------ output
+
+  /** Finished delegation records dropped from memory (beyond maxRetainedDelegations): not in
+   *  delegations(), still counted in stats(). */
+  get droppedRecords(): number {
+    return this.counts.evicted;
+  }
 
   /** Delegations seen (retained finished ones, then the ones still tracked), in first-seen order. */
   delegations(): DelegationRecord[] {
