@@ -19,13 +19,14 @@ export interface CorrelateCommandOptions {
 
 /** `keepRecords` false for statistics: finished delegation records are not printed, so
  *  they need not stay in memory (stats() comes out the same either way). */
-async function correlate(path: string, keepRecords: boolean, maxRetainedDelegations?: number): Promise<Engine> {
+async function correlate(path: string, keepRecords: boolean, maxRetainedDelegations = DEFAULT_MAX_RETAINED_DELEGATIONS): Promise<Engine> {
   const source = await openCapture(path);
-  return runEngine(source, { correlate: maxRetainedDelegations === undefined ? { keepRecords } : { keepRecords, maxRetainedDelegations } });
+  return runEngine(source, { correlate: { keepRecords, maxRetainedDelegations } });
 }
 
 export async function runDeleg(path: string, opts: CorrelateCommandOptions, stdout: Writable, stderr: Writable): Promise<number> {
-  const engine = await correlate(path, true, opts.keep);
+  const kept = opts.keep ?? DEFAULT_MAX_RETAINED_DELEGATIONS;
+  const engine = await correlate(path, true, kept);
   const c = engine.correlator!;
   const out = new OutputBuffer(stdout);
   const delegations = c.delegations();
@@ -46,7 +47,7 @@ export async function runDeleg(path: string, opts: CorrelateCommandOptions, stdo
   // Memory stays bounded on any capture, but what was left out is said, never dropped silently.
   const dropped = c.droppedRecords;
   if (dropped > 0) {
-    stderr.write(`${dropped} earlier finished delegation(s) not shown: only the last ${opts.keep ?? DEFAULT_MAX_RETAINED_DELEGATIONS} to finish are kept ` +
+    stderr.write(`${dropped} earlier finished delegation(s) not shown: only the last ${kept} to finish are kept ` +
       '(--keep N keeps more; nfscope stats counts every one)\n');
   }
   return 0;
