@@ -261,15 +261,9 @@ function writeNsec(w: ByteWriter, nsec: number): void {
   }
 }
 
-/** The text of a message's frame node that depends only on its endpoints. */
-interface EndpointText {
-  src: string;
-  dst: string;
-  srcIp: string;
-  dstIp: string;
-  srcPort: number;
-  dstPort: number;
-  transport: FieldSource['transport'];
+/** The text of a message's frame node that depends only on its endpoints (the message's own
+ *  endpoint fields, kept to recognise the next message with the same ones). */
+interface EndpointText extends Pick<FieldSource, 'src' | 'dst' | 'srcIp' | 'dstIp' | 'srcPort' | 'dstPort' | 'transport'> {
   /** `SRC → DST` (escaped) up to the Arrival Time value. */
   value: Uint8Array;
   /** After the relative time's value: the address and port nodes (IPv4 over TCP only). */
