@@ -286,18 +286,33 @@ describe('RecordStreams', () => {
     const call = recordMark(nfsCall(1));
     const ev = (c: ConnectionKey, dir: 'ab' | 'ba', bytes: Uint8Array, frame: number): StreamEvent => ({ kind: 'data', conn: c, dir, bytes, frame, sec: 0, nsec: 0 });
     streams.push(ev(conn, 'ab', call.subarray(0, 10), 1), out);
+    // Only a direction holding a partial record keeps state.
+    expect(streams.size).toBe(1);
     streams.push(ev(conn, 'ba', recordMark(encodeRpcReply({ xid: 5, accept: 0 })), 2), out);
+    expect(streams.size).toBe(1);
     streams.push(ev(c2, 'ab', call.subarray(10), 3), out); // other connection: must not complete conn 1's record
+    expect(streams.size).toBe(2);
     streams.push(ev(conn, 'ab', call.subarray(10), 4), out);
+    // conn 1 'ab' completed its record: idle again, its state is dropped.
+    expect(streams.size).toBe(1);
     streams.push(ev(udp, 'ab', nfsCall(7), 5), out);
+    // A dropped direction starts again between records: a record split anew is still joined.
+    streams.push(ev(conn, 'ab', call.subarray(0, 3), 6), out);
+    streams.push(ev(conn, 'ab', call.subarray(3), 7), out);
     expect(got.map((r) => [r.conn.id, r.dir, xidOf(r), r.frame, r.fragments])).toEqual([
       [1, 'ba', 5, 2, 1],
       [1, 'ab', 1, 4, 1],
       [3, 'ab', 7, 5, 0],
+      [1, 'ab', 1, 7, 1],
     ]);
-    expect(streams.size).toBe(3);
-    streams.push({ kind: 'closed', conn, frame: 6 }, out);
+    expect(got[3].firstFrame).toBe(6);
+    streams.push(ev(conn, 'ab', call.subarray(0, 10), 8), out);
+    expect(streams.size).toBe(2);
+    streams.push({ kind: 'closed', conn, frame: 9 }, out);
     expect(streams.size).toBe(1);
-    expect(streams.stats.malformed).toBe(0);
+    // conn 1's partial record was lost at close (counted); c2 still holds what it was given.
+    expect(streams.stats.malformed).toBe(1);
+    streams.push({ kind: 'closed', conn: c2, frame: 10 }, out);
+    expect(streams.size).toBe(0);
   });
 });

@@ -143,6 +143,40 @@ export function plausibleRecordStart(
   return 0;
 }
 
+/**
+ * Between records, the usual case: each record is one last fragment lying whole in
+ * bytes[from .. end). Emits those (exactly as an assembler's consume would, counting them in
+ * stats) and returns where they end; anything else (more fragments, a record cut by the chunk
+ * end, an odd marker) is left to an assembler. Keeps no state, so a stream between records
+ * needs no assembler at all.
+ */
+function emitWholeRecords(
+  bytes: Uint8Array, from: number, end: number, conn: ConnectionKey, dir: 'ab' | 'ba', frame: number, sec: number, nsec: number,
+  maxRecord: number, stats: RecordStats, out: (r: RpcRecord) => void,
+): number {
+  let off = from;
+  while (end - off >= 4) {
+    const marker = i32(bytes, off);
+    const len = marker & 0x7fffffff;
+    if (marker >= 0 || len === 0 || len > maxRecord || end - off - 4 < len) break;
+    const start = off + 4;
+    off = start + len;
+    stats.records++;
+    out({
+      conn,
+      dir,
+      // A view made with the constructor: cheaper than subarray, same bytes.
+      bytes: new Uint8Array(bytes.buffer, bytes.byteOffset + start, len),
+      frame,
+      sec,
+      nsec,
+      firstFrame: frame,
+      fragments: 1,
+    });
+  }
+  return off;
+}
+
 /** Record marking state machine for one direction of one TCP connection. */
 export class RecordAssembler {
   private readonly maxRecord: number;
@@ -203,7 +237,7 @@ export class RecordAssembler {
   push(bytes: Uint8Array, frame: number, sec: number, nsec: number, out: (r: RpcRecord) => void, start = 0, end = bytes.length): void {
     if (end <= start) return;
     if (this.synced && !this.recActive && this.markerHave === 0) {
-      start = this.wholeRecords(bytes, start, end, frame, sec, nsec, out);
+      start = emitWholeRecords(bytes, start, end, this.conn, this.dir, frame, sec, nsec, this.maxRecord, this.stats, out);
       if (start === end) return;
     }
     let rest = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
@@ -213,36 +247,6 @@ export class RecordAssembler {
       rest = found;
     }
     this.consume(rest, frame, sec, nsec, out);
-  }
-
-  /**
-   * Between records, the usual case: each record is one last fragment lying whole in
-   * bytes[from .. end). Emits those (exactly as consume would) and returns where they end;
-   * anything else (more fragments, a record cut by the chunk end, an odd marker) is left
-   * to consume.
-   */
-  private wholeRecords(bytes: Uint8Array, from: number, end: number, frame: number, sec: number, nsec: number, out: (r: RpcRecord) => void): number {
-    let off = from;
-    while (end - off >= 4) {
-      const marker = i32(bytes, off);
-      const len = marker & 0x7fffffff;
-      if (marker >= 0 || len === 0 || len > this.maxRecord || end - off - 4 < len) break;
-      const start = off + 4;
-      off = start + len;
-      this.stats.records++;
-      out({
-        conn: this.conn,
-        dir: this.dir,
-        // A view made with the constructor: cheaper than subarray, same bytes.
-        bytes: new Uint8Array(bytes.buffer, bytes.byteOffset + start, len),
-        frame,
-        sec,
-        nsec,
-        firstFrame: frame,
-        fragments: 1,
-      });
-    }
-    return off;
   }
 
   /**
@@ -482,21 +486,30 @@ export class RecordAssembler {
 }
 
 /**
- * All record assemblers of a capture, keyed by connection and direction: StreamEvents in,
+ * All record streams of a capture, keyed by connection and direction: StreamEvents in,
  * RpcRecords out. A 'closed' event finishes and frees both directions. UDP datagrams
  * (conn.transport 'udp') become records as they are, with fragments = 0.
+ *
+ * A direction gets a RecordAssembler only while it holds state (a record or marker cut by a
+ * segment end, or a resynchronisation after a gap): between records a stream is fully
+ * described by "synced, nothing partial", so bytes made of whole records are emitted without
+ * one, and an assembler that becomes idle again is dropped. On captures of many connections
+ * this keeps two assemblers per connection from living as long as the connection (measured:
+ * they were most of what every young-generation GC had to copy and promote).
  */
 export class RecordStreams {
   private readonly assemblers = new Map<number, RecordAssembler>();
   private readonly opts: RecordAssemblerOptions;
+  private readonly maxRecord: number;
   readonly stats: RecordStats;
 
   constructor(opts: RecordAssemblerOptions = {}) {
     this.stats = opts.stats ?? newRecordStats();
     this.opts = { ...opts, stats: this.stats };
+    this.maxRecord = Math.min(opts.maxRecordBytes ?? DEFAULT_MAX_RECORD, 0x7fffffff);
   }
 
-  /** Number of live per-direction assemblers. */
+  /** Number of directions holding state (a partial record, or resynchronising). */
   get size(): number {
     return this.assemblers.size;
   }
@@ -511,10 +524,28 @@ export class RecordStreams {
         out({ conn: ev.conn, dir: ev.dir, bytes, frame: ev.frame, sec: ev.sec, nsec: ev.nsec, firstFrame: ev.frame, fragments: 0 });
         return;
       }
-      this.get(ev.conn, ev.dir).push(ev.bytes, ev.frame, ev.sec, ev.nsec, out, start, end);
+      if (end <= start) return;
+      const key = ev.conn.id * 2 + (ev.dir === 'ba' ? 1 : 0);
+      let a = this.assemblers.get(key);
+      let from = start;
+      if (a === undefined) {
+        from = emitWholeRecords(ev.bytes, start, end, ev.conn, ev.dir, ev.frame, ev.sec, ev.nsec, this.maxRecord, this.stats, out);
+        if (from === end) return;
+        a = new RecordAssembler(ev.conn, ev.dir, this.opts);
+        this.assemblers.set(key, a);
+      }
+      a.push(ev.bytes, ev.frame, ev.sec, ev.nsec, out, from, end);
+      if (a.idle) this.assemblers.delete(key);
     } else if (ev.kind === 'gap') {
       if (ev.conn.transport === 'udp') return;
-      this.get(ev.conn, ev.dir).gap(ev.missing, ev.frame);
+      const key = ev.conn.id * 2 + (ev.dir === 'ba' ? 1 : 0);
+      let a = this.assemblers.get(key);
+      if (a === undefined) {
+        a = new RecordAssembler(ev.conn, ev.dir, this.opts);
+        this.assemblers.set(key, a);
+      }
+      a.gap(ev.missing, ev.frame);
+      if (a.idle) this.assemblers.delete(key);
     } else {
       const base = ev.conn.id * 2;
       for (const k of [base, base + 1]) {
@@ -531,16 +562,6 @@ export class RecordStreams {
   flush(frame: number): void {
     for (const a of this.assemblers.values()) a.finish(frame);
     this.assemblers.clear();
-  }
-
-  private get(conn: ConnectionKey, dir: 'ab' | 'ba'): RecordAssembler {
-    const key = conn.id * 2 + (dir === 'ba' ? 1 : 0);
-    let a = this.assemblers.get(key);
-    if (a === undefined) {
-      a = new RecordAssembler(conn, dir, this.opts);
-      this.assemblers.set(key, a);
-    }
-    return a;
   }
 }
 
