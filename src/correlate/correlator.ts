@@ -25,7 +25,7 @@ import { CompoundWalker, openClaimName, parentKeyOf, slotId, type FhSlot, type W
 import { cookieValue, entryFits, first, notifyEntryOf } from './notify-entries.js';
 import {
   asObj, bitmapField, boolField, bytesField, enumField, field, findStateids, maskHasBit, nameOf, notifyMaskNames,
-  numField, path, stateidField, stateidKey, u64Hex, u64Number,
+  numField, path, stateidField, lookupName, putfhObject, sequenceSeqId, sequenceSessionId, sequenceSlotId, sequenceStatusFlags, stateidKey, u64Hex, u64Number,
   NOTIFY4_ADD_ENTRY, NOTIFY4_CHANGE_CHILD_ATTRS, NOTIFY4_CHANGE_DIR_ATTRS, NOTIFY4_REMOVE_ENTRY, NOTIFY4_RENAME_ENTRY,
   SEQ4_STATUS_RECALLABLE_STATE_REVOKED, type StateidValue,
 } from './wire-views.js';
@@ -730,7 +730,7 @@ export class Correlator {
     for (const op of ops) {
       switch (op.op) {
         case 'SEQUENCE': {
-          const sid = bytesField(op.args, 'sa_sessionid');
+          const sid = sequenceSessionId(op.args);
           if (sid !== undefined) {
             const hex = this.sessionHex(sid);
             const s = this.session(hex, msg.record.frame);
@@ -1287,9 +1287,9 @@ export class Correlator {
   }
 
   private callSequence(fore: ForeCall, s: WalkStep): void {
-    const sid = bytesField(s.args, 'sa_sessionid');
-    const seq = numField(s.args, 'sa_sequenceid');
-    const slot = numField(s.args, 'sa_slotid');
+    const sid = sequenceSessionId(s.args);
+    const seq = sequenceSeqId(s.args);
+    const slot = sequenceSlotId(s.args);
     if (sid !== undefined && seq !== undefined && slot !== undefined) {
       fore.sid = this.sessionHex(sid);
       fore.slot = slot;
@@ -1439,7 +1439,7 @@ export class Correlator {
         learn = true;
         if (name === 'LOOKUP' && this.indexedFhs > 0) {
           if (prev !== 'PUTFH' || lastFh === undefined) return FULL;
-          const objName = nameOf(field(op.args, 'objname'));
+          const objName = lookupName(op.args);
           if (objName === undefined) return FULL;
           const child = this.names.child(server, hexOf(lastFh), objName);
           if (child !== undefined && this.held(server, child, client)) return FULL;
@@ -1447,7 +1447,7 @@ export class Correlator {
       } else if (RELEVANT_OPS.has(name)) {
         return FULL;
       } else if (name === 'PUTFH') {
-        const fh = bytesField(op.args, 'object');
+        const fh = putfhObject(op.args);
         lastFh = fh;
         // a hash first: most compounds are I/O on objects nobody holds a delegation on
         if (fh !== undefined && this.fhHashes.size > 0) {
@@ -1511,7 +1511,7 @@ export class Correlator {
   }
 
   private sequenceFlags(client: string, res: unknown, frame: number, t: number, xid: number): void {
-    const flags = numField(field(res, 'sr_resok4'), 'sr_status_flags') ?? 0;
+    const flags = sequenceStatusFlags(res) ?? 0;
     const on = (flags & SEQ4_STATUS_RECALLABLE_STATE_REVOKED) !== 0;
     const c = this.clients.get(client);
     if (c === undefined || c.revokedFlag === on) return;

@@ -6,7 +6,7 @@
  */
 import type { NfsOp } from '../../dissectors/nfs4/types.js';
 import { hexOf } from './hex-cache.js';
-import { bytesField, field, nameOf, path } from './wire-views.js';
+import { field, getfhObject, lookupName, nameOf, objectValue, putfhObject } from './wire-views.js';
 
 /** A current-filehandle value: known bytes (hex), and/or how it was reached (parent + name).
  *  Every field is always present (undefined when unknown): one object shape. */
@@ -57,10 +57,13 @@ export type ChildResolver = (parentKey: string, name: string) => string | undefi
 const NAMED_CLAIMS = new Set(['CLAIM_NULL', 'CLAIM_DELEGATE_CUR', 'CLAIM_DELEGATE_PREV', 0, 2, 3]);
 
 export function openClaimName(args: unknown): string | undefined {
-  const claim = field(args, 'claim');
-  const type = field(claim, 'claim');
+  // Named loads (not field()): every OPEN is read here two or three times, and these sites
+  // see only OPEN4args and open_claim4 shapes (see wire-views.ts, hot-path accessors).
+  const claim = objectValue(objectValue(args)?.claim);
+  if (claim === undefined) return undefined;
+  const type = claim.claim;
   if (!NAMED_CLAIMS.has(type as string | number)) return undefined;
-  return nameOf(field(claim, 'file')) ?? nameOf(path(claim, 'delegate_cur_info', 'file')) ?? nameOf(field(claim, 'file_delegate_prev'));
+  return nameOf(claim.file) ?? nameOf(objectValue(claim.delegate_cur_info)?.file) ?? nameOf(claim.file_delegate_prev);
 }
 
 /** Objects a walker keeps for reuse: compounds are a handful of ops; a longer one gets fresh
@@ -104,7 +107,7 @@ export class CompoundWalker {
       step.sfh = sfh;
       switch (op) {
         case 'PUTFH': {
-          const fh = bytesField(args, 'object');
+          const fh = putfhObject(args);
           const hex = fh === undefined ? undefined : hexOf(fh);
           cfh = this.slot(hex, undefined, undefined, false, hex);
           break;
@@ -114,7 +117,7 @@ export class CompoundWalker {
           cfh = this.slot(undefined, undefined, undefined, true, '/');
           break;
         case 'LOOKUP':
-          cfh = this.child(cfh, nameOf(field(args, 'objname')), resolve);
+          cfh = this.child(cfh, lookupName(args), resolve);
           break;
         case 'LOOKUPP':
         case 'OPENATTR':
@@ -136,7 +139,7 @@ export class CompoundWalker {
           cfh = sfh;
           break;
         case 'GETFH': {
-          const fh = bytesField(field(step.res, 'resok4'), 'object');
+          const fh = getfhObject(step.res);
           if (fh !== undefined) {
             if (cfh === undefined) cfh = this.slot(undefined, undefined, undefined, false, undefined);
             cfh.hex = hexOf(fh);

@@ -94,6 +94,63 @@ export function nameOf(v: unknown): string | undefined {
   return undefined;
 }
 
+/*
+ * Accessors for the fields read for (nearly) every compound. field(v, name) reads through one
+ * keyed load shared by every caller, which sees every decoded shape and so goes megamorphic
+ * (a global lookup per read); a named load written out here sees only the one shape the
+ * decoder builds for that op, and stays monomorphic. Same checks and answers as
+ * bytesField / numField / nameOf over field(): a value that is not an object (or an array or
+ * byte string, which have none of these properties) gives undefined.
+ */
+
+/** An object whose named fields may be read (arrays and byte strings have none of the names
+ *  read through it: the named loads below and in walk.ts). */
+export function objectValue(v: unknown): Obj | undefined {
+  return typeof v === 'object' && v !== null ? (v as Obj) : undefined;
+}
+
+/** PUTFH4args.object. */
+export function putfhObject(args: unknown): Uint8Array | undefined {
+  const b = objectValue(args)?.object;
+  return b instanceof Uint8Array ? b : undefined;
+}
+
+/** GETFH4res.resok4.object. */
+export function getfhObject(res: unknown): Uint8Array | undefined {
+  const b = objectValue(objectValue(res)?.resok4)?.object;
+  return b instanceof Uint8Array ? b : undefined;
+}
+
+/** LOOKUP4args.objname as a name (see nameOf). */
+export function lookupName(args: unknown): string | undefined {
+  const n = objectValue(args)?.objname;
+  return typeof n === 'string' ? n : nameOf(n);
+}
+
+/** SEQUENCE4args.sa_sessionid. */
+export function sequenceSessionId(args: unknown): Uint8Array | undefined {
+  const b = objectValue(args)?.sa_sessionid;
+  return b instanceof Uint8Array ? b : undefined;
+}
+
+/** SEQUENCE4args.sa_sequenceid. */
+export function sequenceSeqId(args: unknown): number | undefined {
+  const n = objectValue(args)?.sa_sequenceid;
+  return typeof n === 'number' ? n : undefined;
+}
+
+/** SEQUENCE4args.sa_slotid. */
+export function sequenceSlotId(args: unknown): number | undefined {
+  const n = objectValue(args)?.sa_slotid;
+  return typeof n === 'number' ? n : undefined;
+}
+
+/** SEQUENCE4res.sr_resok4.sr_status_flags. */
+export function sequenceStatusFlags(res: unknown): number | undefined {
+  const n = objectValue(objectValue(res)?.sr_resok4)?.sr_status_flags;
+  return typeof n === 'number' ? n : undefined;
+}
+
 export function stateidField(v: unknown, name: string): StateidValue | undefined {
   const s = field(v, name);
   return isStateid(s) ? s : undefined;
