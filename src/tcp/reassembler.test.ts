@@ -114,6 +114,8 @@ describe('TcpReassembler', () => {
     const h = harness();
     const isn = 0xfffffff8;
     handshake(h, isn, 7);
+    h.push(seg('c', isn, '', SYN)); // SYN retransmitted, ISN above 2^31: the same connection
+    expect(h.r.stats.connections).toBe(1);
     h.push(seg('c', isn + 1, 'abcd')); // 0xfffffff9..0xfffffffc
     h.push(seg('c', 0x00000001, 'ijk')); // after the wrap, early
     h.push(seg('c', 0xfffffffd, 'efgh')); // 0xfffffffd..0x00000000

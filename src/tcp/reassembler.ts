@@ -79,6 +79,12 @@ const NOTHING_HELD: HeldSegment[] = [];
 class Half {
   /** nextSeq is known (set by SYN or by the first segment seen). */
   started = false;
+  /**
+   * Sequence numbers (nextSeq, isn, finSeq) are kept as their int32 bits (`| 0`): as small
+   * integers they live in the object itself, while uint32 values above 2^31 would each need a
+   * boxed heap number per field per connection. Comparisons use differences `(a - b) | 0`,
+   * which are the same for either form.
+   */
   nextSeq = 0;
   synSeen = false;
   isn = 0;
@@ -336,7 +342,7 @@ export class TcpReassembler {
         if (plen > 0) this.onDrop('TCP data after connection closed', seg.frame);
         return;
       }
-    } else if ((flags & SYN) !== 0 && half.started && !(half.synSeen && half.isn === seg.seq)) {
+    } else if ((flags & SYN) !== 0 && half.started && !(half.synSeen && half.isn === (seg.seq | 0))) {
       // A new SYN with another ISN on a live 4-tuple: the ports were reused.
       this.close(half.conn, out, seg.frame, seg.sec, seg.nsec);
       this.forget(half.conn);
@@ -354,21 +360,21 @@ export class TcpReassembler {
       dataSeq = (dataSeq + 1) >>> 0;
       if (!half.synSeen) {
         half.synSeen = true;
-        half.isn = seg.seq;
+        half.isn = seg.seq | 0;
       }
       if (!half.started) {
         half.started = true;
-        half.nextSeq = dataSeq;
+        half.nextSeq = dataSeq | 0;
       }
     } else if (!half.started) {
       half.started = true;
-      half.nextSeq = dataSeq;
+      half.nextSeq = dataSeq | 0;
       half.gapPending = true;
     }
     if ((flags & ACK) !== 0) this.skipAckedHole(half === conn.ab ? conn.ba : conn.ab, seg.ack, out);
     if ((flags & FIN) !== 0 && !half.hasFin) {
       half.hasFin = true;
-      half.finSeq = (dataSeq + plen) >>> 0;
+      half.finSeq = (dataSeq + plen) | 0;
     }
     if (plen > 0) this.data(half, dataSeq, pbuf, pstart, plen, seg, out);
     if (conn.ab.finished() && conn.ba.finished()) this.close(conn, out, seg.frame, seg.sec, seg.nsec);
@@ -490,7 +496,7 @@ export class TcpReassembler {
       out({ kind: 'gap', conn: half.conn.key, dir: half.dir, missing: -1, frame, sec, nsec });
     }
     const n = end - start;
-    half.nextSeq = (half.nextSeq + n) >>> 0;
+    half.nextSeq = (half.nextSeq + n) | 0;
     this.stats.bytesDelivered += n;
     out(this.dataEventFor(half, buf, start, end, frame, sec, nsec));
   }
@@ -539,7 +545,7 @@ export class TcpReassembler {
     this.stats.gaps++;
     this.stats.gapBytes += missing;
     out({ kind: 'gap', conn: half.conn.key, dir: half.dir, missing, frame, sec, nsec });
-    half.nextSeq = first.seq;
+    half.nextSeq = first.seq | 0;
   }
 
   /** Delivers held segments that are now contiguous (trimming overlaps, dropping duplicates). */
