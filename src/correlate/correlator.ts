@@ -25,7 +25,7 @@ import { CompoundWalker, openClaimName, parentKeyOf, slotId, type FhSlot, type W
 import { cookieValue, entryFits, first, notifyEntryOf } from './notify-entries.js';
 import {
   asObj, bitmapField, boolField, bytesField, enumField, field, findStateids, maskHasBit, nameOf, notifyMaskNames,
-  numField, path, stateidField, lookupName, putfhObject, sequenceSeqId, sequenceSessionId, sequenceSlotId, sequenceStatusFlags, stateidKey, u64Hex, u64Number,
+  numField, path, stateidField, isStateid, lookupName, objectValue, type Obj, putfhObject, sequenceSeqId, sequenceSessionId, sequenceSlotId, sequenceStatusFlags, stateidKey, u64Hex, u64Number,
   NOTIFY4_ADD_ENTRY, NOTIFY4_CHANGE_CHILD_ATTRS, NOTIFY4_CHANGE_DIR_ATTRS, NOTIFY4_REMOVE_ENTRY, NOTIFY4_RENAME_ENTRY,
   SEQ4_STATUS_RECALLABLE_STATE_REVOKED, type StateidValue,
 } from './wire-views.js';
@@ -746,7 +746,9 @@ export class Correlator {
         }
         case 'DESTROY_SESSION':
         case 'BIND_CONN_TO_SESSION': {
-          const sid = bytesField(op.args, op.op === 'DESTROY_SESSION' ? 'dsa_sessionid' : 'bctsa_sessid');
+          const args = objectValue(op.args);
+          const sidValue = op.op === 'DESTROY_SESSION' ? args?.dsa_sessionid : args?.bctsa_sessid;
+          const sid = sidValue instanceof Uint8Array ? sidValue : undefined;
           if (sid !== undefined) {
             const s = this.sessions.get(hexOf(sid));
             if (s?.client !== undefined) return s.client;
@@ -755,7 +757,7 @@ export class Correlator {
         }
         case 'SETCLIENTID_CONFIRM':
         case 'RENEW': {
-          const id = u64Hex(field(op.args, 'clientid'));
+          const id = u64Hex(objectValue(op.args)?.clientid);
           if (id !== undefined) {
             this.connClient.set(connSide(msg, msg.src), id);
             return id;
@@ -763,7 +765,7 @@ export class Correlator {
           break;
         }
         case 'OPEN': {
-          const id = u64Hex(path(op.args, 'owner', 'clientid'));
+          const id = u64Hex(objectValue(objectValue(op.args)?.owner)?.clientid);
           if (id !== undefined) {
             this.connClient.set(connSide(msg, msg.src), id);
             return id;
@@ -771,12 +773,12 @@ export class Correlator {
           break;
         }
         case 'CREATE_SESSION': {
-          const id = u64Hex(field(op.args, 'csa_clientid'));
+          const id = u64Hex(objectValue(op.args)?.csa_clientid);
           if (id !== undefined) return id;
           break;
         }
         case 'DESTROY_CLIENTID': {
-          const id = u64Hex(field(op.args, 'dca_clientid'));
+          const id = u64Hex(objectValue(op.args)?.dca_clientid);
           if (id !== undefined) return id;
           break;
         }
@@ -1302,15 +1304,21 @@ export class Correlator {
     const name = openClaimName(s.args);
     const target = slotId(s.after);
     if (target !== undefined) touch(fore, target);
-    const opentype = path(s.args, 'openhow', 'opentype');
+    // Named loads of OPEN4args fields (see wire-views.ts, objectValue): every OPEN comes here.
+    const args = objectValue(s.args);
+    const opentype = objectValue(args?.openhow)?.opentype;
     const create = opentype === 'OPEN4_CREATE' || opentype === 1;
     if (create && name !== undefined) addMutation(fore, mutation('open-create', 'OPEN', s.index, cfh, name, target));
-    const access = numField(s.args, 'share_access') ?? 0;
+    const shareAccess = args?.share_access;
+    const access = typeof shareAccess === 'number' ? shareAccess : 0;
     if ((access & 2) !== 0) addMutation(fore, mutation('open-write', 'OPEN', s.index, name !== undefined ? cfh : this.parentOf(server, target), name, target));
-    const claim = field(s.args, 'claim');
-    const claimType = enumField(claim, 'claim');
-    const ds = stateidField(field(claim, 'delegate_cur_info'), 'delegate_stateid') ?? stateidField(claim, 'oc_delegate_stateid');
+    const claim = objectValue(args?.claim);
+    const curStateid = objectValue(claim?.delegate_cur_info)?.delegate_stateid;
+    const fhStateid = claim?.oc_delegate_stateid;
+    const ds = isStateid(curStateid) ? curStateid : isStateid(fhStateid) ? fhStateid : undefined;
     if (ds === undefined) return;
+    const claimValue = claim?.claim;
+    const claimType = typeof claimValue === 'string' || typeof claimValue === 'number' ? claimValue : undefined;
     const fh = claimType === 'CLAIM_DELEG_CUR_FH' || claimType === 5 ? cfh : target;
     const d = this.sightDeleg(server, ds, 'unknown', msg.record.frame, t, 'opened-under', client, fh);
     if (d !== undefined) {
@@ -1607,7 +1615,7 @@ export class Correlator {
     switch (s.op) {
       case 'OPEN': {
         if (!ok) break;
-        const deleg = path(s.res, 'resok4', 'delegation');
+        const deleg = objectValue(objectValue(s.res)?.resok4)?.delegation;
         this.grantFromOpenDelegation(deleg, 'OPEN', s.after?.hex, p, msg, server, client, t);
         break;
       }
@@ -1693,24 +1701,28 @@ export class Correlator {
   }
 
   private replyExchangeId(s: WalkStep, p: Pending | undefined, msg: RpcMessage): void {
-    const id = u64Hex(path(s.res, 'eir_resok4', 'eir_clientid'));
+    const id = u64Hex(objectValue(objectValue(s.res)?.eir_resok4)?.eir_clientid);
     if (id === undefined) return;
     const c = this.client(id, msg.record.frame, msg.dst);
-    const owner = bytesField(field(s.args, 'eia_clientowner'), 'co_ownerid');
+    const ownerValue = objectValue(objectValue(s.args)?.eia_clientowner)?.co_ownerid;
+    const owner = ownerValue instanceof Uint8Array ? ownerValue : undefined;
     if (owner !== undefined) c.rec.owner = ownerText(owner);
     c.rec.minorversion = p?.nfs?.minorversion;
   }
 
   private replyCreateSession(s: WalkStep, msg: RpcMessage): void {
     const frame = msg.record.frame;
-    const resok = field(s.res, 'csr_resok4');
-    const sid = bytesField(resok, 'csr_sessionid');
-    if (sid === undefined) return;
+    const resok = objectValue(objectValue(s.res)?.csr_resok4);
+    const sid = resok?.csr_sessionid;
+    if (!(sid instanceof Uint8Array)) return;
     const sess = this.session(hexOf(sid), frame);
-    const id = u64Hex(field(s.args, 'csa_clientid'));
+    const args = objectValue(s.args);
+    const id = u64Hex(args?.csa_clientid);
     sess.client = id;
-    sess.cbProgram = numField(s.args, 'csa_cb_program');
-    sess.flags = numField(resok, 'csr_flags');
+    const cbProgram = args?.csa_cb_program;
+    sess.cbProgram = typeof cbProgram === 'number' ? cbProgram : undefined;
+    const flags = resok?.csr_flags;
+    sess.flags = typeof flags === 'number' ? flags : undefined;
     this.bindConn(sess, msg.record.conn.id, ((sess.flags ?? 0) & 2) !== 0 ? 'both' : 'fore');
     if (id !== undefined) {
       const c = this.client(id, frame, msg.dst);
@@ -1751,20 +1763,22 @@ export class Correlator {
 
   private grantFromOpenDelegation(deleg: unknown, op: 'OPEN' | 'WANT_DELEGATION' | 'CB_PUSH_DELEG', fh: string | undefined,
     p: Pending | undefined, msg: RpcMessage, server: string, client: string | undefined, t: number): void {
-    const type = enumField(deleg, 'delegation_type');
+    // Named loads of open_delegation4 (see wire-views.ts, objectValue): every OPEN reply comes here.
+    const od = objectValue(deleg);
+    const type = od?.delegation_type;
     let kind: DelegationKind;
-    let arm: unknown;
+    let arm: Obj | undefined;
     if (type === 'OPEN_DELEGATE_READ' || type === 1 || type === 'OPEN_DELEGATE_READ_ATTRS_DELEG' || type === 4) {
       kind = 'read';
-      arm = field(deleg, 'read');
+      arm = objectValue(od?.read);
     } else if (type === 'OPEN_DELEGATE_WRITE' || type === 2 || type === 'OPEN_DELEGATE_WRITE_ATTRS_DELEG' || type === 5) {
       kind = 'write';
-      arm = field(deleg, 'write');
+      arm = objectValue(od?.write);
     } else {
       return;
     }
-    const sid = stateidField(arm, 'stateid');
-    if (sid === undefined) return;
+    const sid = arm?.stateid;
+    if (!isStateid(sid)) return;
     const d = this.grant(server, sid, kind, fh, client, op === 'CB_PUSH_DELEG' ? msg.dst : p?.msg.src ?? msg.dst, msg.record.frame, t);
     if (d === undefined) return;
     this.addEvent(d, {
@@ -2203,13 +2217,15 @@ export class Correlator {
     for (const op of nfs.ops) this.cbOpStats.getByNum(op.opnum, op.op).calls++;
     const seq = nfs.ops.find((o) => o.op === 'CB_SEQUENCE');
     if (seq !== undefined) {
-      const sid = bytesField(seq.args, 'csa_sessionid');
+      const args = objectValue(seq.args);
+      const sidValue = args?.csa_sessionid;
+      const sid = sidValue instanceof Uint8Array ? sidValue : undefined;
       if (sid !== undefined) {
         const s = this.session(hexOf(sid), frame);
         this.bindConn(s, msg.record.conn.id, 'back');
         client = s.client ?? `session:${s.sessionid}`;
       }
-      const lists = field(seq.args, 'csa_referring_call_lists');
+      const lists = args?.csa_referring_call_lists;
       if (Array.isArray(lists)) {
         for (const l of lists.slice(0, 16)) {
           const rsid = bytesField(l, 'rcl_sessionid');

@@ -11,6 +11,7 @@ import { bitmapBits, notifyTypeName } from '../../dissectors/nfs4/names.js';
 import type * as X from '../../dissectors/xdr/generated/nfs4.js';
 
 export type { StateidValue };
+export { isStateid };
 
 export type Obj = Record<string, unknown>;
 
