@@ -75,70 +75,83 @@ interface HeldSegment {
 /** Shared by every direction holding nothing (never written): most never hold a segment. */
 const NOTHING_HELD: HeldSegment[] = [];
 
-/** One direction of a connection: the sender's view of sequence space. */
-class Half {
+/**
+ * One direction of a connection: the sender's view of sequence space.
+ *
+ * Connections and their directions are object literals made by newConn/newHalf rather than
+ * class instances: a literal has an allocation site, so V8 can see that nearly all of them
+ * outlive a young-generation collection and allocate them in the old generation directly
+ * ("pretenuring") instead of copying each one twice. On the benchmark replay, whose
+ * connections mostly stay open until evicted, that halved what scavenges copied (200 MB slice:
+ * promoted 15.1 -> 8.5 MB, young survivors 15.5 -> 8.7 MB).
+ */
+interface Half {
   /** nextSeq is known (set by SYN or by the first segment seen). */
-  started = false;
+  started: boolean;
   /**
    * Sequence numbers (nextSeq, isn, finSeq) are kept as their int32 bits (`| 0`): as small
    * integers they live in the object itself, while uint32 values above 2^31 would each need a
    * boxed heap number per field per connection. Comparisons use differences `(a - b) | 0`,
    * which are the same for either form.
    */
-  nextSeq = 0;
-  synSeen = false;
-  isn = 0;
+  nextSeq: number;
+  synSeen: boolean;
+  isn: number;
   /** Capture began after this direction started: announce a gap of unknown size before its first data. */
-  gapPending = false;
-  hasFin = false;
-  finSeq = 0;
+  gapPending: boolean;
+  hasFin: boolean;
+  finSeq: number;
   /** NOTHING_HELD until the first out-of-order segment. */
-  held: HeldSegment[] = NOTHING_HELD;
-  heldBytes = 0;
-
-  constructor(
-    readonly conn: Conn,
-    readonly dir: 'ab' | 'ba',
-    /** Sender's view of the 4-tuple: segments from srcIp:srcPort to dstIp:dstPort. */
-    readonly srcIp: string,
-    readonly srcKey: number,
-    readonly srcPort: number,
-    readonly dstIp: string,
-    readonly dstKey: number,
-    readonly dstPort: number,
-  ) {}
-
-  /** All bytes up to this direction's FIN delivered. */
-  finished(): boolean {
-    return this.hasFin && this.nextSeq === this.finSeq && this.held.length === 0;
-  }
+  held: HeldSegment[];
+  heldBytes: number;
+  readonly conn: Conn;
+  readonly dir: 'ab' | 'ba';
+  /** Sender's view of the 4-tuple: segments from srcIp:srcPort to dstIp:dstPort. */
+  readonly srcIp: string;
+  readonly srcKey: number;
+  readonly srcPort: number;
+  readonly dstIp: string;
+  readonly dstKey: number;
+  readonly dstPort: number;
 }
 
-class Conn {
-  readonly ab: Half;
-  readonly ba: Half;
-  /** Closed connections stay as tombstones (no buffers) so late segments are recognised. */
-  closed = false;
-  /** Removed from the table (a tombstone queue entry may still point at it). */
-  forgotten = false;
-  /** LRU list links (head = least recently active). */
-  prev: Conn | null = null;
-  next: Conn | null = null;
+function newHalf(conn: Conn, dir: 'ab' | 'ba', srcIp: string, srcKey: number, srcPort: number, dstIp: string, dstKey: number, dstPort: number): Half {
+  return {
+    started: false, nextSeq: 0, synSeen: false, isn: 0, gapPending: false, hasFin: false, finSeq: 0, held: NOTHING_HELD, heldBytes: 0,
+    conn, dir, srcIp, srcKey, srcPort, dstIp, dstKey, dstPort,
+  };
+}
 
-  /** aIp:aPort is endpoint a (the SYN sender or first sender). */
-  constructor(
-    readonly key: ConnectionKey,
-    readonly udp: boolean,
-    aIp: string,
-    aKey: number,
-    aPort: number,
-    bIp: string,
-    bKey: number,
-    bPort: number,
-  ) {
-    this.ab = new Half(this, 'ab', aIp, aKey, aPort, bIp, bKey, bPort);
-    this.ba = new Half(this, 'ba', bIp, bKey, bPort, aIp, aKey, aPort);
-  }
+/** All bytes up to this direction's FIN delivered. */
+function finished(h: Half): boolean {
+  return h.hasFin && h.nextSeq === h.finSeq && h.held.length === 0;
+}
+
+interface Conn {
+  readonly key: ConnectionKey;
+  readonly udp: boolean;
+  /** Set by newConn right after the literal is made (each half points back at the connection). */
+  ab: Half;
+  ba: Half;
+  /** Closed connections stay as tombstones (no buffers) so late segments are recognised. */
+  closed: boolean;
+  /** Removed from the table (a tombstone queue entry may still point at it). */
+  forgotten: boolean;
+  /** LRU list links (head = least recently active). */
+  prev: Conn | null;
+  next: Conn | null;
+}
+
+/** Stands in for a connection's halves while newConn builds them (each half points back at the
+ *  connection, so the connection exists first); never seen outside newConn. */
+const NO_HALF = {} as Half;
+
+/** aIp:aPort is endpoint a (the SYN sender or first sender). */
+function newConn(key: ConnectionKey, udp: boolean, aIp: string, aKey: number, aPort: number, bIp: string, bKey: number, bPort: number): Conn {
+  const conn: Conn = { key, udp, ab: NO_HALF, ba: NO_HALF, closed: false, forgotten: false, prev: null, next: null };
+  conn.ab = newHalf(conn, 'ab', aIp, aKey, aPort, bIp, bKey, bPort);
+  conn.ba = newHalf(conn, 'ba', bIp, bKey, bPort, aIp, aKey, aPort);
+  return conn;
 }
 
 function endpoint(ip: string, port: number): string {
@@ -377,7 +390,7 @@ export class TcpReassembler {
       half.finSeq = (dataSeq + plen) | 0;
     }
     if (plen > 0) this.data(half, dataSeq, pbuf, pstart, plen, seg, out);
-    if (conn.ab.finished() && conn.ba.finished()) this.close(conn, out, seg.frame, seg.sec, seg.nsec);
+    if (finished(conn.ab) && finished(conn.ba)) this.close(conn, out, seg.frame, seg.sec, seg.nsec);
   }
 
   /**
@@ -456,7 +469,7 @@ export class TcpReassembler {
 
   private create(aIp: string, aKey: number, aPort: number, bIp: string, bKey: number, bPort: number, udp: boolean): Conn {
     const key: ConnectionKey = { id: this.nextId++, a: endpoint(aIp, aPort), b: endpoint(bIp, bPort), transport: udp ? 'udp' : 'tcp' };
-    const conn = new Conn(key, udp, aIp, aKey, aPort, bIp, bKey, bPort);
+    const conn = newConn(key, udp, aIp, aKey, aPort, bIp, bKey, bPort);
     this.stats.connections++;
     this.connCount++;
     this.append(conn);
