@@ -103,34 +103,47 @@ export function fromHex(hex: string): Uint8Array {
 export class XdrTracer {
   /** Top-level spans (children of the value decoded). */
   readonly spans: Span[] = [];
+  /**
+   * The open spans are stack[0 .. open): entries above are stale and overwritten, so begin
+   * and end move a counter instead of pushing and popping (this runs for every field).
+   */
   private readonly stack: Span[] = [];
+  private open = 0;
 
   begin(name: string, type: string, offset: number): void {
     const span: Span = { name, type, offset, length: 0 };
-    const parent = this.stack.length === 0 ? null : this.stack[this.stack.length - 1];
-    if (parent === null) this.spans.push(span);
-    else (parent.children ??= []).push(span);
-    this.stack.push(span);
+    const open = this.open;
+    if (open === 0) {
+      this.spans.push(span);
+    } else {
+      const parent = this.stack[open - 1];
+      // A one-element literal: most parents have few children (push onto [] reserves 17).
+      if (parent.children === undefined) parent.children = [span];
+      else parent.children.push(span);
+    }
+    this.stack[open] = span;
+    this.open = open + 1;
   }
 
   end(offset: number): void {
-    const span = this.stack.pop();
-    if (span !== undefined) span.length = offset - span.offset;
+    if (this.open === 0) return;
+    const span = this.stack[--this.open];
+    span.length = offset - span.offset;
   }
 
   /** Number of spans begun and not yet ended. */
   get depth(): number {
-    return this.stack.length;
+    return this.open;
   }
 
   /** Closes every open span at `offset` (used when decoding failed part way). */
   closeAll(offset: number): void {
-    while (this.stack.length > 0) this.end(offset);
+    while (this.open > 0) this.end(offset);
   }
 
   /** Closes spans until only `depth` remain open. */
   closeTo(depth: number, offset: number): void {
-    while (this.stack.length > depth) this.end(offset);
+    while (this.open > depth) this.end(offset);
   }
 }
 
