@@ -128,6 +128,42 @@ describe('ByteWriter', () => {
     expect(w.text()).toBe('[{},{},{}]');
   });
 
+  it('writes a node head with its byte range, and a whole number node, as the separate calls do', () => {
+    const enc = (t: string): Uint8Array => Uint8Array.from(t, (c) => c.charCodeAt(0));
+    const heads = ['{"label":"a","offset":', ',{"label":"a_longer_label_than_twelve","offset":'].map(enc);
+    const mids = [',"value":"', ',"field":"nfs.fhandle","value":"'].map(enc);
+    const numbers = [0, 9, 10, 99, 4096, 65535, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, -1, 1.5, NaN];
+    // A small buffer: the room checks must grow it.
+    const fast = new ByteWriter(4);
+    const plain = new ByteWriter(4);
+    for (const head of heads) {
+      for (const mid of mids) {
+        for (const offset of numbers) {
+          for (const length of numbers) {
+            fast.reset();
+            plain.reset();
+            fast.headRange(head, offset, length);
+            plain.raw(head);
+            plain.offsetLength(offset, length);
+            expect(fast.text()).toBe(plain.text());
+            for (const n of [0, 7, 123456, 2 ** 32 - 1]) {
+              fast.reset();
+              plain.reset();
+              fast.numberLeaf(head, offset, length, mid, n);
+              plain.raw(head);
+              plain.offsetLength(offset, length);
+              plain.raw(mid);
+              plain.decimal(n);
+              plain.ascii('"}');
+              expect(fast.text()).toBe(plain.text());
+            }
+          }
+        }
+      }
+    }
+    expect(new TextDecoder().decode(fast.bytes())).toBe(',{"label":"a_longer_label_than_twelve","offset":NaN,"length":NaN,"field":"nfs.fhandle","value":"4294967295"}'.replace(/NaN/g, 'null'));
+  });
+
   it('hands a full buffer to its sink, and a mark survives the bytes moving', () => {
     // A sink that moves the piece to offset 3 of a fresh buffer just large enough.
     let start = 0;

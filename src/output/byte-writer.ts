@@ -241,6 +241,52 @@ export class ByteWriter {
   }
 
   /**
+   * `head` (ending in `"offset":`) then `N,"length":M`: a node's label and byte range, written
+   * with one room check (the most common start of a -T json node).
+   */
+  headRange(head: Uint8Array, offset: number, length: number): void {
+    if (offset !== offset >>> 0 || length !== length >>> 0) {
+      this.raw(head);
+      this.offsetLength(offset, length);
+      return;
+    }
+    const need = head.length + 30;
+    if (this.pos + need > this.buf.length) this.ensure(need);
+    const buf = this.buf;
+    let p = putBytes(buf, this.pos, head);
+    p = putUint32(buf, p, offset);
+    p = putBytes(buf, p, LENGTH_KEY);
+    this.pos = putUint32(buf, p, length);
+  }
+
+  /**
+   * headRange(head, offset, length), then `mid` and `N"}`: a whole node with a byte range whose
+   * value is the integer n in [0, 2^32) as a quoted decimal (the most common -T json node).
+   */
+  numberLeaf(head: Uint8Array, offset: number, length: number, mid: Uint8Array, n: number): void {
+    if (offset !== offset >>> 0 || length !== length >>> 0) {
+      this.raw(head);
+      this.offsetLength(offset, length);
+      this.raw(mid);
+      this.uint32(n);
+      this.quoteBrace();
+      return;
+    }
+    const need = head.length + mid.length + 42;
+    if (this.pos + need > this.buf.length) this.ensure(need);
+    const buf = this.buf;
+    let p = putBytes(buf, this.pos, head);
+    p = putUint32(buf, p, offset);
+    p = putBytes(buf, p, LENGTH_KEY);
+    p = putUint32(buf, p, length);
+    p = putBytes(buf, p, mid);
+    p = putUint32(buf, p, n);
+    buf[p] = 0x22;
+    buf[p + 1] = 0x7d;
+    this.pos = p + 2;
+  }
+
+  /**
    * x.toFixed(places) for 6 or 9 places, from integers when that is safe: toFixed rounds the
    * exact value of x to the nearest unit of the last place (halves up). Below 1e6, x * 10^places
    * is within 6.2e-5 (6 places) or 0.0625 (9 places) of that exact value scaled, so rounding it
@@ -343,6 +389,20 @@ const LENGTH_KEY = bytesOf(',"length":');
 
 /** How close to a half x * 10^places may come before fixed() leaves the rounding to toFixed. */
 const TIE_MARGIN = { 6: 1e-3, 9: 0.1 } as const;
+
+/**
+ * Copies b to buf at p (room checked); returns the end. Short pieces by a loop: a call of
+ * set() costs more than copying a few bytes.
+ */
+function putBytes(buf: Uint8Array, p: number, b: Uint8Array): number {
+  const n = b.length;
+  if (n > 12) {
+    buf.set(b, p);
+    return p + n;
+  }
+  for (let i = 0; i < n; i++) buf[p + i] = b[i];
+  return p + n;
+}
 
 /** "00" to "99": two digits per division. */
 const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 0x30 + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));

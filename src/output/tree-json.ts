@@ -61,9 +61,38 @@ function writeHexValue(w: ByteWriter, n: number, digits: number): void {
 
 // ------------------------------------------------------------------ registry-field nodes
 
+/**
+ * What writeFieldValue reads of a FieldDef, read once into one object shape: FieldDefs come
+ * in many shapes (their optional properties), so reading them for every value was a slow
+ * (megamorphic) property look-up.
+ */
+interface ValueFormat {
+  def: FieldDef;
+  relTime: boolean;
+  /** abs_time or rel_time: shown by formatFieldValue unless a rel_time number. */
+  time: boolean;
+  isEnum: boolean;
+  hex: boolean;
+  hexDigits: number;
+  values: ReadonlyMap<number, string> | undefined;
+}
+
+function valueFormat(def: FieldDef): ValueFormat {
+  return {
+    def,
+    relTime: def.type === 'rel_time',
+    time: def.type === 'abs_time' || def.type === 'rel_time',
+    isEnum: def.type === 'enum',
+    hex: def.base === 'hex',
+    hexDigits: def.hexDigits ?? 8,
+    values: def.values,
+  };
+}
+
 /** A fieldNode() of tree.ts: `{"label":..,"value":..,"field":..[,"offset":..,"length":..]}`. */
 interface FieldNodeText {
   def: FieldDef;
+  format: ValueFormat;
   /** `{"label":"...","value":"` */
   head: Uint8Array;
   /** `","field":"..."...}` */
@@ -74,7 +103,12 @@ function fieldNodeText(name: string, offset?: number, length?: number, label?: s
   const def = getField(name);
   if (!def) throw new Error(`tree-json: unknown field ${name}`);
   const at = offset !== undefined ? ',"offset":' + offset + (length !== undefined ? ',"length":' + length : '') : '';
-  return { def, head: bytesOf('{"label":' + jsonQuote(label ?? def.label) + ',"value":"'), tail: bytesOf('","field":' + jsonQuote(name) + at + '}') };
+  return {
+    def,
+    format: valueFormat(def),
+    head: bytesOf('{"label":' + jsonQuote(label ?? def.label) + ',"value":"'),
+    tail: bytesOf('","field":' + jsonQuote(name) + at + '}'),
+  };
 }
 
 /** Writes the node (as an array element) when the field has values; says whether it did. */
@@ -83,10 +117,10 @@ function fieldNode(w: ByteWriter, src: FieldSource, f: FieldNodeText): boolean {
   if (vals.length === 0) return false;
   w.elem();
   w.raw(f.head);
-  writeFieldValue(w, f.def, vals[0]);
+  writeFieldValue(w, f.format, vals[0]);
   for (let i = 1; i < vals.length; i++) {
     w.ascii(', ');
-    writeFieldValue(w, f.def, vals[i]);
+    writeFieldValue(w, f.format, vals[i]);
   }
   w.raw(f.tail);
   return true;
@@ -96,7 +130,7 @@ function fieldNode(w: ByteWriter, src: FieldSource, f: FieldNodeText): boolean {
 function valueNode(w: ByteWriter, f: FieldNodeText, v: FieldValue): void {
   w.elem();
   w.raw(f.head);
-  writeFieldValue(w, f.def, v);
+  writeFieldValue(w, f.format, v);
   w.raw(f.tail);
 }
 
@@ -104,19 +138,19 @@ function valueNode(w: ByteWriter, f: FieldNodeText, v: FieldValue): void {
  * formatFieldValue(def, v, 'display'), escaped, written without building the text for the
  * common cases (unsigned 32-bit integers of integer and enum fields).
  */
-function writeFieldValue(w: ByteWriter, def: FieldDef, v: FieldValue): void {
-  if (def.type === 'rel_time' && typeof v === 'number') {
+function writeFieldValue(w: ByteWriter, f: ValueFormat, v: FieldValue): void {
+  if (f.relTime && typeof v === 'number') {
     // `${v.toFixed(9)} seconds`
     w.fixed(v, 9);
     w.raw(SECONDS_VALUE);
     return;
   }
-  if (typeof v !== 'number' || v !== v >>> 0 || def.type === 'abs_time' || def.type === 'rel_time') {
-    w.strBody(formatFieldValue(def, v, 'display'));
+  if (typeof v !== 'number' || v !== v >>> 0 || f.time) {
+    w.strBody(formatFieldValue(f.def, v, 'display'));
     return;
   }
-  const name = def.values?.get(v);
-  if (def.type === 'enum') {
+  const name = f.values === undefined ? undefined : f.values.get(v);
+  if (f.isEnum) {
     if (name === undefined) {
       w.uint32(v);
     } else {
@@ -127,16 +161,16 @@ function writeFieldValue(w: ByteWriter, def: FieldDef, v: FieldValue): void {
     }
     return;
   }
-  const digits = def.hexDigits ?? 8;
-  if (def.base === 'hex' && digits > 8) {
-    w.strBody(formatFieldValue(def, v, 'display'));
+  const digits = f.hexDigits;
+  if (f.hex && digits > 8) {
+    w.strBody(formatFieldValue(f.def, v, 'display'));
     return;
   }
   if (name !== undefined) {
     w.strBody(name);
     w.ascii(' (');
   }
-  if (def.base === 'hex') {
+  if (f.hex) {
     w.ascii('0x');
     w.hexWord(v, digits);
   } else {
@@ -209,7 +243,7 @@ const J = {
 /** The Flavor node of a credential or verifier whose flavor word is at `offset`. */
 function flavorNode(w: ByteWriter, flavor: number, offset: number): void {
   w.raw(F.flavor.head);
-  writeFieldValue(w, F.flavor.def, flavor);
+  writeFieldValue(w, F.flavor.format, flavor);
   w.raw(FLAVOR_TAIL);
   writeOffset(w, offset);
   if (offset !== undefined) w.raw(LENGTH_4);
@@ -324,13 +358,13 @@ function newEndpointText(src: FieldSource): EndpointText {
     // IPv4 over TCP (the registry's extractors give exactly these nodes, each with one value).
     w.reset();
     w.raw(J.timeIpSrc);
-    writeFieldValue(w, F.ipSrc.def, src.srcIp);
+    writeFieldValue(w, F.ipSrc.format, src.srcIp);
     w.raw(J.ipSrcIpDst);
-    writeFieldValue(w, F.ipDst.def, src.dstIp);
+    writeFieldValue(w, F.ipDst.format, src.dstIp);
     w.raw(J.ipDstTcpSrc);
-    writeFieldValue(w, F.tcpSrcport.def, src.srcPort);
+    writeFieldValue(w, F.tcpSrcport.format, src.srcPort);
     w.raw(J.tcpSrcTcpDst);
-    writeFieldValue(w, F.tcpDstport.def, src.dstPort);
+    writeFieldValue(w, F.tcpDstport.format, src.dstPort);
     w.raw(F.tcpDstport.tail);
     nodes = w.bytes().slice();
   }
@@ -351,7 +385,7 @@ function frameNode(w: ByteWriter, src: FieldSource): void {
   if (e.nodes !== undefined) {
     w.byte(0x2c);
     w.raw(F.timeRelative.head);
-    writeFieldValue(w, F.timeRelative.def, src.relTime);
+    writeFieldValue(w, F.timeRelative.format, src.relTime);
     w.raw(e.nodes);
   } else {
     fieldNode(w, src, F.timeRelative);
@@ -396,15 +430,15 @@ function callHeaderText(rpcvers: number, prog: number, vers: number, proc: numbe
   const w = scratch;
   w.reset();
   w.raw(J.xidMsgtyp);
-  writeFieldValue(w, F.msgtyp.def, 0);
+  writeFieldValue(w, F.msgtyp.format, 0);
   w.raw(J.msgtypVersion);
-  writeFieldValue(w, F.version.def, rpcvers);
+  writeFieldValue(w, F.version.format, rpcvers);
   w.raw(J.versionProgram);
-  writeFieldValue(w, F.program.def, prog);
+  writeFieldValue(w, F.program.format, prog);
   w.raw(J.programProgramversion);
-  writeFieldValue(w, F.programversion.def, vers);
+  writeFieldValue(w, F.programversion.format, vers);
   w.raw(J.programversionProcedure);
-  writeFieldValue(w, F.procedure.def, proc);
+  writeFieldValue(w, F.procedure.format, proc);
   w.raw(F.procedure.tail);
   const text = w.bytes().slice();
   if (recentCalls.length >= RECENT_HEADERS) recentCalls.pop();
@@ -424,7 +458,7 @@ function replyHeaderText(prog: number | undefined, vers: number | undefined, pro
   const w = scratch;
   w.reset();
   w.raw(J.xidMsgtyp);
-  writeFieldValue(w, F.msgtyp.def, 1);
+  writeFieldValue(w, F.msgtyp.format, 1);
   w.raw(F.msgtyp.tail);
   if (prog !== undefined) valueNode(w, F.replyProgram, prog);
   if (vers !== undefined) valueNode(w, F.replyProgramversion, vers);
@@ -569,13 +603,13 @@ function rpcNode(w: ByteWriter, src: FieldSource): void {
   w.raw(VALUE_CHILDREN);
   // XID and message type are always there; so are the next four for a call with its header.
   w.raw(F.xid.head);
-  writeFieldValue(w, F.xid.def, r.xid >>> 0);
+  writeFieldValue(w, F.xid.format, r.xid >>> 0);
   if (r.type === 'call') {
     if (h && h.msgType === 'call') {
       w.raw(callHeaderText(h.rpcvers, r.program ?? h.prog, r.version ?? h.vers, r.procedure ?? h.proc));
     } else {
       w.raw(J.xidMsgtyp);
-      writeFieldValue(w, F.msgtyp.def, 0);
+      writeFieldValue(w, F.msgtyp.format, 0);
       w.raw(F.msgtyp.tail);
       fieldNode(w, src, F.version);
       fieldNode(w, src, F.program);
@@ -595,7 +629,7 @@ function rpcNode(w: ByteWriter, src: FieldSource): void {
       w.raw(replyHeaderText(r.program, r.version, r.procedure));
     } else {
       w.raw(J.xidMsgtyp);
-      writeFieldValue(w, F.msgtyp.def, 1);
+      writeFieldValue(w, F.msgtyp.format, 1);
       w.raw(F.msgtyp.tail);
       fieldNode(w, src, F.replyProgram);
       fieldNode(w, src, F.replyProgramversion);
@@ -644,8 +678,8 @@ interface KeyText {
   /** fieldValue then the opening quote of the value. */
   fieldValueQuote: Uint8Array;
   stringField: boolean;
-  /** The field that formats numbers under this key (not enums). */
-  numberDef: FieldDef | undefined;
+  /** How numbers under this key are formatted (a field that is not an enum). */
+  numberFormat: ValueFormat | undefined;
   /** `,"field":"...","value":"seqid ` of a stateid under this key. */
   stateidHead: Uint8Array;
   /** Texts of "key[0]", "key[1]", ... once used. */
@@ -673,16 +707,43 @@ const KIDS_KEPT = 64;
 /** Array elements whose KeyText is kept on the array's. */
 const ELEMS_KEPT = 64;
 
-/** Key texts by op name then key; spec keys are few, but hostile captures must not grow this. */
-const keyTexts = new Map<string, Map<string, KeyText>>();
+/**
+ * Keys (impossible as spec keys) of the KeyTexts whose `kids` are an op's arguments', its
+ * results' (calls and replies alternate: one parent would miss every time) and a READDIR
+ * entry's.
+ */
+const ARGS_KEY = '(args)';
+const RES_KEY = '(res)';
+const ENTRY_KEY = '(entry)';
+
+/**
+ * The key texts of one op name, and the parents (for their `kids`) of its arguments' and
+ * results' keys and of a READDIR entry's: found with one look-up per operation.
+ */
+interface OpKeyTexts {
+  opName: string;
+  keys: Map<string, KeyText>;
+  argsKey: KeyText;
+  resKey: KeyText;
+  entryKey: KeyText;
+}
+
+/** Key texts by op name; spec keys are few, but hostile captures must not grow this. */
+const keyTexts = new Map<string, OpKeyTexts>();
 const OP_CACHE_MAX = 256;
 const KEY_CACHE_MAX = 4096;
 
-function keyTextsOf(opName: string): Map<string, KeyText> {
+function keyTextsOf(opName: string): OpKeyTexts {
   let m = keyTexts.get(opName);
   if (m === undefined) {
     if (keyTexts.size >= OP_CACHE_MAX) keyTexts.clear();
-    m = new Map();
+    m = {
+      opName,
+      keys: new Map(),
+      argsKey: makeKeyText(ARGS_KEY, specKeyField(ARGS_KEY, opName)),
+      resKey: makeKeyText(RES_KEY, specKeyField(RES_KEY, opName)),
+      entryKey: makeKeyText(ENTRY_KEY, specKeyField(ENTRY_KEY, opName)),
+    };
     keyTexts.set(opName, m);
   }
   return m;
@@ -703,7 +764,7 @@ function makeKeyText(key: string, field: string | undefined): KeyText {
     fieldValue: bytesOf(fieldText + ',"value":'),
     fieldValueQuote: bytesOf(fieldText + ',"value":"'),
     stringField: def?.type === 'string',
-    numberDef: def && def.type !== 'enum' ? def : undefined,
+    numberFormat: def && def.type !== 'enum' ? valueFormat(def) : undefined,
     stateidHead: bytesOf(',"field":' + jsonQuote(stateidField) + ',"value":"seqid '),
   };
 }
@@ -803,48 +864,29 @@ function bitmapValue(opName: string, key: string, words: unknown[]): Uint8Array 
   return v ?? undefined;
 }
 
-/**
- * Keys (impossible as spec keys) of the KeyTexts whose `kids` are an op's arguments', its
- * results' (calls and replies alternate: one parent would miss every time) and a READDIR
- * entry's.
- */
-const ARGS_KEY = '(args)';
-const RES_KEY = '(res)';
-const ENTRY_KEY = '(entry)';
-
 class ValueJson {
-  private keys: Map<string, KeyText>;
-  private opName: string;
-  /** Parents (for their `kids`) of the op arguments' and results' keys, and of a READDIR entry's. */
-  private argsKey: KeyText;
-  private resKey: KeyText;
-  private entryKey: KeyText;
+  /** The key texts of the operation being written. */
+  private op: OpKeyTexts;
 
   constructor(private w: ByteWriter, op: NfsOp, private opts: Required<TreeOptions>) {
-    this.opName = op.op;
-    this.keys = keyTextsOf(op.op);
-    this.argsKey = this.keyText(ARGS_KEY);
-    this.resKey = this.keyText(RES_KEY);
-    this.entryKey = this.keyText(ENTRY_KEY);
+    this.op = keyTextsOf(op.op);
+  }
+
+  private get opName(): string {
+    return this.op.opName;
   }
 
   /** Starts on the next operation (one instance serves them all). */
   reset(w: ByteWriter, op: NfsOp, opts: Required<TreeOptions>): this {
     this.w = w;
     this.opts = opts;
-    if (op.op !== this.opName) {
-      this.opName = op.op;
-      this.keys = keyTextsOf(op.op);
-      this.argsKey = this.keyText(ARGS_KEY);
-      this.resKey = this.keyText(RES_KEY);
-      this.entryKey = this.keyText(ENTRY_KEY);
-    }
+    if (op.op !== this.op.opName) this.op = keyTextsOf(op.op);
     return this;
   }
 
   /** The op body's children (object bodies): its arguments' or its results'. */
   bodyChildren(o: Obj, span: Span | undefined, isArgs: boolean): void {
-    this.objectChildren(o, span, 0, isArgs ? this.argsKey : this.resKey);
+    this.objectChildren(o, span, 0, isArgs ? this.op.argsKey : this.op.resKey);
   }
 
   /**
@@ -884,11 +926,12 @@ class ValueJson {
   }
 
   private keyText(key: string): KeyText {
-    let k = this.keys.get(key);
+    const keys = this.op.keys;
+    let k = keys.get(key);
     if (k === undefined) {
-      if (this.keys.size >= KEY_CACHE_MAX) this.keys.clear();
+      if (keys.size >= KEY_CACHE_MAX) keys.clear();
       k = makeKeyText(key, specKeyField(key, this.opName));
-      this.keys.set(key, k);
+      keys.set(key, k);
     }
     return k;
   }
@@ -940,14 +983,14 @@ class ValueJson {
         return true;
       case 'number':
         w.byte(0x22);
-        if (k.numberDef === undefined) w.decimal(value);
-        else writeFieldValue(w, k.numberDef, value);
+        if (k.numberFormat === undefined) w.decimal(value);
+        else writeFieldValue(w, k.numberFormat, value);
         w.byte(0x22);
         return true;
       case 'bigint':
         w.byte(0x22);
-        if (k.numberDef === undefined) w.ascii(value.toString());
-        else writeFieldValue(w, k.numberDef, value);
+        if (k.numberFormat === undefined) w.ascii(value.toString());
+        else writeFieldValue(w, k.numberFormat, value);
         w.byte(0x22);
         return true;
       case 'object':
@@ -967,13 +1010,17 @@ class ValueJson {
     const w = this.w;
     // As an array element: after a comma unless first (the byte before is then the '[').
     const first = w.buf[w.pos - 1] === 0x5b;
+    const isPlainNumber = typeof value === 'number' && k.numberFormat === undefined;
     if (span === undefined) {
       w.raw(first ? k.head : k.commaHead);
+    } else if (isPlainNumber && value === value >>> 0) {
+      // The most common node: `{"label":..,"offset":N,"length":M,"value":"N"}` in one call.
+      w.numberLeaf(first ? k.headOffset : k.commaHeadOffset, span.offset, span.length, k.fieldValueQuote, value);
+      return;
     } else {
-      w.raw(first ? k.headOffset : k.commaHeadOffset);
-      w.offsetLength(span.offset, span.length);
+      w.headRange(first ? k.headOffset : k.commaHeadOffset, span.offset, span.length);
     }
-    if (typeof value === 'number' && k.numberDef === undefined) {
+    if (isPlainNumber) {
       // The most common value: `"value":"N"}`.
       w.raw(k.fieldValueQuote);
       w.decimal(value);
@@ -1059,7 +1106,7 @@ class ValueJson {
       const entry = next;
       w.elem();
       w.raw(ENTRY);
-      this.objectChildren(entry, undefined, depth + 1, this.entryKey, 'nextentry');
+      this.objectChildren(entry, undefined, depth + 1, this.op.entryKey, 'nextentry');
       w.raw(END_CHILDREN);
       count++;
       next = entry.nextentry;
