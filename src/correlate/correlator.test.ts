@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Correlator } from './correlator.js';
-import type { DelegationEvent, DelegationRecord, RecallCause } from './types.js';
+import type { DelegationEvent, DelegationRecord, OpStatRow, RecallCause } from './types.js';
 import {
   ADD, CHILD_ATTRS, REMOVE, RENAME, World, cbNotify, cbRecall, cbSeq, clientKey, establish, fh, fhHex, gddArgs, gddOk,
   gddUnavail, getfhRes, mask, notifyAdd, notifyRemove, notifyRename, openArgs, openRes, otherHex, putfh, seq, seqRes,
@@ -611,6 +611,34 @@ describe('Correlator: memory budget for stored events', () => {
     expect(d.events.map((e) => e.kind)).toContain('recalled');
     expect(d.problems.map((p) => p.kind)).toContain('events-truncated');
     expect(c.stats().drops.some(([r]) => r.startsWith('notification events not kept'))).toBe(true);
+  });
+});
+
+describe('Correlator: per-op call counts', () => {
+  it('count a call while it waits for its reply, once answered, and once given up', () => {
+    const { c, w, cb } = setup();
+    const h = w.call(cb, [seq(SB), putfh('dir'), ['REMOVE', { target: 'q' }]]);
+    const rowsOf = (): { op?: OpStatRow; client?: OpStatRow } => {
+      const st = c.stats();
+      return { op: st.ops.find((r) => r.name === 'REMOVE'), client: st.clients.find((x) => x.client === clientKey(B))?.ops.find((r) => r.name === 'REMOVE') };
+    };
+    // waiting: a call, unanswered so far (in both the op's and the client's rows)
+    expect(rowsOf().op).toMatchObject({ count: 1, unanswered: 1 });
+    expect(rowsOf().client).toMatchObject({ count: 1, unanswered: 1 });
+    expect(rowsOf().op).toMatchObject({ count: 1, unanswered: 1 }); // stats() changes nothing
+    w.reply(h, [['SEQUENCE', 'NFS4_OK', seqRes()], ['PUTFH', 'NFS4_OK'], ['REMOVE', 'NFS4_OK']]);
+    expect(rowsOf().op).toMatchObject({ count: 1, unanswered: 0 });
+    expect(rowsOf().client).toMatchObject({ count: 1, unanswered: 0 });
+    w.call(cb, [seq(SB), putfh('dir'), ['REMOVE', { target: 'r' }]]); // never answered
+    expect(rowsOf().op).toMatchObject({ count: 2, unanswered: 1 });
+    w.advance(200);
+    w.call(cb, [seq(SB), putfh('dir')]); // the sweep gives the REMOVE up
+    expect(c.stats().drops.some(([r]) => r.startsWith('call unanswered after'))).toBe(true);
+    expect(rowsOf().op).toMatchObject({ count: 2, unanswered: 1 });
+    c.finish();
+    expect(rowsOf().op).toMatchObject({ count: 2, unanswered: 1 });
+    expect(rowsOf().client).toMatchObject({ count: 2, unanswered: 1 });
+    expect(c.stats().ops.find((r) => r.name === 'PUTFH')).toMatchObject({ count: 3, unanswered: 2 });
   });
 });
 
