@@ -683,19 +683,19 @@ interface KeyText {
   /** `,"field":"...","value":"seqid ` of a stateid under this key. */
   stateidHead: Uint8Array;
   /** Texts of "key[0]", "key[1]", ... once used. */
-  elems?: KeyText[];
+  elems: KeyText[] | undefined;
   /**
    * Texts of the keys of objects under this key, by position (objects of one type have the
    * same keys in the same order): a look-up without hashing the key.
    */
-  kids?: KeyText[];
+  kids: KeyText[] | undefined;
   /** Whether arrays under this key are bitmaps (shown by bitmapText); undefined: not known yet. */
-  isBitmap?: boolean;
+  isBitmap: boolean | undefined;
   /** The last enum name shown under this key and its quoted text. */
-  lastEnum?: string;
-  lastEnumText?: Uint8Array;
+  lastEnum: string | undefined;
+  lastEnumText: Uint8Array | undefined;
   /** The last few bitmaps shown under this key with their quoted texts (masks repeat). */
-  bitmaps?: Array<{ words: number[]; text: Uint8Array }>;
+  bitmaps: Array<{ words: number[]; text: Uint8Array }> | undefined;
 }
 
 /** Bitmaps remembered on a KeyText. */
@@ -766,6 +766,14 @@ function makeKeyText(key: string, field: string | undefined): KeyText {
     stringField: def?.type === 'string',
     numberFormat: def && def.type !== 'enum' ? valueFormat(def) : undefined,
     stateidHead: bytesOf(',"field":' + jsonQuote(stateidField) + ',"value":"seqid '),
+    // Set now, not when first used: every KeyText then has one shape, and the property reads
+    // of nodeOf and objectChildren stay monomorphic.
+    elems: undefined,
+    kids: undefined,
+    isBitmap: undefined,
+    lastEnum: undefined,
+    lastEnumText: undefined,
+    bitmaps: undefined,
   };
 }
 
