@@ -625,7 +625,7 @@ export class Correlator {
     const srt = msg.responseTime ?? t - p.time;
     const proc = p.proc;
     proc.answered++;
-    proc.hist.add(srt);
+    proc.add(srt);
     if (nfs?.status !== undefined && nfs.status !== 'NFS4_OK') proc.errors++;
     if (p.counted && p.nfs !== undefined) {
       const table = p.nfs.program === 'NFS_CB' ? this.cbOpStats : this.opStats;
@@ -2761,14 +2761,14 @@ function procedureName(msg: RpcMessage, nfs: NfsCompound | undefined): string {
 
 function addAnswer(s: OpStats, srt: number, bucket: number, status: string | undefined): void {
   s.answered++;
-  s.hist.addInBucket(srt, bucket);
+  s.addInBucket(srt, bucket);
   if (status !== undefined && status !== 'NFS4_OK') s.errors++;
 }
 
 function rows(table: OpStatsTable): OpStatRow[] {
   const out: OpStatRow[] = [];
   for (const [name, s] of table.entries()) {
-    out.push({ name, ...s.hist.summary(), count: s.calls, errors: s.errors, unanswered: Math.max(0, s.calls - s.answered) });
+    out.push({ name, ...s.summary(), count: s.calls, errors: s.errors, unanswered: Math.max(0, s.calls - s.answered) });
   }
   out.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
   return out;
