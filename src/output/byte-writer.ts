@@ -108,17 +108,8 @@ export class ByteWriter {
 
   /** Copies bytes (pre-encoded constants: one call instead of a loop for the long ones). */
   raw(b: Uint8Array): void {
-    const n = b.length;
-    if (this.pos + n > this.buf.length) this.ensure(n);
-    if (n > 12) {
-      this.buf.set(b, this.pos);
-      this.pos += n;
-      return;
-    }
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) buf[p++] = b[i];
-    this.pos = p;
+    if (this.pos + b.length > this.buf.length) this.ensure(b.length);
+    this.pos = putBytes(this.buf, this.pos, b);
   }
 
   /** `"}`: the end of a quoted value and of its object. */
