@@ -144,6 +144,14 @@ export function plausibleRecordStart(
 }
 
 /**
+ * The buffer and offset of the last chunk records were cut from: consecutive segments come
+ * from one read chunk, and `.buffer` is a call into the runtime on every read.
+ */
+let viewSource: Uint8Array | null = null;
+let viewBuffer: ArrayBufferLike = new ArrayBuffer(0);
+let viewBase = 0;
+
+/**
  * Between records, the usual case: each record is one last fragment lying whole in
  * bytes[from .. end). Emits those (exactly as an assembler's consume would, counting them in
  * stats) and returns where they end; anything else (more fragments, a record cut by the chunk
@@ -162,11 +170,16 @@ function emitWholeRecords(
     const start = off + 4;
     off = start + len;
     stats.records++;
+    if (bytes !== viewSource) {
+      viewSource = bytes;
+      viewBuffer = bytes.buffer;
+      viewBase = bytes.byteOffset;
+    }
     out({
       conn,
       dir,
       // A view made with the constructor: cheaper than subarray, same bytes.
-      bytes: new Uint8Array(bytes.buffer, bytes.byteOffset + start, len),
+      bytes: new Uint8Array(viewBuffer, viewBase + start, len),
       frame,
       sec,
       nsec,
