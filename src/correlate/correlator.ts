@@ -24,7 +24,7 @@ import type {
 import { CompoundWalker, openClaimName, parentKeyOf, slotId, type FhSlot, type WalkStep } from './walk.js';
 import { cookieValue, entryFits, first, notifyEntryOf } from './notify-entries.js';
 import {
-  asObj, bitmapField, boolField, bytesField, enumField, field, findStateids, maskHasBit, nameOf, notifyMaskNames,
+  asObj, bitmapField, boolField, bytesField, bytesValue, enumValue, numberValue, enumField, field, findStateids, maskHasBit, nameOf, notifyMaskNames,
   numField, path, stateidField, isStateid, lookupName, objectValue, type Obj, putfhObject, sequenceSeqId, sequenceSessionId, sequenceSlotId, sequenceStatusFlags, stateidKey, u64Hex, u64Number,
   NOTIFY4_ADD_ENTRY, NOTIFY4_CHANGE_CHILD_ATTRS, NOTIFY4_CHANGE_DIR_ATTRS, NOTIFY4_REMOVE_ENTRY, NOTIFY4_RENAME_ENTRY,
   SEQ4_STATUS_RECALLABLE_STATE_REVOKED, type StateidValue,
@@ -747,8 +747,7 @@ export class Correlator {
         case 'DESTROY_SESSION':
         case 'BIND_CONN_TO_SESSION': {
           const args = objectValue(op.args);
-          const sidValue = op.op === 'DESTROY_SESSION' ? args?.dsa_sessionid : args?.bctsa_sessid;
-          const sid = sidValue instanceof Uint8Array ? sidValue : undefined;
+          const sid = bytesValue(op.op === 'DESTROY_SESSION' ? args?.dsa_sessionid : args?.bctsa_sessid);
           if (sid !== undefined) {
             const s = this.sessions.get(hexOf(sid));
             if (s?.client !== undefined) return s.client;
@@ -1317,8 +1316,7 @@ export class Correlator {
     const fhStateid = claim?.oc_delegate_stateid;
     const ds = isStateid(curStateid) ? curStateid : isStateid(fhStateid) ? fhStateid : undefined;
     if (ds === undefined) return;
-    const claimValue = claim?.claim;
-    const claimType = typeof claimValue === 'string' || typeof claimValue === 'number' ? claimValue : undefined;
+    const claimType = enumValue(claim?.claim);
     const fh = claimType === 'CLAIM_DELEG_CUR_FH' || claimType === 5 ? cfh : target;
     const d = this.sightDeleg(server, ds, 'unknown', msg.record.frame, t, 'opened-under', client, fh);
     if (d !== undefined) {
@@ -1704,8 +1702,7 @@ export class Correlator {
     const id = u64Hex(objectValue(objectValue(s.res)?.eir_resok4)?.eir_clientid);
     if (id === undefined) return;
     const c = this.client(id, msg.record.frame, msg.dst);
-    const ownerValue = objectValue(objectValue(s.args)?.eia_clientowner)?.co_ownerid;
-    const owner = ownerValue instanceof Uint8Array ? ownerValue : undefined;
+    const owner = bytesValue(objectValue(objectValue(s.args)?.eia_clientowner)?.co_ownerid);
     if (owner !== undefined) c.rec.owner = ownerText(owner);
     c.rec.minorversion = p?.nfs?.minorversion;
   }
@@ -1719,10 +1716,8 @@ export class Correlator {
     const args = objectValue(s.args);
     const id = u64Hex(args?.csa_clientid);
     sess.client = id;
-    const cbProgram = args?.csa_cb_program;
-    sess.cbProgram = typeof cbProgram === 'number' ? cbProgram : undefined;
-    const flags = resok?.csr_flags;
-    sess.flags = typeof flags === 'number' ? flags : undefined;
+    sess.cbProgram = numberValue(args?.csa_cb_program);
+    sess.flags = numberValue(resok?.csr_flags);
     this.bindConn(sess, msg.record.conn.id, ((sess.flags ?? 0) & 2) !== 0 ? 'both' : 'fore');
     if (id !== undefined) {
       const c = this.client(id, frame, msg.dst);
@@ -2218,8 +2213,7 @@ export class Correlator {
     const seq = nfs.ops.find((o) => o.op === 'CB_SEQUENCE');
     if (seq !== undefined) {
       const args = objectValue(seq.args);
-      const sidValue = args?.csa_sessionid;
-      const sid = sidValue instanceof Uint8Array ? sidValue : undefined;
+      const sid = bytesValue(args?.csa_sessionid);
       if (sid !== undefined) {
         const s = this.session(hexOf(sid), frame);
         this.bindConn(s, msg.record.conn.id, 'back');

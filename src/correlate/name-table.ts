@@ -262,14 +262,7 @@ export class NameTable {
   private dropName(s: NameSlot): void {
     s.stamp = -1;
     this.nameOrder.size--;
-    const v = this.names.get(s.key);
-    if (v === s) {
-      this.names.delete(s.key);
-    } else if (v !== undefined && !(v instanceof NameSlot)) {
-      v.delete(s.server);
-      if (v.size === 0) this.names.delete(s.key);
-      else if (v.size === 1) this.names.set(s.key, v.values().next().value as NameSlot);
-    }
+    dropFromLevel(this.names, s.key, s);
   }
 
   private dropChild(s: ChildSlot): void {
@@ -281,19 +274,27 @@ export class NameTable {
       return;
     }
     if (v === undefined || v instanceof ChildSlot) return;
-    const w = v.get(s.name);
-    if (w === s) {
-      v.delete(s.name);
-    } else if (w !== undefined && !(w instanceof ChildSlot)) {
-      w.delete(s.server);
-      if (w.size === 0) v.delete(s.name);
-      else if (w.size === 1) v.set(s.name, w.values().next().value as ChildSlot);
-    }
+    dropFromLevel(v, s.name, s);
     // A directory left with a single child entry stores it as is again.
     if (v.size === 0) this.dirs.delete(s.dir);
     else if (v.size === 1) {
       const only = v.values().next().value as ChildrenByServer;
       if (only instanceof ChildSlot) this.dirs.set(s.dir, only);
     }
+  }
+}
+
+/**
+ * Takes entry `s`, stored under `key` of `level`, out of it: the level holds it as is, or in a
+ * Map by server, which goes back to holding its last entry as is (see the file comment).
+ */
+function dropFromLevel<S extends { readonly server: string }>(level: Map<string, S | Map<string, S>>, key: string, s: S): void {
+  const v = level.get(key);
+  if (v === s) {
+    level.delete(key);
+  } else if (v instanceof Map) {
+    v.delete(s.server);
+    if (v.size === 0) level.delete(key);
+    else if (v.size === 1) level.set(key, v.values().next().value as S);
   }
 }

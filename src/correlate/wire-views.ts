@@ -31,14 +31,27 @@ export function path(v: unknown, a: string, b: string, c?: string): unknown {
   return c === undefined ? x : field(x, c);
 }
 
+/** A decoded value when it is bytes (opaque), else undefined. */
+export function bytesValue(v: unknown): Uint8Array | undefined {
+  return v instanceof Uint8Array ? v : undefined;
+}
+
+/** A decoded value when it is a number, else undefined. */
+export function numberValue(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** A decoded enum value (its name, or the number when it has no name), else undefined. */
+export function enumValue(v: unknown): string | number | undefined {
+  return typeof v === 'string' || typeof v === 'number' ? v : undefined;
+}
+
 export function bytesField(v: unknown, name: string): Uint8Array | undefined {
-  const b = field(v, name);
-  return b instanceof Uint8Array ? b : undefined;
+  return bytesValue(field(v, name));
 }
 
 export function numField(v: unknown, name: string): number | undefined {
-  const n = field(v, name);
-  return typeof n === 'number' ? n : undefined;
+  return numberValue(field(v, name));
 }
 
 export function boolField(v: unknown, name: string): boolean | undefined {
@@ -48,8 +61,7 @@ export function boolField(v: unknown, name: string): boolean | undefined {
 
 /** An enum value: its name, or the number when it has no name. */
 export function enumField(v: unknown, name: string): string | number | undefined {
-  const e = field(v, name);
-  return typeof e === 'string' || typeof e === 'number' ? e : undefined;
+  return enumValue(field(v, name));
 }
 
 /** A uint64 (number or bigint) as "0x" + 16 hex digits: the form used for client ids. */
@@ -112,14 +124,12 @@ export function objectValue(v: unknown): Obj | undefined {
 
 /** PUTFH4args.object. */
 export function putfhObject(args: unknown): Uint8Array | undefined {
-  const b = objectValue(args)?.object;
-  return b instanceof Uint8Array ? b : undefined;
+  return bytesValue(objectValue(args)?.object);
 }
 
 /** GETFH4res.resok4.object. */
 export function getfhObject(res: unknown): Uint8Array | undefined {
-  const b = objectValue(objectValue(res)?.resok4)?.object;
-  return b instanceof Uint8Array ? b : undefined;
+  return bytesValue(objectValue(objectValue(res)?.resok4)?.object);
 }
 
 /** LOOKUP4args.objname as a name (see nameOf). */
@@ -130,26 +140,22 @@ export function lookupName(args: unknown): string | undefined {
 
 /** SEQUENCE4args.sa_sessionid. */
 export function sequenceSessionId(args: unknown): Uint8Array | undefined {
-  const b = objectValue(args)?.sa_sessionid;
-  return b instanceof Uint8Array ? b : undefined;
+  return bytesValue(objectValue(args)?.sa_sessionid);
 }
 
 /** SEQUENCE4args.sa_sequenceid. */
 export function sequenceSeqId(args: unknown): number | undefined {
-  const n = objectValue(args)?.sa_sequenceid;
-  return typeof n === 'number' ? n : undefined;
+  return numberValue(objectValue(args)?.sa_sequenceid);
 }
 
 /** SEQUENCE4args.sa_slotid. */
 export function sequenceSlotId(args: unknown): number | undefined {
-  const n = objectValue(args)?.sa_slotid;
-  return typeof n === 'number' ? n : undefined;
+  return numberValue(objectValue(args)?.sa_slotid);
 }
 
 /** SEQUENCE4res.sr_resok4.sr_status_flags. */
 export function sequenceStatusFlags(res: unknown): number | undefined {
-  const n = objectValue(objectValue(res)?.sr_resok4)?.sr_status_flags;
-  return typeof n === 'number' ? n : undefined;
+  return numberValue(objectValue(objectValue(res)?.sr_resok4)?.sr_status_flags);
 }
 
 export function stateidField(v: unknown, name: string): StateidValue | undefined {
