@@ -15,7 +15,7 @@ import { TcpReassembler } from './tcp/reassembler.js';
 import { RecordStreams } from './rpc/records.js';
 import { CallbackPrograms, RpcMatcher } from './rpc/matcher.js';
 import { PROG_NFS } from './rpc/programs.js';
-import { Correlator, type CorrelatorOptions } from './correlate/correlator.js';
+import type { Correlator } from './correlate/correlator.js';
 import { DropCounter } from './stats.js';
 
 /** One analysed RPC message: the transport view plus, for NFSv4, the decoded compound. */
@@ -31,8 +31,11 @@ export interface EngineOptions {
   decodeNfs?: boolean;
   /** Record byte spans of every decoded field (for -V and byte highlighting). */
   trace?: boolean;
-  /** Follow delegation lives (default false); options are passed to the correlator. */
-  correlate?: boolean | CorrelatorOptions;
+  /**
+   * Follow delegation lives: every message is passed to this correlator. The caller makes it
+   * (`new Correlator(options)`), so commands that never correlate do not load its module.
+   */
+  correlator?: Correlator;
   /** Called for every RPC message, in the order records complete. */
   onMessage?: (m: AnalyzedMessage) => void;
 }
@@ -122,7 +125,7 @@ export class Engine {
     this.decodeNfs = opts.decodeNfs !== false;
     this.trace = opts.trace === true;
     this.onMessage = opts.onMessage;
-    if (opts.correlate) this.correlator = new Correlator(opts.correlate === true ? {} : opts.correlate);
+    this.correlator = opts.correlator;
     this.tcp = new TcpReassembler({
       maxConnections: MAX_CONNECTIONS,
       maxClosedConnections: MAX_CLOSED_CONNECTIONS,

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine, type AnalyzedMessage } from './engine.js';
+import { Correlator } from './correlate/correlator.js';
 import { collectFrames } from './sources/collect.js';
 import { openCaptureStream } from './sources/index.js';
 import type { Frame } from './sources/types.js';
@@ -27,7 +28,7 @@ async function framesOf(bytes: Uint8Array): Promise<Frame[]> {
 
 function run(frames: Frame[], correlate = true): { engine: Engine; messages: AnalyzedMessage[] } {
   const messages: AnalyzedMessage[] = [];
-  const engine = new Engine({ correlate, onMessage: (m) => messages.push(m) });
+  const engine = new Engine({ correlator: correlate ? new Correlator() : undefined, onMessage: (m) => messages.push(m) });
   for (const f of frames) engine.feed(f);
   engine.finish();
   return { engine, messages };

@@ -4,7 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import { toJsonValue } from '../../dissectors/nfs4/json.js';
-import { DEFAULT_MAX_RETAINED_DELEGATIONS } from '../correlate/correlator.js';
+import { Correlator, DEFAULT_MAX_RETAINED_DELEGATIONS } from '../correlate/correlator.js';
 import { delegationsJsonPieces, delegationsTextPieces, formatStatsText, statsToJson } from '../correlate/format.js';
 import { runEngine, type Engine } from '../engine.js';
 import { openCapture } from '../sources/index.js';
@@ -21,7 +21,7 @@ export interface CorrelateCommandOptions {
  *  they need not stay in memory (stats() comes out the same either way). */
 async function correlate(path: string, keepRecords: boolean, maxRetainedDelegations = DEFAULT_MAX_RETAINED_DELEGATIONS): Promise<Engine> {
   const source = await openCapture(path);
-  return runEngine(source, { correlate: { keepRecords, maxRetainedDelegations } });
+  return runEngine(source, { correlator: new Correlator({ keepRecords, maxRetainedDelegations }) });
 }
 
 export async function runDeleg(path: string, opts: CorrelateCommandOptions, stdout: Writable, stderr: Writable): Promise<number> {

@@ -4,7 +4,7 @@
  * Output streams; a call is printed with its reply's frame when the reply comes soon enough.
  */
 import type { Writable } from 'node:stream';
-import { compileFilter, formatFilterError, type CompiledFilter } from '../../dissectors/filter/index.js';
+import type { CompiledFilter } from '../../dissectors/filter/index.js';
 import type { FieldDef } from '../../dissectors/fields/types.js';
 import { Engine, type AnalyzedMessage, type EngineSummary } from '../engine.js';
 import {
@@ -45,6 +45,8 @@ export interface ReadOptions {
 export async function runRead(path: string | undefined, opts: ReadOptions, stdout: Writable, stderr: Writable): Promise<number> {
   let filter: CompiledFilter | undefined;
   if (opts.filter !== undefined && opts.filter.trim() !== '') {
+    // Loaded only when asked for: most runs have no filter, and every run pays for loading.
+    const { compileFilter, formatFilterError } = await import('../../dissectors/filter/index.js');
     const f = compileFilter(opts.filter);
     if (!f.ok) throw new UsageError(`invalid display filter: ${formatFilterError(opts.filter, f.error, f.position)}`);
     filter = f.filter;

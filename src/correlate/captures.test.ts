@@ -7,13 +7,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../sources/index.js';
 import { Engine, runEngine } from '../engine.js';
-import type { Correlator } from './correlator.js';
+import { Correlator } from './correlator.js';
 import type { DelegationEvent, DelegationRecord } from './types.js';
 import { delegationsToJson, formatDelegationsText, formatStatsText } from './format.js';
 
 async function correlate(file: string): Promise<Correlator> {
   const src = await openCapture(`captures/${file}`);
-  const engine = await runEngine(src, { correlate: true });
+  const engine = await runEngine(src, { correlator: new Correlator() });
   if (engine.correlator === undefined) throw new Error('engine made no correlator');
   return engine.correlator;
 }
@@ -207,7 +207,7 @@ describe('crafted directory delegations with CB_NOTIFY (truth file)', () => {
 describe('incremental use (live capture)', () => {
   it('the delegation life is visible frame by frame, before the end of the capture', async () => {
     const src = await openCapture('captures/pynfs-v41-deleg-recall.pcap');
-    const engine = new Engine({ correlate: true });
+    const engine = new Engine({ correlator: new Correlator() });
     const seen: Array<[number, string, number]> = [];
     for await (const batch of src.batches()) {
       for (const frame of batch) {

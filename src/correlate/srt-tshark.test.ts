@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { tsharkAvailable, tsharkLines } from '../../test/helpers/tshark.js';
 import { openCapture } from '../sources/index.js';
 import { runEngine } from '../engine.js';
+import { Correlator } from './correlator.js';
 
 interface SrtRow { calls: number; min: number; max: number; avg: number }
 
@@ -24,7 +25,7 @@ describe.skipIf(!tsharkAvailable)('SRT per procedure vs tshark -z rpc,srt,100003
   it.each(FILES)('%s', async (file) => {
     const want = tsharkSrt(`captures/${file}`);
     expect(want.size).toBeGreaterThan(0);
-    const engine = await runEngine(await openCapture(`captures/${file}`), { correlate: true });
+    const engine = await runEngine(await openCapture(`captures/${file}`), { correlator: new Correlator() });
     const rows = engine.correlator?.stats().procedures ?? [];
     for (const [name, w] of want) {
       const got = rows.find((r) => r.name === name);

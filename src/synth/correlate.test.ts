@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listScenarios, runScenario } from './index.js';
 import { runEngine } from '../engine.js';
+import { Correlator } from '../correlate/correlator.js';
 import { openCapture } from '../sources/open.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nfscope-synth-corr-'));
@@ -18,7 +19,7 @@ describe('correlator vs synthetic scenarios', () => {
   for (const s of listScenarios().filter((x) => !x.workload)) {
     it(s.name, async () => {
       const r = await runScenario(s.name, join(dir, `${s.name}.pcap`));
-      const engine = await runEngine(await openCapture(r.path), { correlate: true });
+      const engine = await runEngine(await openCapture(r.path), { correlator: new Correlator() });
       const got = engine.correlator!.delegations();
       const expected = r.expected!;
       expect(got.filter((d) => d.stateid).length).toBe(expected.delegations.length);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listScenarios, runScenario } from './index.js';
 import { runEngine, type AnalyzedMessage } from '../engine.js';
+import { Correlator } from '../correlate/correlator.js';
 import { openCapture } from '../sources/open.js';
 import type { CaptureFormat } from './captureWriter.js';
 
@@ -11,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'nfscope-synth-engine-'));
 
 async function analyze(path: string, correlate = false) {
   const messages: AnalyzedMessage[] = [];
-  const engine = await runEngine(await openCapture(path), { correlate, onMessage: (m) => messages.push(m) });
+  const engine = await runEngine(await openCapture(path), { correlator: correlate ? new Correlator() : undefined, onMessage: (m) => messages.push(m) });
   return { engine, messages };
 }
 
