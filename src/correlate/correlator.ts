@@ -17,6 +17,7 @@ import { Histogram, OpStatsTable, type OpStats } from './histogram.js';
 import { LruMap } from './lru.js';
 import { NameTable } from './name-table.js';
 import { PendingTable } from './pending-table.js';
+import { RecentCalls } from './recent-calls.js';
 import type {
   CallRef, ClientRecord, ClientStats, DelegationEvent, DelegationKind, DelegationRecord, NotifyEntry,
   OpStatRow, ProblemKind, RecallCause, ReplyRef, SessionRecord, StatsReport,
@@ -127,8 +128,8 @@ interface ForeCall {
   seq: number;
   /** In this.inFlight (call seen, reply not yet). */
   flying: boolean;
-  /** Position in the recent ring (-1 before it is remembered), and the number of calls
-   *  remembered before it (its slot is reused once maxRecentCalls more are). */
+  /** Position in the recent ring (-1 before it is remembered), and its ticket there (see
+   *  RecentCalls.holds: the position is reused once maxRecentCalls more are remembered). */
   ringIdx: number;
   ringSeq: number;
   mutations: Mutation[];
@@ -375,15 +376,11 @@ export class Correlator {
    *  in flight); positions from here on hold INERT_CALL. */
   private inFlightLen = 0;
   private inFlightLive = 0;
-  private readonly recent: ForeCall[] = [];
-  /** Call and reply times (NaN: none yet) of the calls in `recent`, same positions: the scans
-   *  for recall causes and late notifications read these packed numbers, not thousands of
-   *  objects scattered over the heap, and look at a call only within their time window. */
-  private readonly ringCall: number[] = [];
-  private readonly ringReply: number[] = [];
-  private recentHead = 0;
-  /** Calls remembered so far (see ForeCall.ringSeq). */
-  private ringCount = 0;
+  /** The calls that went through the full analysis, newest maxRecentCalls, as packed columns
+   *  (an object only while in flight or when it carries changes: see recent-calls.ts). The
+   *  scans for recall causes and late notifications read call and reply times first and look
+   *  at a call only within their time window. */
+  private readonly recent: RecentCalls<ForeCall>;
   /** Names of filehandles and of directory entries, per server (see name-table.ts). */
   private readonly names: NameTable;
   private readonly sessions: LruMap<string, SessionRecord>;
@@ -459,6 +456,7 @@ export class Correlator {
     };
     this.keepEvents = this.opt.keepRecords || this.opt.onRetire !== undefined;
     this.names = new NameTable(this.opt.maxNames);
+    this.recent = new RecentCalls<ForeCall>(this.opt.maxRecentCalls);
     this.sessions = new LruMap(this.opt.maxClients * 4);
     this.clients = new LruMap(this.opt.maxClients);
     this.connClient = new LruMap(this.opt.maxClients * 4);
@@ -1276,7 +1274,7 @@ export class Correlator {
       // SETCLIENTID ...): no cause search, notification match or referring-call lookup can
       // ever pick it. Its ring slot holds a shared stand-in (its times are still recorded),
       // so the call itself dies young instead of living through the ring.
-      this.remember(fore, INERT_CALL);
+      this.remember(fore, false);
       return;
     }
     fore.flying = true;
@@ -1284,7 +1282,7 @@ export class Correlator {
     else this.inFlight.push(fore);
     this.inFlightLen++;
     this.inFlightLive++;
-    this.remember(fore, fore);
+    this.remember(fore, true);
   }
 
   private callSequence(fore: ForeCall, s: WalkStep): void {
@@ -1380,12 +1378,15 @@ export class Correlator {
   private referringCall(server: string, sid: Uint8Array, slot: number | undefined, seq: number | undefined): ForeCall | undefined {
     if (slot === undefined || seq === undefined) return undefined;
     let hex: string | undefined;
-    const n = this.recent.length;
+    const r = this.recent;
+    const n = r.count;
     for (let k = 0; k < n; k++) {
-      const f = this.recent[(this.recentHead - 1 - k + 2 * n) % n];
-      if (f.slot !== slot || f.seq !== seq || f.sid === undefined || f.server !== server) continue;
+      const i = r.at(k);
+      if (r.slot[i] !== slot || r.seq[i] !== seq) continue;
+      const callSid = r.sid[i];
+      if (callSid === undefined || r.server[i] !== server) continue;
       hex ??= hexOf(sid);
-      if (f.sid === hex) return f;
+      if (callSid === hex) return r.obj[i] ?? this.ringCall(i);
     }
     return undefined;
   }
@@ -1408,22 +1409,48 @@ export class Correlator {
     }
   }
 
-  /** Puts a call in the recent ring, as itself or as `entry` (INERT_CALL for a call no scan can pick). */
-  private remember(fore: ForeCall, entry: ForeCall): void {
-    fore.ringSeq = this.ringCount++;
-    if (this.recent.length < this.opt.maxRecentCalls) {
-      fore.ringIdx = this.recent.length;
-      this.recent.push(entry);
-      this.ringCall.push(fore.callTime);
-      this.ringReply.push(fore.replyTime ?? NaN);
-    } else {
-      const i = this.recentHead;
-      fore.ringIdx = i;
-      this.recent[i] = entry;
-      this.ringCall[i] = fore.callTime;
-      this.ringReply[i] = fore.replyTime ?? NaN;
-      this.recentHead = (this.recentHead + 1) % this.opt.maxRecentCalls;
-    }
+  /** Puts a call in the recent ring: itself, or (`pickable` false: a call no scan can pick)
+   *  only its call time, with no client, server or session slot. */
+  private remember(fore: ForeCall, pickable: boolean): void {
+    const r = this.recent;
+    fore.ringIdx = pickable
+      ? r.put(fore, fore.key, fore.xid, fore.client, fore.server, fore.op, fore.callFrame, fore.callTime, fore.sid, fore.slot, fore.seq,
+        fore.touched0, fore.touchedMore)
+      : r.put(undefined, -1, 0, '', '', 'COMPOUND', 0, fore.callTime, undefined, -1, -1, undefined, NO_TOUCHED);
+    fore.ringSeq = r.ticket();
+  }
+
+  /** A remembered call is answered: its reply goes into its ring columns, and the ring lets go
+   *  of the object when the columns say all a scan needs of it (see writtenObject). */
+  private ringAnswered(fore: ForeCall): void {
+    const r = this.recent;
+    const i = fore.ringIdx;
+    if (!r.holds(i, fore.ringSeq)) return; // newer calls took its position meanwhile
+    r.replyTime[i] = fore.replyTime as number;
+    r.replyFrame[i] = fore.replyFrame as number;
+    r.status[i] = fore.status;
+    if (r.obj[i] !== fore) return;
+    const wrote = writtenObject(fore);
+    if (wrote === null) return;
+    r.obj[i] = undefined;
+    r.wrote[i] = wrote;
+  }
+
+  /** A call object for ring position `i` whose object the ring let go of (answered, packed):
+   *  made only when a scan picks it, with what the call had that scans look at. */
+  private ringCall(i: number): ForeCall {
+    const r = this.recent;
+    const replyFrame = r.replyFrame[i];
+    const replyTime = r.replyTime[i];
+    const wrote = r.wrote[i];
+    return {
+      key: r.key(i), xid: r.xid[i], client: r.client[i], server: r.server[i], op: r.op[i], callFrame: r.callFrame[i], callTime: r.callTime[i],
+      replyFrame: replyFrame === replyFrame ? replyFrame : undefined, replyTime: replyTime === replyTime ? replyTime : undefined,
+      status: r.status[i], touched0: r.touched0[i], touchedMore: r.touchedMore[i], sid: r.sid[i], slot: r.slot[i], seq: r.seq[i],
+      flying: false, ringIdx: i, ringSeq: -1,
+      mutations: wrote === undefined ? NO_MUTATIONS : [mutation('write', 'WRITE', -1, undefined, undefined, wrote)],
+      expectations: NO_CALL_EXPECTATIONS,
+    };
   }
 
   /**
@@ -1549,9 +1576,8 @@ export class Correlator {
       this.landed(fore);
       fore.replyFrame = msg.record.frame;
       fore.replyTime = t;
-      // (unless newer calls took its ring slot meanwhile)
-      if (fore.ringIdx >= 0 && this.ringCount - fore.ringSeq <= this.opt.maxRecentCalls) this.ringReply[fore.ringIdx] = t;
       fore.status = nfs?.status ?? (msg.header.msgType === 'reply' ? msg.header.acceptStat ?? msg.header.replyStat : undefined);
+      this.ringAnswered(fore);
     }
     const replyOps = nfs?.ops;
     const steps = this.walk(server, p?.nfs?.ops, replyOps);
@@ -2179,13 +2205,16 @@ export class Correlator {
   private matchRecent(d: Deleg, e: NotifyEntry, t: number): boolean {
     const fh = d.rec.fh;
     if (fh === undefined) return false;
-    const n = this.recent.length;
+    const r = this.recent;
+    const n = r.count;
     for (let k = 0; k < n; k++) {
-      const i = (this.recentHead - 1 - k + 2 * n) % n;
-      const callTime = this.ringCall[i];
+      const i = r.at(k);
+      const callTime = r.callTime[i];
       if (callTime > t) continue;
       if (t - callTime > this.opt.notifyTimeout) break;
-      const f = this.recent[i];
+      // Packed calls changed nothing a notification can report (see writtenObject).
+      const f = r.obj[i];
+      if (f === undefined) continue;
       if (f.client === d.rec.holder || f.server !== d.server || (f.status !== undefined && f.status !== 'NFS4_OK')) continue;
       for (const m of f.mutations) {
         if (m.lateMatches?.includes(d.rec.id) === true || !entryFits(e, m, fh)) continue;
@@ -2435,16 +2464,19 @@ export class Correlator {
       const f = inFlight[i];
       if (f.flying) this.considerCause(d, f, t, cbClient, 'in-flight');
     }
-    const n = this.recent.length;
+    const r = this.recent;
+    const n = r.count;
     for (let k = 0; k < n; k++) {
-      const i = (this.recentHead - 1 - k + 2 * n) % n;
-      const replyTime = this.ringReply[i];
+      const i = r.at(k);
+      const replyTime = r.replyTime[i];
       if (replyTime !== replyTime) continue; // NaN: in flight, seen above
       if (replyTime < t - this.opt.conflictWindow) {
-        if (this.ringCall[i] < t - this.opt.conflictWindow - 60) break;
+        if (r.callTime[i] < t - this.opt.conflictWindow - 60) break;
         continue;
       }
-      this.considerCause(d, this.recent[i], t, cbClient, 'recent');
+      const f = r.obj[i];
+      if (f !== undefined) this.considerCause(d, f, t, cbClient, 'recent');
+      else this.considerPacked(d, i, t, cbClient);
     }
     const best = this.causeBest;
     this.causeBest = undefined;
@@ -2465,6 +2497,19 @@ export class Correlator {
       this.causeBestScore = s;
       this.causeBestVia = via;
     }
+  }
+
+  /** considerCause for a packed ring entry: its object is made only for a call by another
+   *  client (than the holder and the callback's) on the delegation's server and object, the
+   *  only calls conflictScore gives a score. */
+  private considerPacked(d: Deleg, i: number, t: number, cbClient: string | undefined): void {
+    const r = this.recent;
+    const fh = d.rec.fh;
+    if (fh === undefined || r.callTime[i] > t || r.server[i] !== d.server) return;
+    const client = r.client[i];
+    if ((cbClient !== undefined && client === cbClient) || (d.rec.holder !== undefined && client === d.rec.holder)) return;
+    if (!r.touches(i, fh)) return;
+    this.considerCause(d, this.ringCall(i), t, cbClient, 'recent');
   }
 
   /** No conflicting call: a burst of notifications before the recall (overflow), else unknown. */
@@ -2722,11 +2767,31 @@ function notifiedOf(f: ForeCall, d: Deleg, m: Mutation): boolean {
   return false;
 }
 
+/**
+ * What the recent ring needs of an answered call beyond its columns: null when it must keep
+ * the object (expectations, or changes a notification or a directory recall is matched
+ * against: create, remove, rename, link, setattr, OPEN create); else the one object it writes
+ * to (OPEN for write, WRITE: a conflict with a file delegation on it), or undefined. Writes
+ * never match a notification (entryFits) nor count as a change of a directory (conflictScore).
+ */
+function writtenObject(f: ForeCall): string | undefined | null {
+  if (f.expectations.length > 0) return null;
+  let wrote: string | undefined;
+  const ms = f.mutations;
+  for (let i = 0; i < ms.length; i++) {
+    const m = ms[i];
+    if (m.kind !== 'write' && m.kind !== 'open-write') return null;
+    if (m.obj === undefined || m.obj === wrote) continue;
+    if (wrote !== undefined) return null;
+    wrote = m.obj;
+  }
+  return wrote;
+}
+
 /** ForeCall.touchedMore until a call touches a second object (shared, never pushed to). */
 const NO_TOUCHED: string[] = [];
 
-/** The recent ring's stand-in for a call that touches nothing, changes nothing and used no
- *  session slot: every scan of the ring passes over it as it would over that call. */
+/** What fills the unused positions of the in-flight array (a call that is not flying). */
 const INERT_CALL: ForeCall = {
   key: -1, xid: 0, client: '', server: '', op: 'COMPOUND', callFrame: 0, callTime: 0, replyFrame: undefined, replyTime: undefined,
   status: undefined, touched0: undefined, touchedMore: NO_TOUCHED, sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, ringSeq: -1,
