@@ -197,6 +197,9 @@ class HalfIndex {
   /** Slots holding a Half, and slots holding a tombstone (key TOMBSTONE_KEY, no Half). */
   private live = 0;
   private dead = 0;
+  /** The arrays the last rebuild replaced (see rebuild). */
+  private spareKeys: Int32Array<ArrayBuffer> | null = null;
+  private spareHalves: Array<Half | null> | null = null;
 
   find(srcIp: string, srcKey: number, srcPort: number, dstIp: string, dstKey: number, dstPort: number): Half | undefined {
     const k = tupleKey(srcKey, srcPort, dstKey, dstPort);
@@ -235,6 +238,8 @@ class HalfIndex {
   clear(): void {
     this.keys = new Int32Array(INDEX_MIN_CAPACITY);
     this.halves = new Array<Half | null>(INDEX_MIN_CAPACITY).fill(null);
+    this.spareKeys = null;
+    this.spareHalves = null;
     this.live = 0;
     this.dead = 0;
   }
@@ -256,13 +261,30 @@ class HalfIndex {
     while (capacity < (this.live + 1) * 8) capacity *= 2;
     const oldKeys = this.keys;
     const oldHalves = this.halves;
-    this.keys = new Int32Array(capacity);
-    this.halves = new Array<Half | null>(capacity).fill(null);
+    // The arrays given up by the previous rebuild are used again when the size matches (a
+    // table of steady size is rebuilt every few thousand connections): fresh megabytes each
+    // time cost a page fault per 4 KiB, and page faults are dear on virtual machines.
+    const spareKeys = this.spareKeys;
+    const spareHalves = this.spareHalves;
+    if (spareKeys !== null && spareHalves !== null && spareKeys.length === capacity) {
+      spareKeys.fill(EMPTY_KEY);
+      spareHalves.fill(null);
+      this.keys = spareKeys;
+      this.halves = spareHalves;
+    } else {
+      this.keys = new Int32Array(capacity);
+      this.halves = new Array<Half | null>(capacity).fill(null);
+    }
     this.dead = 0;
     for (let i = 0; i < oldKeys.length; i++) {
       const h = oldHalves[i];
       if (h !== null) this.place(h, oldKeys[i]);
     }
+    // The old arrays are kept as the next rebuild's target, emptied of Halves now (they must
+    // not keep forgotten connections alive).
+    oldHalves.fill(null);
+    this.spareKeys = oldKeys;
+    this.spareHalves = oldHalves;
   }
 }
 
