@@ -23,7 +23,7 @@ import type {
   OpStatRow, ProblemKind, RecallCause, ReplyRef, SessionRecord, StatsReport,
 } from './types.js';
 import { CompoundWalker, openClaimName, parentKeyOf, slotId, type FhSlot, type WalkStep } from './walk.js';
-import { cookieValue, entryFits, first, notifyEntryOf } from './notify-entries.js';
+import { cookieValue, entryFits, first, notifyEntryOf, type ChangeView } from './notify-entries.js';
 import {
   asObj, bitmapField, boolField, bytesField, bytesValue, enumValue, numberValue, enumField, field, findStateids, maskHasBit, nameOf, notifyMaskNames,
   numField, path, stateidField, isStateid, lookupName, objectValue, type Obj, putfhObject, sequenceSeqId, sequenceSessionId, sequenceSlotId, sequenceStatusFlags, stateidKey, u64Hex, u64Number,
@@ -380,7 +380,7 @@ export class Correlator {
    *  (an object only while in flight or when it carries changes: see recent-calls.ts). The
    *  scans for recall causes and late notifications read call and reply times first and look
    *  at a call only within their time window. */
-  private readonly recent: RecentCalls<ForeCall>;
+  private readonly recent: RecentCalls<ForeCall, MutationKind>;
   /** Names of filehandles and of directory entries, per server (see name-table.ts). */
   private readonly names: NameTable;
   private readonly sessions: LruMap<string, SessionRecord>;
@@ -456,7 +456,7 @@ export class Correlator {
     };
     this.keepEvents = this.opt.keepRecords || this.opt.onRetire !== undefined;
     this.names = new NameTable(this.opt.maxNames);
-    this.recent = new RecentCalls<ForeCall>(this.opt.maxRecentCalls);
+    this.recent = new RecentCalls<ForeCall, MutationKind>(this.opt.maxRecentCalls);
     this.sessions = new LruMap(this.opt.maxClients * 4);
     this.clients = new LruMap(this.opt.maxClients);
     this.connClient = new LruMap(this.opt.maxClients * 4);
@@ -1421,7 +1421,7 @@ export class Correlator {
   }
 
   /** A remembered call is answered: its reply goes into its ring columns, and the ring lets go
-   *  of the object when the columns say all a scan needs of it (see writtenObject). */
+   *  of the object when the columns say all a scan needs of it (see packChanges). */
   private ringAnswered(fore: ForeCall): void {
     const r = this.recent;
     const i = fore.ringIdx;
@@ -1429,11 +1429,7 @@ export class Correlator {
     r.replyTime[i] = fore.replyTime as number;
     r.replyFrame[i] = fore.replyFrame as number;
     r.status[i] = fore.status;
-    if (r.obj[i] !== fore) return;
-    const wrote = writtenObject(fore);
-    if (wrote === null) return;
-    r.obj[i] = undefined;
-    r.wrote[i] = wrote;
+    if (r.obj[i] === fore && packChanges(r, i, fore)) r.obj[i] = undefined;
   }
 
   /** A call object for ring position `i` whose object the ring let go of (answered, packed):
@@ -1443,13 +1439,24 @@ export class Correlator {
     const replyFrame = r.replyFrame[i];
     const replyTime = r.replyTime[i];
     const wrote = r.wrote[i];
+    const kind = r.changeKind[i];
+    let mutations = NO_MUTATIONS;
+    if (kind !== undefined) {
+      const m = mutation(kind, opOfKind(kind), -1, r.changeDir[i], r.changeName[i], r.changeObj[i], r.changeToDir[i], r.changeNewName[i]);
+      m.lateMatches = r.changeLate[i];
+      mutations = [m];
+    }
+    if (wrote !== undefined) {
+      const m = mutation('write', 'WRITE', -1, undefined, undefined, wrote);
+      if (mutations === NO_MUTATIONS) mutations = [m];
+      else mutations.push(m);
+    }
     return {
       key: r.key(i), xid: r.xid[i], client: r.client[i], server: r.server[i], op: r.op[i], callFrame: r.callFrame[i], callTime: r.callTime[i],
       replyFrame: replyFrame === replyFrame ? replyFrame : undefined, replyTime: replyTime === replyTime ? replyTime : undefined,
       status: r.status[i], touched0: r.touched0[i], touchedMore: r.touchedMore[i], sid: r.sid[i], slot: r.slot[i], seq: r.seq[i],
       flying: false, ringIdx: i, ringSeq: -1,
-      mutations: wrote === undefined ? NO_MUTATIONS : [mutation('write', 'WRITE', -1, undefined, undefined, wrote)],
-      expectations: NO_CALL_EXPECTATIONS,
+      mutations, expectations: NO_CALL_EXPECTATIONS,
     };
   }
 
@@ -2212,9 +2219,11 @@ export class Correlator {
       const callTime = r.callTime[i];
       if (callTime > t) continue;
       if (t - callTime > this.opt.notifyTimeout) break;
-      // Packed calls changed nothing a notification can report (see writtenObject).
       const f = r.obj[i];
-      if (f === undefined) continue;
+      if (f === undefined) {
+        if (this.matchPacked(d, e, t, i, fh)) return true;
+        continue;
+      }
       if (f.client === d.rec.holder || f.server !== d.server || (f.status !== undefined && f.status !== 'NFS4_OK')) continue;
       for (const m of f.mutations) {
         if (m.lateMatches?.includes(d.rec.id) === true || !entryFits(e, m, fh)) continue;
@@ -2229,6 +2238,38 @@ export class Correlator {
     }
     return false;
   }
+
+  /** matchRecent for a packed ring entry: its one change (writes never fit a notification). */
+  private matchPacked(d: Deleg, e: NotifyEntry, t: number, i: number, fh: string): boolean {
+    const r = this.recent;
+    const kind = r.changeKind[i];
+    if (kind === undefined) return false;
+    const client = r.client[i];
+    const status = r.status[i];
+    if (client === d.rec.holder || r.server[i] !== d.server || (status !== undefined && status !== 'NFS4_OK')) return false;
+    const late = r.changeLate[i];
+    if (late !== undefined && late.includes(d.rec.id)) return false;
+    const view = this.changeView;
+    view.kind = kind;
+    view.dir = r.changeDir[i];
+    view.name = r.changeName[i];
+    view.toDir = r.changeToDir[i];
+    view.newName = r.changeNewName[i];
+    view.obj = r.changeObj[i];
+    if (!entryFits(e, view, fh)) return false;
+    if (late === undefined) r.changeLate[i] = [d.rec.id];
+    else late.push(d.rec.id);
+    e.mutation = { op: opOfKind(kind), client, callFrame: r.callFrame[i] };
+    const replyTime = r.replyTime[i];
+    if (replyTime === replyTime) {
+      e.mutation.replyFrame = r.replyFrame[i];
+      e.mutation.latency = t - replyTime;
+    }
+    return true;
+  }
+
+  /** Reused by matchPacked to show a packed change to entryFits. */
+  private readonly changeView: ChangeView = { kind: '', dir: undefined, name: undefined, toDir: undefined, newName: undefined, obj: undefined };
 
   // ------------------------------------------------------------------------------ back channel
 
@@ -2768,24 +2809,53 @@ function notifiedOf(f: ForeCall, d: Deleg, m: Mutation): boolean {
 }
 
 /**
- * What the recent ring needs of an answered call beyond its columns: null when it must keep
- * the object (expectations, or changes a notification or a directory recall is matched
- * against: create, remove, rename, link, setattr, OPEN create); else the one object it writes
- * to (OPEN for write, WRITE: a conflict with a file delegation on it), or undefined. Writes
- * never match a notification (entryFits) nor count as a change of a directory (conflictScore).
+ * Writes what the ring's scans need of an answered call's changes into its columns (position
+ * `i`): the one object it writes to (OPEN for write, WRITE: only ever compared with a file
+ * delegation's object; writes never fit a notification nor change a directory), and its one
+ * other change. False (the object must stay) when the call has expectations (they refer to
+ * it), two other changes, or writes to two objects.
  */
-function writtenObject(f: ForeCall): string | undefined | null {
-  if (f.expectations.length > 0) return null;
+function packChanges(r: RecentCalls<ForeCall, MutationKind>, i: number, f: ForeCall): boolean {
+  if (f.expectations.length > 0) return false;
   let wrote: string | undefined;
+  let change: Mutation | undefined;
   const ms = f.mutations;
-  for (let i = 0; i < ms.length; i++) {
-    const m = ms[i];
-    if (m.kind !== 'write' && m.kind !== 'open-write') return null;
-    if (m.obj === undefined || m.obj === wrote) continue;
-    if (wrote !== undefined) return null;
-    wrote = m.obj;
+  for (let k = 0; k < ms.length; k++) {
+    const m = ms[k];
+    if (m.kind === 'write' || m.kind === 'open-write') {
+      if (m.obj === undefined || m.obj === wrote) continue;
+      if (wrote !== undefined) return false;
+      wrote = m.obj;
+    } else {
+      if (change !== undefined) return false;
+      change = m;
+    }
   }
-  return wrote;
+  r.wrote[i] = wrote;
+  if (change !== undefined) {
+    r.changeKind[i] = change.kind;
+    r.changeDir[i] = change.dir;
+    r.changeName[i] = change.name;
+    r.changeToDir[i] = change.toDir;
+    r.changeNewName[i] = change.newName;
+    r.changeObj[i] = change.obj;
+    r.changeLate[i] = change.lateMatches;
+  }
+  return true;
+}
+
+/** The op a change of this kind is made by (Mutation.op). */
+function opOfKind(kind: MutationKind): string {
+  switch (kind) {
+    case 'create': return 'CREATE';
+    case 'open-create':
+    case 'open-write': return 'OPEN';
+    case 'remove': return 'REMOVE';
+    case 'rename': return 'RENAME';
+    case 'link': return 'LINK';
+    case 'setattr': return 'SETATTR';
+    case 'write': return 'WRITE';
+  }
 }
 
 /** ForeCall.touchedMore until a call touches a second object (shared, never pushed to). */

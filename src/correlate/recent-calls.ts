@@ -2,15 +2,16 @@
  * The recent-calls ring: the last `capacity` fore-channel calls that went through the full
  * analysis, searched for recall causes, late notification matches and CB_SEQUENCE referring
  * calls. What those searches read of a call is kept here as packed columns (typed arrays for
- * numbers, arrays of shared strings), one position per call.
+ * numbers, arrays of shared strings), one position per call, including its one change (a
+ * create, remove, rename ... besides writes).
  *
  * Why columns and not the call objects: the ring outlives thousands of messages, so every call
  * object held there (with its arrays) survived several young-generation collections and was
  * copied into the old generation, one of the largest costs of `stats` (taking the objects out
  * of the ring cut its time by ~14 %). Here a call's object is held only while it is in flight,
- * or, after its reply, when it carries what the columns cannot say (changes that a
- * notification or a directory recall must be matched against, expectations): answered plain
- * calls die young, and the scans read packed numbers instead of objects all over the heap.
+ * or, after its reply, when it carries what the columns cannot say (expectations, two changes,
+ * writes to two objects): answered calls die young, and the scans read packed numbers instead
+ * of objects all over the heap.
  */
 
 /** Pending-call key: a number for the usual connection ids, else a string (see Correlator.callKey). */
@@ -20,7 +21,7 @@ export type RingKey = number | string;
  *  costs memory only when that many calls come by). */
 const INITIAL_LENGTH = 256;
 
-export class RecentCalls<T> {
+export class RecentCalls<T, K extends string = string> {
   /** Positions in use (grows to capacity, then stays). */
   count = 0;
   /** Next position to overwrite once full (the newest call is just before it). */
@@ -56,6 +57,16 @@ export class RecentCalls<T> {
   touchedMore: string[][] = [];
   /** The object the call writes to (OPEN for write, WRITE), when answered and packed. */
   wrote: Array<string | undefined> = [];
+  /** The one other change of a packed call (create, remove, rename ...; undefined: none): its
+   *  kind, directory and name, target directory and new name, the object, and the delegations
+   *  (ids) a notification was matched to it without an expectation. */
+  changeKind: Array<K | undefined> = [];
+  changeDir: Array<string | undefined> = [];
+  changeName: Array<string | undefined> = [];
+  changeToDir: Array<string | undefined> = [];
+  changeNewName: Array<string | undefined> = [];
+  changeObj: Array<string | undefined> = [];
+  changeLate: Array<number[] | undefined> = [];
 
   constructor(readonly capacity: number) {}
 
@@ -104,6 +115,13 @@ export class RecentCalls<T> {
     this.touched0[i] = touched0;
     this.touchedMore[i] = touchedMore;
     this.wrote[i] = undefined;
+    this.changeKind[i] = undefined;
+    this.changeDir[i] = undefined;
+    this.changeName[i] = undefined;
+    this.changeToDir[i] = undefined;
+    this.changeNewName[i] = undefined;
+    this.changeObj[i] = undefined;
+    this.changeLate[i] = undefined;
     return i;
   }
 
