@@ -8,7 +8,7 @@ import type { RpcMessage, RpcRecord } from './rpc/types.js';
 import type { CaptureSource, Frame } from './sources/types.js';
 import type { StreamEvent } from './tcp/types.js';
 import type { NfsCompound } from '../dissectors/nfs4/types.js';
-import { decodeNfsCall, decodeNfsReply, type NfsProgramName } from '../dissectors/nfs4/index.js';
+import { decodeNfsCall, decodeNfsReply, type NfsProgramName } from '../dissectors/nfs4/compound.js';
 import { decodeFrame, Ipv4Reassembler } from './net/index.js';
 import { newReusableSegmentResult } from './net/decode.js';
 import { TcpReassembler } from './tcp/reassembler.js';

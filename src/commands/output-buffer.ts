@@ -16,7 +16,7 @@
  * hundreds of megabytes), and writing the same chunk again finds it in the CPU cache.
  */
 import type { Writable } from 'node:stream';
-import { ByteWriter, type ByteSink } from '../output/index.js';
+import { ByteWriter, type ByteSink } from '../output/byte-writer.js';
 
 const FLUSH_AT = 1 << 16;
 /** Output is written into chunks of this size; each write hands the stream a slice of one. */

@@ -7,10 +7,6 @@ import type { Writable } from 'node:stream';
 import type { CompiledFilter } from '../../dissectors/filter/index.js';
 import type { FieldDef } from '../../dissectors/fields/types.js';
 import { Engine, type AnalyzedMessage, type EngineSummary } from '../engine.js';
-import {
-  buildTree, fieldSourceOf, formatFieldsLine, formatJsonSummary, formatTreeText,
-  resolveFieldList, writeJsonLine, writeSummaryLine, writeTreeJson,
-} from '../output/index.js';
 import { openCapture, openLive } from '../sources/index.js';
 import type { CaptureSource, SourceProblem } from '../sources/types.js';
 import { OutputBuffer } from './output-buffer.js';
@@ -51,10 +47,14 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
     if (!f.ok) throw new UsageError(`invalid display filter: ${formatFilterError(opts.filter, f.error, f.position)}`);
     filter = f.filter;
   }
+  // The output modules (trees, JSON, fields) are loaded only when something is printed per
+  // message: `-q` without a filter prints nothing but the summary.
+  const printsMessages = !(opts.quiet === true && filter === undefined) || opts.format === 'ndjson' || opts.format === 'fields';
+  const output = printsMessages ? await import('../output/index.js') : undefined;
   let fields: FieldDef[] = [];
   if (opts.format === 'fields') {
     if (!opts.fields || opts.fields.length === 0) throw new UsageError('-T fields needs at least one -e FIELD');
-    const r = resolveFieldList(opts.fields);
+    const r = output!.resolveFieldList(opts.fields);
     if (!r.ok) throw new UsageError(r.error);
     fields = r.fields;
   }
@@ -80,7 +80,9 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
   const limit = opts.count ?? Infinity;
   const summaryOptions = { absoluteTime: opts.absoluteTime };
   const emit = (m: AnalyzedMessage, replyFrame: number | undefined): void => {
-    if (printed >= limit) return;
+    // Without the output modules nothing is printed per message (see printsMessages).
+    if (printed >= limit || output === undefined) return;
+    const { buildTree, fieldSourceOf, formatFieldsLine, formatTreeText, writeJsonLine, writeSummaryLine, writeTreeJson } = output;
     const src = fieldSourceOf(m, first ?? m.rpc.record, replyFrame);
     if (filter !== undefined && !filter(src)) return;
     printed++;
@@ -133,7 +135,7 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
   window.flush();
   if (opts.format === 'json' && !opts.quiet) out.write(firstJsonTree ? '[]\n' : '\n]\n');
   const summary = summaryObject(engine.summary(), problems);
-  if (opts.format === 'ndjson') out.write(formatJsonSummary(summary) + '\n');
+  if (opts.format === 'ndjson' && output !== undefined) out.write(output.formatJsonSummary(summary) + '\n');
   await out.flush(true);
   if (opts.format !== 'ndjson') stderr.write(formatTextSummary(summary));
   return 0;
