@@ -162,6 +162,18 @@ function traced(r: XdrReader, name: string, type: string, at: number): void {
  */
 const READER = new XdrReader(new Uint8Array(0));
 
+/**
+ * Likewise one tracer, started again for each traced compound: it records the header's spans
+ * and then each operation's, and they are copied out once, at the end (attachSpans).
+ */
+const TRACER = new XdrTracer();
+
+function tracerFor(trace: boolean): XdrTracer | null {
+  if (!trace) return null;
+  TRACER.reset();
+  return TRACER;
+}
+
 function readerAt(record: Uint8Array, bodyOffset: number, tracer: XdrTracer | null): XdrReader {
   READER.reset(record, bodyOffset, record.length, tracer);
   return READER;
@@ -204,7 +216,7 @@ export function decodeNfsCall(
   const c = start(record, bodyOffset, program, version, procedure, 'call');
   if (c.malformed !== undefined || procedure === 0) return c;
   const trace = opts?.trace === true;
-  const r = readerAt(record, bodyOffset, trace ? new XdrTracer() : null);
+  const r = readerAt(record, bodyOffset, tracerFor(trace));
   let count: number;
   try {
     let at = r.pos;
@@ -259,7 +271,7 @@ export function decodeNfsReply(
   const c = start(record, bodyOffset, program, version, procedure, 'reply');
   if (c.malformed !== undefined || procedure === 0) return c;
   const trace = opts?.trace === true;
-  const r = readerAt(record, bodyOffset, trace ? new XdrTracer() : null);
+  const r = readerAt(record, bodyOffset, tracerFor(trace));
   let count: number;
   try {
     let at = r.pos;
@@ -280,15 +292,36 @@ export function decodeNfsReply(
 /** A traced header that failed: keep its spans, say where and why. */
 function withSpans(r: XdrReader, c: NfsCompound, malformed: Malformed): NfsCompound {
   c.malformed = malformed;
-  if (r.tracer !== null) c.spans = r.tracer.spans;
+  if (r.tracer !== null) c.spans = r.tracer.views();
   return c;
 }
 
-/** After the header of a call or reply: its spans (when traced), then the operations. */
+/** After the header of a call or reply: the operations, then (when traced) everyone's spans. */
 function walkAfterHeader(r: XdrReader, c: NfsCompound, count: number, program: NfsProgramName, isCall: boolean): NfsCompound {
-  if (r.tracer !== null) c.spans = r.tracer.spans;
+  const tracer = r.tracer;
+  const headerSpans = tracer === null ? 0 : tracer.size;
   c.ops = walkOps(r, count, program, isCall);
+  if (tracer !== null) attachSpans(tracer, c, headerSpans);
   return withOpsFailure(c);
+}
+
+/**
+ * Where each op's spans begin in the tracer (the op's spans run to the next op's start, the
+ * last op's to the end), recorded by a traced walkOps.
+ */
+let opSpanStarts: number[] = [];
+
+/**
+ * The header's spans (the first `headerSpans`) to the compound and each op's to the op, as
+ * views of one copy of what the tracer recorded.
+ */
+function attachSpans(tracer: XdrTracer, c: NfsCompound, headerSpans: number): void {
+  const table = tracer.table();
+  c.spans = table.views(0, headerSpans);
+  const ops = c.ops;
+  for (let i = 0; i < ops.length; i++) {
+    ops[i].spans = table.views(opSpanStarts[i], i + 1 < ops.length ? opSpanStarts[i + 1] : table.count);
+  }
 }
 
 /** Why the last walkOps stopped early (null: every op decoded); read once by withOpsFailure. */
@@ -314,7 +347,8 @@ function walkOps(r: XdrReader, count: number, program: NfsProgramName, isCall: b
   const isCb = program === 'NFS_CB';
   const table = isCb ? CB_TABLE : NFS_TABLE;
   const ops: NfsOp[] = count <= PREALLOCATED_OPS ? new Array<NfsOp>(count) : [];
-  const trace = r.tracer !== null;
+  const tracer = r.tracer;
+  if (tracer !== null) opSpanStarts = count <= PREALLOCATED_OPS ? new Array<number>(count) : [];
   opsFailure = null;
   for (let i = 0; i < count; i++) {
     const at = r.pos;
@@ -323,8 +357,7 @@ function walkOps(r: XdrReader, count: number, program: NfsProgramName, isCall: b
       ops.length = i;
       return ops;
     }
-    const tracer = trace ? new XdrTracer() : null;
-    r.tracer = tracer;
+    if (tracer !== null) opSpanStarts[i] = tracer.size;
     const opnum = r.u32();
     if (tracer !== null) {
       tracer.begin(isCall ? 'argop' : 'resop', isCb ? 'nfs_cb_opnum4' : 'nfs_opnum4', at);
@@ -334,7 +367,6 @@ function walkOps(r: XdrReader, count: number, program: NfsProgramName, isCall: b
     if (codec === undefined) {
       const unknown: NfsOp = { opnum, op: isCb ? cbOpName(opnum) : nfsOpName(opnum), offset: at, length: r.end - at };
       unknown.malformed = { reason: 'unknown operation', offset: at };
-      if (tracer !== null) unknown.spans = tracer.spans;
       ops[i] = unknown;
       ops.length = i + 1;
       return ops;
@@ -375,7 +407,6 @@ function walkOps(r: XdrReader, count: number, program: NfsProgramName, isCall: b
       ? { opnum, op: codec.name, args: value, offset: at, length }
       : { opnum, op: codec.name, status, res: value, offset: at, length };
     ops[i] = op;
-    if (tracer !== null) op.spans = tracer.spans;
     if (failed !== null) {
       op.malformed = failed;
       ops.length = i + 1;

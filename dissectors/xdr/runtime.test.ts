@@ -9,6 +9,7 @@ import {
   fromHex,
   InvalidUtf8,
   registerHook,
+  SpanTable,
   toHex,
   unregisterHook,
   XdrError,
@@ -299,6 +300,41 @@ describe('generated codecs: tracer spans', () => {
     expect(r).toEqual({ ok: false, reason: 'string length 5 exceeds remaining 2 bytes', offset: 8 });
     expect(tracer.depth).toBe(0);
     expect(tracer.spans[1]).toMatchObject({ name: 'res', offset: 4, length: 4 });
+  });
+
+  it('gives the same trees as plain spans, as table views and through a table made of them', () => {
+    const value = { tag: 9, res: { kind: 'OP_A', where: { x: 1, y: -2 } }, tail: Uint8Array.from([7, 7, 7, 7, 7]) };
+    const tracer = new XdrTracer();
+    xdrDecode(fixture.decode_traced as Decoder, xdrEncode(fixture.encode_traced as Encoder, value), 0, tracer);
+    const plain = tracer.spans;
+    // Views read the table through getters: compare what a reader sees, level by level.
+    const seen = (spans: Span[] | undefined): unknown =>
+      spans?.map((s) => ({ name: s.name, type: s.type, offset: s.offset, length: s.length, children: seen(s.children) }));
+    expect(seen(tracer.views())).toEqual(seen(plain));
+    expect(SpanTable.fromSpans(plain).toSpans()).toEqual(plain);
+    const t = tracer.table();
+    expect(t.count).toBe(tracer.size);
+    // The spans from one index on that follow each other: here the last two top-level ones.
+    expect(seen(t.views(1, t.count))).toEqual(seen(plain.slice(1)));
+  });
+
+  it('shows an open span with length 0 holding every later span, and starts again after reset', () => {
+    const tracer = new XdrTracer();
+    tracer.begin('a', 'A', 0);
+    tracer.begin('b', 'B', 0);
+    tracer.end(4);
+    tracer.begin('c', 'C', 4);
+    expect(tracer.depth).toBe(2);
+    expect(tracer.spans).toEqual<Span[]>([
+      { name: 'a', type: 'A', offset: 0, length: 0, children: [{ name: 'b', type: 'B', offset: 0, length: 4 }, { name: 'c', type: 'C', offset: 4, length: 0 }] },
+    ]);
+    tracer.closeAll(8);
+    expect(tracer.spans[0]).toMatchObject({ length: 8, children: [{ length: 4 }, { length: 4 }] });
+    tracer.reset();
+    expect(tracer.spans).toEqual([]);
+    tracer.begin('d', 'D', 2);
+    tracer.end(6);
+    expect(tracer.spans).toEqual<Span[]>([{ name: 'd', type: 'D', offset: 2, length: 4 }]);
   });
 });
 

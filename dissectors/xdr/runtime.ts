@@ -14,8 +14,9 @@
  *
  * Tracing: when `r.tracer` is set, generated decoders call `tracer.begin(name, type, offset)`
  * before each struct field / union discriminant / union arm / array element and
- * `tracer.end(offset)` after it, building a `Span` tree. Without a tracer the cost is one
- * null check per field.
+ * `tracer.end(offset)` after it; the tracer records them flat (SpanTable) and gives them as
+ * `Span` trees (plain, or views of the table). Without a tracer the cost is one null check
+ * per field.
  *
  * Hooks (post-decode / pre-encode logic for named types, e.g. fattr4 and notify4):
  *   - The generator is told which types are hooked, by a `// @hook <type>` comment in the .x
@@ -99,41 +100,190 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
-/** Collects Span trees while a reader decodes. */
-export class XdrTracer {
-  /** Top-level spans (children of the value decoded). */
-  readonly spans: Span[] = [];
+/**
+ * The spans of one traced decode in flat form, in the order they were begun (pre-order):
+ * span i has its offset, length and end in ranges[3i], ranges[3i+1], ranges[3i+2], and its
+ * name and type in labels[2i], labels[2i+1]. `end` is the index after its last descendant:
+ * its children are i+1, then end(i+1), ... while below end(i).
+ * A traced decode records every struct field, union arm and array element; an object and a
+ * children array for each was most of the cost of tracing (allocation and garbage
+ * collection), small integers in one array are not. (A plain array: a typed array this size
+ * gets a backing store of its own, whose allocation costs more than the copy.)
+ */
+export class SpanTable {
+  constructor(
+    readonly ranges: readonly number[],
+    readonly labels: readonly string[],
+    readonly count: number,
+  ) {}
+
+  name(i: number): string {
+    return this.labels[2 * i];
+  }
+
+  type(i: number): string {
+    return this.labels[2 * i + 1];
+  }
+
+  offset(i: number): number {
+    return this.ranges[3 * i];
+  }
+
+  length(i: number): number {
+    return this.ranges[3 * i + 1];
+  }
+
+  /** The index after span i's last descendant. */
+  end(i: number): number {
+    return this.ranges[3 * i + 2];
+  }
+
   /**
-   * The open spans are stack[0 .. open): entries above are stale and overwritten, so begin
-   * and end move a counter instead of pushing and popping (this runs for every field).
+   * As Span views (which read this table): the top-level spans (those inside no other), or
+   * the spans from index `from` on that follow each other up to index `to` (e.g. the
+   * top-level spans of one part of a decode).
    */
-  private readonly stack: Span[] = [];
+  views(from = 0, to = this.count): Span[] {
+    return viewsOf(this, from, to);
+  }
+
+  /** The spans as plain Span objects (the whole tree). */
+  toSpans(): Span[] {
+    return plainSpans(this, 0, this.count);
+  }
+
+  /** A table of Span trees (e.g. hand-built ones), for code that reads tables. */
+  static fromSpans(spans: readonly Span[]): SpanTable {
+    const ranges: number[] = [];
+    const labels: string[] = [];
+    const add = (list: readonly Span[]): void => {
+      for (const s of list) {
+        const i = labels.length / 2;
+        labels.push(s.name, s.type);
+        ranges.push(s.offset, s.length, 0);
+        if (s.children) add(s.children);
+        ranges[3 * i + 2] = labels.length / 2;
+      }
+    };
+    add(spans);
+    return new SpanTable(ranges, labels, labels.length / 2);
+  }
+}
+
+function viewsOf(t: SpanTable, from: number, to: number): Span[] {
+  const out: Span[] = [];
+  for (let i = from; i < to; i = t.end(i)) out.push(new TableSpan(t, i));
+  return out;
+}
+
+function plainSpans(t: SpanTable, from: number, to: number): Span[] {
+  const out: Span[] = [];
+  for (let i = from; i < to; i = t.end(i)) {
+    const span: Span = { name: t.name(i), type: t.type(i), offset: t.offset(i), length: t.length(i) };
+    if (t.end(i) > i + 1) span.children = plainSpans(t, i + 1, t.end(i));
+    out.push(span);
+  }
+  return out;
+}
+
+/** One span of a SpanTable as a Span (its children are made when first asked for). */
+export class TableSpan implements Span {
+  private kids: Span[] | undefined = undefined;
+
+  constructor(
+    readonly table: SpanTable,
+    readonly index: number,
+  ) {}
+
+  get name(): string {
+    return this.table.name(this.index);
+  }
+
+  get type(): string {
+    return this.table.type(this.index);
+  }
+
+  get offset(): number {
+    return this.table.offset(this.index);
+  }
+
+  get length(): number {
+    return this.table.length(this.index);
+  }
+
+  get children(): Span[] | undefined {
+    const end = this.table.end(this.index);
+    if (end === this.index + 1) return undefined;
+    return (this.kids ??= viewsOf(this.table, this.index + 1, end));
+  }
+}
+
+/** A span's `end` while it is open: all spans begun after it are inside it. */
+const OPEN = -1;
+
+/** Records spans while a reader decodes (flat: see SpanTable). */
+export class XdrTracer {
+  /** Entries past 3 * count (and 2 * count in labels) are stale: overwritten, not removed. */
+  private ranges: number[] = [];
+  private labels: string[] = [];
+  private count = 0;
+  /** Indices of the open spans, innermost last: stack[0 .. open). */
+  private stack: number[] = [];
   private open = 0;
 
   begin(name: string, type: string, offset: number): void {
-    const span: Span = { name, type, offset, length: 0 };
-    const open = this.open;
-    if (open === 0) {
-      this.spans.push(span);
-    } else {
-      const parent = this.stack[open - 1];
-      // A one-element literal: most parents have few children (push onto [] reserves 17).
-      if (parent.children === undefined) parent.children = [span];
-      else parent.children.push(span);
-    }
-    this.stack[open] = span;
-    this.open = open + 1;
+    const i = this.count;
+    const r = this.ranges;
+    r[3 * i] = offset;
+    r[3 * i + 1] = 0;
+    r[3 * i + 2] = OPEN;
+    const labels = this.labels;
+    labels[2 * i] = name;
+    labels[2 * i + 1] = type;
+    this.count = i + 1;
+    this.stack[this.open++] = i;
   }
 
   end(offset: number): void {
     if (this.open === 0) return;
-    const span = this.stack[--this.open];
-    span.length = offset - span.offset;
+    const i = this.stack[--this.open];
+    const r = this.ranges;
+    r[3 * i + 1] = offset - r[3 * i];
+    r[3 * i + 2] = this.count;
+  }
+
+  /** The spans recorded so far as plain Span trees (open ones with the length 0). */
+  get spans(): Span[] {
+    return this.table().toSpans();
+  }
+
+  /** A copy of the spans recorded so far (open ones: length 0, holding every later span). */
+  table(): SpanTable {
+    const n = this.count;
+    const ranges = this.ranges.slice(0, 3 * n);
+    for (let k = 0; k < this.open; k++) ranges[3 * this.stack[k] + 2] = n;
+    return new SpanTable(ranges, this.labels.slice(0, 2 * n), n);
+  }
+
+  /** The top-level spans recorded so far, as views of a copy (see SpanTable.views). */
+  views(): Span[] {
+    return this.table().views();
+  }
+
+  /** Forgets every span (the tracer starts again, e.g. for the next operation). */
+  reset(): void {
+    this.count = 0;
+    this.open = 0;
   }
 
   /** Number of spans begun and not yet ended. */
   get depth(): number {
     return this.open;
+  }
+
+  /** Number of spans begun (the index the next one gets in table()). */
+  get size(): number {
+    return this.count;
   }
 
   /** Closes every open span at `offset` (used when decoding failed part way). */

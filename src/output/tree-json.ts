@@ -17,13 +17,14 @@ import { enumNumber, NFSSTAT4 } from '../../dissectors/fields/enums.js';
 import { crc32, isStateid, stateidHash } from '../../dissectors/nfs4/hash.js';
 import { displayName, escapeForTerminal } from '../../dissectors/nfs4/json.js';
 import type { NfsCompound, NfsOp, Span } from '../../dissectors/nfs4/types.js';
+import { SpanTable, TableSpan } from '../../dissectors/xdr/runtime.js';
 import type { AuthSysParams, RpcCallHeader, RpcReplyHeader } from '../../dissectors/rpc/types.js';
 import { ByteWriter, bytesOf } from './byte-writer.js';
 import { jsonQuote, utf8Bytes } from './json-text.js';
 import { isPlainNfsMessage, summaryInfoText, writePlainNfsInfo, type InfoTextWriter } from './summary.js';
 import { opSummary } from '../../dissectors/nfs4/summary.js';
 import {
-  arrivalDate, bitmapText, childSpan, isInvalidUtf8, isPlainObject, MAX_DEPTH, type Obj, type TreeOptions,
+  arrivalDate, bitmapText, isInvalidUtf8, isPlainObject, MAX_DEPTH, type Obj, type TreeOptions,
 } from './tree.js';
 
 const ARROW = bytesOf(utf8Bytes(' → '));
@@ -872,9 +873,17 @@ function bitmapValue(opName: string, key: string, words: unknown[]): Uint8Array 
   return v ?? undefined;
 }
 
+/** A span of the op being written: its index in the op's SpanTable; NO_SPAN: none. */
+type SpanRef = number;
+const NO_SPAN = -1;
+const EMPTY_TABLE = new SpanTable([], [], 0);
+
 class ValueJson {
   /** The key texts of the operation being written. */
   private op: OpKeyTexts;
+  /** The spans of the operation being written, flat: (offset, length, end) per span, and name, type. */
+  private ranges: readonly number[] = EMPTY_TABLE.ranges;
+  private labels: readonly string[] = EMPTY_TABLE.labels;
 
   constructor(private w: ByteWriter, op: NfsOp, private opts: Required<TreeOptions>) {
     this.op = keyTextsOf(op.op);
@@ -892,9 +901,35 @@ class ValueJson {
     return this;
   }
 
+  /** The op's spans (from here on, SpanRefs are indices in this table). */
+  useSpans(t: SpanTable): void {
+    this.ranges = t.ranges;
+    this.labels = t.labels;
+  }
+
   /** The op body's children (object bodies): its arguments' or its results'. */
-  bodyChildren(o: Obj, span: Span | undefined, isArgs: boolean): void {
+  bodyChildren(o: Obj, span: SpanRef, isArgs: boolean): void {
     this.objectChildren(o, span, 0, isArgs ? this.op.argsKey : this.op.resKey);
+  }
+
+  /** `,"offset":N,"length":M` of a span (nothing for NO_SPAN). */
+  private writeSpanRef(s: SpanRef): void {
+    if (s !== NO_SPAN) this.w.span(this.ranges[3 * s], this.ranges[3 * s + 1]);
+  }
+
+  /**
+   * childSpan() of tree.ts: the first child of s named `name`, else (when `index` is given)
+   * its child number `index`; NO_SPAN when none.
+   */
+  private childSpan(s: SpanRef, name: string, index = -1): SpanRef {
+    if (s === NO_SPAN) return NO_SPAN;
+    const r = this.ranges;
+    const end = r[3 * s + 2];
+    for (let c = s + 1; c < end; c = r[3 * c + 2]) if (this.labels[2 * c] === name) return c;
+    if (index < 0) return NO_SPAN;
+    let c = s + 1;
+    for (let k = 0; k < index && c < end; k++) c = r[3 * c + 2];
+    return c < end ? c : NO_SPAN;
   }
 
   /**
@@ -1010,23 +1045,23 @@ class ValueJson {
   }
 
   /** tree.ts ValueTree.node: `{"label":key,...}`, as an array element. */
-  node(key: string, value: unknown, span: Span | undefined, depth: number): void {
+  node(key: string, value: unknown, span: SpanRef, depth: number): void {
     this.nodeOf(this.keyText(key), value, span, depth);
   }
 
-  private nodeOf(k: KeyText, value: unknown, span: Span | undefined, depth: number): void {
+  private nodeOf(k: KeyText, value: unknown, span: SpanRef, depth: number): void {
     const w = this.w;
     // As an array element: after a comma unless first (the byte before is then the '[').
     const first = w.buf[w.pos - 1] === 0x5b;
     const isPlainNumber = typeof value === 'number' && k.numberFormat === undefined;
-    if (span === undefined) {
+    if (span === NO_SPAN) {
       w.raw(first ? k.head : k.commaHead);
     } else if (isPlainNumber && value === value >>> 0) {
       // The most common node: `{"label":..,"offset":N,"length":M,"value":"N"}` in one call.
-      w.numberLeaf(first ? k.headOffset : k.commaHeadOffset, span.offset, span.length, k.fieldValueQuote, value);
+      w.numberLeaf(first ? k.headOffset : k.commaHeadOffset, this.ranges[3 * span], this.ranges[3 * span + 1], k.fieldValueQuote, value);
       return;
     } else {
-      w.headRange(first ? k.headOffset : k.commaHeadOffset, span.offset, span.length);
+      w.headRange(first ? k.headOffset : k.commaHeadOffset, this.ranges[3 * span], this.ranges[3 * span + 1]);
     }
     if (isPlainNumber) {
       // The most common value: `"value":"N"}`.
@@ -1079,11 +1114,11 @@ class ValueJson {
       w.raw(STATEID_SEQID);
       w.decimal(seqid);
       w.raw(STATEID_SEQID_FIELD);
-      writeSpan(w, childSpan(span, 'seqid'));
+      this.writeSpanRef(this.childSpan(span, 'seqid'));
       w.raw(STATEID_OTHER_NODE);
       w.hex(obj.other);
       w.raw(STATEID_OTHER_FIELD);
-      writeSpan(w, childSpan(span, 'other'));
+      this.writeSpanRef(this.childSpan(span, 'other'));
       w.raw(STATEID_OTHER_HASH);
       writeHexValue(w, crc32(obj.other), 8);
       w.raw(STATEID_HASH);
@@ -1114,7 +1149,7 @@ class ValueJson {
       const entry = next;
       w.elem();
       w.raw(ENTRY);
-      this.objectChildren(entry, undefined, depth + 1, this.op.entryKey, 'nextentry');
+      this.objectChildren(entry, NO_SPAN, depth + 1, this.op.entryKey, 'nextentry');
       w.raw(END_CHILDREN);
       count++;
       next = entry.nextentry;
@@ -1137,7 +1172,7 @@ class ValueJson {
     return isPlainObject(next) ? count + 1 : count;
   }
 
-  private arrayNode(k: KeyText, arr: unknown[], span: Span | undefined, depth: number): void {
+  private arrayNode(k: KeyText, arr: unknown[], span: SpanRef, depth: number): void {
     const w = this.w;
     const bm = this.bitmapOf(k, arr);
     if (bm !== undefined) {
@@ -1151,10 +1186,23 @@ class ValueJson {
     w.raw(ARRAY_CHILDREN);
     const n = Math.min(arr.length, this.opts.maxElements);
     const isValues = k.key === 'values';
+    const r = this.ranges;
+    const hasChildren = span !== NO_SPAN && r[3 * span + 2] > span + 1;
+    const spanEnd = hasChildren ? r[3 * span + 2] : 0;
+    // Element spans come in order: a cursor finds them (see objectChildren).
+    let next = span + 1;
     for (let i = 0; i < n; i++) {
       const el = arr[i];
       const ek = this.elemKeyText(k, i);
-      const elSpan = span?.children ? childSpan(span, ek.key, i) : undefined;
+      let elSpan = NO_SPAN;
+      if (hasChildren) {
+        if (next < spanEnd && this.labels[2 * next] === ek.key) {
+          elSpan = next;
+          next = r[3 * next + 2];
+        } else {
+          elSpan = this.childSpan(span, ek.key, i);
+        }
+      }
       // notify4 values: {type, value} shown as the type with the value's fields.
       if (isValues && isPlainObject(el) && typeof el.type === 'string') this.notifyValue(ek, el, elSpan, depth);
       else this.nodeOf(ek, el, elSpan, depth + 1);
@@ -1169,12 +1217,12 @@ class ValueJson {
   }
 
   /** One notify4 entry {type, value[, undecoded]}. */
-  private notifyValue(ek: KeyText, el: Obj, elSpan: Span | undefined, depth: number): void {
+  private notifyValue(ek: KeyText, el: Obj, elSpan: SpanRef, depth: number): void {
     const w = this.w;
     w.elem();
     w.ascii('{"label":');
     w.str(el.type as string);
-    writeSpan(w, elSpan);
+    this.writeSpanRef(elSpan);
     let open = false;
     if (isPlainObject(el.value)) {
       w.ascii(',"children":[');
@@ -1186,7 +1234,7 @@ class ValueJson {
     if (el.undecoded !== undefined) {
       if (!open) w.ascii(',"children":[');
       open = true;
-      this.node('undecoded', el.undecoded, undefined, depth + 1);
+      this.node('undecoded', el.undecoded, NO_SPAN, depth + 1);
     }
     w.ascii(open ? ']}' : '}');
   }
@@ -1245,11 +1293,14 @@ class ValueJson {
    * only on a match, so the spans before it matched earlier (other) keys, and the one it
    * finds is the first of that name, as childSpan's search would find.
    */
-  private objectChildren(o: Obj, span: Span | undefined, depth: number, parent: KeyText, skip?: string): void {
+  private objectChildren(o: Obj, span: SpanRef, depth: number, parent: KeyText, skip?: string): void {
     const kids = (parent.kids ??= []);
-    const spans = span?.children;
+    const r = this.ranges;
+    const labels = this.labels;
+    const hasChildren = span !== NO_SPAN && r[3 * span + 2] > span + 1;
+    const spanEnd = hasChildren ? r[3 * span + 2] : 0;
     let at = 0;
-    let nextSpan = 0;
+    let nextSpan = span + 1;
     // for-in visits an object's own keys in Object.keys order (decoded values have nothing
     // enumerable on their prototypes) without allocating the key array.
     for (const key in o) {
@@ -1265,14 +1316,13 @@ class ValueJson {
         if (at < KIDS_KEPT) kids[at] = k;
       }
       at++;
-      let s: Span | undefined;
-      if (spans !== undefined) {
-        const c = spans[nextSpan];
-        if (c !== undefined && c.name === key) {
-          s = c;
-          nextSpan++;
+      let s = NO_SPAN;
+      if (hasChildren) {
+        if (nextSpan < spanEnd && labels[2 * nextSpan] === key) {
+          s = nextSpan;
+          nextSpan = r[3 * nextSpan + 2];
         } else {
-          s = childSpan(span, key);
+          s = this.childSpan(span, key);
         }
       }
       this.nodeOf(k, v, s, depth + 1);
@@ -1349,11 +1399,33 @@ function malformedNode(w: ByteWriter, m: { reason: string; offset: number }): vo
 
 let valueJson: ValueJson | undefined;
 
-function bodySpanOf(op: NfsOp): Span | undefined {
-  const spans = op.spans;
-  if (!spans) return undefined;
-  for (let i = 0; i < spans.length; i++) if (spans[i].name === 'args' || spans[i].name === 'res') return spans[i];
-  return undefined;
+/**
+ * The table of an op's spans: the one its spans are views of (a traced decode), else one made
+ * of them (hand-built spans); they are the spans from `first` that follow each other.
+ */
+function spanTableOf(spans: Span[]): { table: SpanTable; first: number } {
+  const s0 = spans[0];
+  if (s0 instanceof TableSpan) {
+    // Views of spans of one table that follow each other, in order.
+    const t = s0.table;
+    let i = s0.index;
+    let k = 0;
+    for (; k < spans.length; k++, i = t.end(i)) {
+      const s = spans[k];
+      if (!(s instanceof TableSpan) || s.table !== t || s.index !== i) break;
+    }
+    if (k === spans.length) return { table: t, first: s0.index };
+  }
+  return { table: SpanTable.fromSpans(spans), first: 0 };
+}
+
+/** The op's args or res span: the first of its `count` spans from `first` with that name, or NO_SPAN. */
+function bodySpanOf(t: SpanTable, first: number, count: number): SpanRef {
+  for (let k = 0, i = first; k < count; k++, i = t.end(i)) {
+    const name = t.name(i);
+    if (name === 'args' || name === 'res') return i;
+  }
+  return NO_SPAN;
 }
 
 function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOptions>): void {
@@ -1369,8 +1441,13 @@ function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOpt
     w.raw(OP_STATUS_FIELD);
   }
   const body = op.args !== undefined ? op.args : op.res;
-  const bodySpan = bodySpanOf(op);
   const vj = valueJson === undefined ? (valueJson = new ValueJson(w, op, opts)) : valueJson.reset(w, op, opts);
+  let bodySpan = NO_SPAN;
+  if (op.spans !== undefined && op.spans.length > 0) {
+    const { table, first } = spanTableOf(op.spans);
+    vj.useSpans(table);
+    bodySpan = bodySpanOf(table, first, op.spans.length);
+  }
   if (isPlainObject(body)) vj.bodyChildren(body, bodySpan, op.args !== undefined);
   else if (body !== undefined) vj.node(op.args !== undefined ? 'args' : 'res', body, bodySpan, 0);
   if (op.malformed) malformedNode(w, op.malformed);
