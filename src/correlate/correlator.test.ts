@@ -211,6 +211,30 @@ describe('Correlator: directory delegation lifecycle', () => {
     expect(d.problems).toEqual([]);
   });
 
+  it('a change notified to the holder (after its reply: the call is then kept only as packed ring columns) is no recall cause', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'dir', 40, mask(ADD));
+    // not a notification the holder asked for: a recall is due, so it is a cause
+    const rm = w.call(cb, [seq(SB, 0, 40), putfh('dir'), ['REMOVE', { target: 'old' }]]);
+    w.ok(rm, { 0: seqRes() });
+    w.advance(0.001);
+    const open = w.call(cb, [seq(SB, 0, 41), putfh('dir'), ['OPEN', openArgs('nf', { create: true })], ['GETFH']]);
+    w.ok(open, { 0: seqRes(), 2: openRes(stateid(940)), 3: getfhRes('dir/nf') });
+    w.advance(0.001);
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(40), 'dir', notifyAdd('nf'))]));
+    w.advance(0.001);
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(40), 'dir')]));
+    const d = byOther(c, 40);
+    const cause = recallCause(d);
+    expect(cause.kind).toBe('conflict');
+    if (cause.kind !== 'conflict') return;
+    expect(cause.via).toBe('recent');
+    expect(cause.call.op).toBe('REMOVE');
+    expect(cause.call.callFrame).toBe(rm.msg.record.frame);
+    const notified = events(d, 'notified')[0];
+    expect(notified.kind === 'notified' && notified.entries[0].mutation?.callFrame).toBe(open.msg.record.frame);
+  });
+
   it('a recall with no candidate says unknown and why', () => {
     const { c, w, ca } = setup();
     grantDir(w, ca, SA, 'dir', 6);

@@ -135,6 +135,9 @@ interface ForeCall {
   mutations: Mutation[];
   /** The expectations this call's changes gave rise to (each shared by every holder). */
   expectations: Expectation[];
+  /** Only in a call made from packed ring columns (see ringCall): the holders its expectations
+   *  asked to be notified of its change (what notifiedOf reads from `expectations` otherwise). */
+  notified: Deleg | Deleg[] | undefined;
 }
 
 /** What a holder must get for a change: a notification of a kind, or (a change it did not ask to be told of) a recall. */
@@ -161,6 +164,8 @@ interface Expectation {
   settled: boolean;
   /** Filled from position 0; `count` are used (the arrays may be longer). */
   members: Deleg[];
+  /** Members whose state has EXP_GONE: at `count`, nobody waits for this change any more. */
+  gone: number;
   /** Per member: EXP_RECALL, EXP_ADD_DONE, EXP_REMOVE_DONE, EXP_GONE flags. */
   state: number[];
   count: number;
@@ -380,7 +385,7 @@ export class Correlator {
    *  (an object only while in flight or when it carries changes: see recent-calls.ts). The
    *  scans for recall causes and late notifications read call and reply times first and look
    *  at a call only within their time window. */
-  private readonly recent: RecentCalls<ForeCall, MutationKind>;
+  private readonly recent: RecentCalls<ForeCall, MutationKind, Deleg>;
   /** Names of filehandles and of directory entries, per server (see name-table.ts). */
   private readonly names: NameTable;
   private readonly sessions: LruMap<string, SessionRecord>;
@@ -456,7 +461,7 @@ export class Correlator {
     };
     this.keepEvents = this.opt.keepRecords || this.opt.onRetire !== undefined;
     this.names = new NameTable(this.opt.maxNames);
-    this.recent = new RecentCalls<ForeCall, MutationKind>(this.opt.maxRecentCalls);
+    this.recent = new RecentCalls<ForeCall, MutationKind, Deleg>(this.opt.maxRecentCalls);
     this.sessions = new LruMap(this.opt.maxClients * 4);
     this.clients = new LruMap(this.opt.maxClients);
     this.connClient = new LruMap(this.opt.maxClients * 4);
@@ -1139,6 +1144,7 @@ export class Correlator {
       if (!expAlive(x, slot)) continue;
       this.judgeExpectation(d, x, x.state[slot]);
       x.state[slot] |= EXP_GONE;
+      this.memberGone(x);
     }
     d.exps = [];
     d.expSlots = [];
@@ -1197,7 +1203,7 @@ export class Correlator {
     const fore: ForeCall = {
       key: p.key, xid: msg.xid | 0, client, server, op: 'COMPOUND', callFrame: msg.record.frame, callTime: t,
       replyFrame: undefined, replyTime: undefined, status: undefined, touched0: undefined, touchedMore: NO_TOUCHED, sid: undefined, slot: -1, seq: -1,
-      flying: false, ringIdx: -1, ringSeq: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
+      flying: false, ringIdx: -1, ringSeq: -1, mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS, notified: undefined,
     };
     let mainOp: string | undefined;
     for (let i = 0; i < steps.length; i++) {
@@ -1432,6 +1438,21 @@ export class Correlator {
     if (r.obj[i] === fore && packChanges(r, i, fore)) r.obj[i] = undefined;
   }
 
+  /** One of an answered call's expectations died: with all of them dead, the ring may let go
+   *  of the call (packChanges), which the live expectations kept there until now. */
+  private expectationDied(x: Expectation): void {
+    const fore = x.call;
+    if (fore.replyTime === undefined || fore.flying) return; // ringAnswered comes at the reply
+    const r = this.recent;
+    const i = fore.ringIdx;
+    if (r.holds(i, fore.ringSeq) && r.obj[i] === fore && packChanges(r, i, fore)) r.obj[i] = undefined;
+  }
+
+  /** A member of expectation `x` just got EXP_GONE. */
+  private memberGone(x: Expectation): void {
+    if (++x.gone === x.count && !x.failed && !x.settled) this.expectationDied(x);
+  }
+
   /** A call object for ring position `i` whose object the ring let go of (answered, packed):
    *  made only when a scan picks it, with what the call had that scans look at. */
   private ringCall(i: number): ForeCall {
@@ -1456,7 +1477,7 @@ export class Correlator {
       replyFrame: replyFrame === replyFrame ? replyFrame : undefined, replyTime: replyTime === replyTime ? replyTime : undefined,
       status: r.status[i], touched0: r.touched0[i], touchedMore: r.touchedMore[i], sid: r.sid[i], slot: r.slot[i], seq: r.seq[i],
       flying: false, ringIdx: i, ringSeq: -1,
-      mutations, expectations: NO_CALL_EXPECTATIONS,
+      mutations, expectations: NO_CALL_EXPECTATIONS, notified: kind === undefined ? undefined : r.changeNotified[i],
     };
   }
 
@@ -1584,7 +1605,6 @@ export class Correlator {
       fore.replyFrame = msg.record.frame;
       fore.replyTime = t;
       fore.status = nfs?.status ?? (msg.header.msgType === 'reply' ? msg.header.acceptStat ?? msg.header.replyStat : undefined);
-      this.ringAnswered(fore);
     }
     const replyOps = nfs?.ops;
     const steps = this.walk(server, p?.nfs?.ops, replyOps);
@@ -1603,6 +1623,8 @@ export class Correlator {
     if (fore !== undefined) {
       this.confirmExpectations(fore, nfs);
       this.trackConflictReply(fore, msg, nfs);
+      // Last: its expectations are confirmed or failed by now (see packChanges).
+      this.ringAnswered(fore);
     }
   }
 
@@ -2036,7 +2058,7 @@ export class Correlator {
       if (!wanted && type === 'child-attrs') continue;
       if (exp === undefined) {
         exp = {
-          call: fore, mutation: m, type, name, newName, confirmed: false, failed: false, settled: false,
+          call: fore, mutation: m, type, name, newName, confirmed: false, failed: false, settled: false, gone: 0,
           // Sized for every delegation on the directory (most are holders), up to a limit: past
           // it, writing at index `count` grows the arrays as needed.
           members: new Array<Deleg>(Math.min(ds.size, 1024)), state: new Array<number>(Math.min(ds.size, 1024)), count: 0,
@@ -2065,6 +2087,7 @@ export class Correlator {
       x.state[slot] |= EXP_GONE;
       expDied(d);
       this.judgeExpectation(d, x, x.state[slot]);
+      this.memberGone(x);
       return;
     }
   }
@@ -2200,6 +2223,7 @@ export class Correlator {
         expDied(d);
       }
       x.state[slot] = f;
+      if (done) this.memberGone(x);
       return true;
     }
     return false;
@@ -2645,7 +2669,8 @@ export class Correlator {
     const list = this.openExps;
     for (let k = 0; k < list.length; k++) {
       const x = list[k];
-      if (x.failed || x.settled) continue;
+      // (a change every holder is done with no longer waits here either)
+      if (expDead(x)) continue;
       const at = x.call.replyTime ?? x.call.callTime;
       if (now - at > this.opt.notifyTimeout) {
         x.settled = true;
@@ -2656,6 +2681,7 @@ export class Correlator {
           expDied(members[i]);
           this.judgeExpectation(members[i], x, f);
         }
+        this.expectationDied(x);
       } else {
         list[keep++] = x;
       }
@@ -2800,6 +2826,8 @@ function compactExps(d: Deleg): void {
 
 /** Did call `f` give delegation `d` an expectation of a notification (not a recall) for change `m`? */
 function notifiedOf(f: ForeCall, d: Deleg, m: Mutation): boolean {
+  const n = f.notified;
+  if (n !== undefined) return n === d || (Array.isArray(n) && n.includes(d));
   for (const x of f.expectations) {
     if (x.mutation !== m) continue;
     const i = x.members.indexOf(d);
@@ -2815,8 +2843,9 @@ function notifiedOf(f: ForeCall, d: Deleg, m: Mutation): boolean {
  * other change. False (the object must stay) when the call has expectations (they refer to
  * it), two other changes, or writes to two objects.
  */
-function packChanges(r: RecentCalls<ForeCall, MutationKind>, i: number, f: ForeCall): boolean {
-  if (f.expectations.length > 0) return false;
+function packChanges(r: RecentCalls<ForeCall, MutationKind, Deleg>, i: number, f: ForeCall): boolean {
+  const exps = f.expectations;
+  for (let k = 0; k < exps.length; k++) if (!expDead(exps[k])) return false;
   let wrote: string | undefined;
   let change: Mutation | undefined;
   const ms = f.mutations;
@@ -2840,8 +2869,26 @@ function packChanges(r: RecentCalls<ForeCall, MutationKind>, i: number, f: ForeC
     r.changeNewName[i] = change.newName;
     r.changeObj[i] = change.obj;
     r.changeLate[i] = change.lateMatches;
+    // Every expectation is of this one change: who was to be notified of it (notifiedOf).
+    let notified: Deleg | Deleg[] | undefined;
+    for (let k = 0; k < exps.length; k++) {
+      const x = exps[k];
+      for (let j = 0; j < x.count; j++) {
+        if ((x.state[j] & EXP_RECALL) !== 0) continue;
+        const d = x.members[j];
+        if (notified === undefined) notified = d;
+        else if (Array.isArray(notified)) notified.push(d);
+        else notified = [notified, d];
+      }
+    }
+    r.changeNotified[i] = notified;
   }
   return true;
+}
+
+/** Nobody waits for this change any more (its op failed, it timed out, or every holder is done with it). */
+function expDead(x: Expectation): boolean {
+  return x.failed || x.settled || x.gone >= x.count;
 }
 
 /** The op a change of this kind is made by (Mutation.op). */
@@ -2865,7 +2912,7 @@ const NO_TOUCHED: string[] = [];
 const INERT_CALL: ForeCall = {
   key: -1, xid: 0, client: '', server: '', op: 'COMPOUND', callFrame: 0, callTime: 0, replyFrame: undefined, replyTime: undefined,
   status: undefined, touched0: undefined, touchedMore: NO_TOUCHED, sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, ringSeq: -1,
-  mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS,
+  mutations: NO_MUTATIONS, expectations: NO_CALL_EXPECTATIONS, notified: undefined,
 };
 
 function touch(f: ForeCall, obj: string): void {

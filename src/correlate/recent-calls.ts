@@ -9,8 +9,8 @@
  * object held there (with its arrays) survived several young-generation collections and was
  * copied into the old generation, one of the largest costs of `stats` (taking the objects out
  * of the ring cut its time by ~14 %). Here a call's object is held only while it is in flight,
- * or, after its reply, when it carries what the columns cannot say (expectations, two changes,
- * writes to two objects): answered calls die young, and the scans read packed numbers instead
+ * or, after its reply, when it carries what the columns cannot say (expectations still waited
+ * for, two changes, writes to two objects): answered calls die young, and the scans read packed numbers instead
  * of objects all over the heap.
  */
 
@@ -21,7 +21,7 @@ export type RingKey = number | string;
  *  costs memory only when that many calls come by). */
 const INITIAL_LENGTH = 256;
 
-export class RecentCalls<T, K extends string = string> {
+export class RecentCalls<T, K extends string = string, H = unknown> {
   /** Positions in use (grows to capacity, then stays). */
   count = 0;
   /** Next position to overwrite once full (the newest call is just before it). */
@@ -67,6 +67,8 @@ export class RecentCalls<T, K extends string = string> {
   changeNewName: Array<string | undefined> = [];
   changeObj: Array<string | undefined> = [];
   changeLate: Array<number[] | undefined> = [];
+  /** The holders that were to be notified of the change (expectations other than recalls). */
+  changeNotified: Array<H | H[] | undefined> = [];
 
   constructor(readonly capacity: number) {}
 
@@ -122,6 +124,7 @@ export class RecentCalls<T, K extends string = string> {
     this.changeNewName[i] = undefined;
     this.changeObj[i] = undefined;
     this.changeLate[i] = undefined;
+    this.changeNotified[i] = undefined;
     return i;
   }
 
