@@ -1419,10 +1419,11 @@ export class Correlator {
    *  only its call time, with no client, server or session slot. */
   private remember(fore: ForeCall, pickable: boolean): void {
     const r = this.recent;
-    fore.ringIdx = pickable
-      ? r.put(fore, fore.key, fore.xid, fore.client, fore.server, fore.op, fore.callFrame, fore.callTime, fore.sid, fore.slot, fore.seq,
-        fore.touched0, fore.touchedMore)
-      : r.put(undefined, -1, 0, '', '', 'COMPOUND', 0, fore.callTime, undefined, -1, -1, undefined, NO_TOUCHED);
+    // One call site (two made the optimized code of the first kind deoptimize at the first
+    // call of the other): a call no scan can pick is put with INERT_CALL's blank fields.
+    const f = pickable ? fore : INERT_CALL;
+    fore.ringIdx = r.put(pickable ? fore : undefined, f.key, f.xid, f.client, f.server, f.op, f.callFrame, fore.callTime, f.sid, f.slot, f.seq,
+      f.touched0, f.touchedMore);
     fore.ringSeq = r.ticket();
   }
 
@@ -2908,7 +2909,8 @@ function opOfKind(kind: MutationKind): string {
 /** ForeCall.touchedMore until a call touches a second object (shared, never pushed to). */
 const NO_TOUCHED: string[] = [];
 
-/** What fills the unused positions of the in-flight array (a call that is not flying). */
+/** What fills the unused positions of the in-flight array (a call that is not flying), and
+ *  the fields the recent ring gets for a call no scan can pick (no client, server, slot). */
 const INERT_CALL: ForeCall = {
   key: -1, xid: 0, client: '', server: '', op: 'COMPOUND', callFrame: 0, callTime: 0, replyFrame: undefined, replyTime: undefined,
   status: undefined, touched0: undefined, touchedMore: NO_TOUCHED, sid: undefined, slot: -1, seq: -1, flying: false, ringIdx: -1, ringSeq: -1,

@@ -24,7 +24,7 @@ const INITIAL_LENGTH = 256;
 export class RecentCalls<T, K extends string = string, H = unknown> {
   /** Positions in use (grows to capacity, then stays). */
   count = 0;
-  /** Next position to overwrite once full (the newest call is just before it). */
+  /** Next position to write (the newest call is just before it). */
   head = 0;
   /** Calls put in so far: a call's ticket (see put) tells whether its position still holds it. */
   private added = 0;
@@ -84,15 +84,17 @@ export class RecentCalls<T, K extends string = string, H = unknown> {
    */
   put(obj: T | undefined, key: RingKey, xid: number, client: string, server: string, op: string, callFrame: number, callTime: number,
     sid: string | undefined, slot: number, seq: number, touched0: string | undefined, touchedMore: string[]): number {
-    let i: number;
     this.added++;
     if (this.capacity <= 0) return -1;
+    // One path for filling and for overwriting (head = count while filling): optimized code
+    // made while the ring fills met no untaken branch and no never-written `head` (which it
+    // took for a constant) at the first wrap, each a deoptimization of the callers it was
+    // inlined into, and their compiling again.
+    const i = this.head;
+    this.head = i + 1 === this.capacity ? 0 : i + 1;
     if (this.count < this.capacity) {
-      i = this.count++;
+      this.count++;
       if (i >= this.length) this.grow();
-    } else {
-      i = this.head;
-      this.head = (this.head + 1) % this.capacity;
     }
     this.obj[i] = obj;
     this.callTime[i] = callTime;

@@ -16,7 +16,8 @@ export interface FhSlot {
   name: string | undefined;
   root: boolean;
   /** How to find this object without its bytes: '/' for the root, '<parent key>/<name>' below
-   *  a known key. Names learned under this key resolve later walks that never saw the bytes. */
+   *  a known key. Names learned under this key resolve later walks that never saw the bytes.
+   *  Read only while `hex` is unknown (a child slot resolved to bytes at once has none). */
   key: string | undefined;
 }
 
@@ -168,7 +169,10 @@ export class CompoundWalker {
   private child(parent: FhSlot | undefined, name: string | undefined, resolve: ChildResolver | undefined): FhSlot {
     const pk = parentKeyOf(parent);
     if (pk === undefined || name === undefined) return this.slot(undefined, parent, name, false, undefined);
-    return this.slot(resolve === undefined ? undefined : resolve(pk, name), parent, name, false, childKey(pk, name));
+    const hex = resolve === undefined ? undefined : resolve(pk, name);
+    // A slot with bytes is known by them (slotId, parentKeyOf): its name path is never read,
+    // so it is only built for a name not resolved (most LOOKUPs and OPENs resolve).
+    return this.slot(hex, parent, name, false, hex === undefined ? childKey(pk, name) : undefined);
   }
 
   private step(i: number): WalkStep {
