@@ -103,6 +103,25 @@ describe('ByteWriter', () => {
     }
   });
 
+  it('writes the last digits of integers zero-padded, and repeats bytes written at a mark', () => {
+    const w = new ByteWriter(4);
+    const next = xorshift32(3);
+    const ns = [0, 1, 9, 10, 99, 100, 999_999_999, 1_000_000_000, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 40 + 7];
+    for (let i = 0; i < 5000; i++) ns.push(next() % 1_000_000_000, next());
+    for (const n of ns) {
+      for (const digits of [1, 2, 6, 9]) {
+        w.reset();
+        w.byte(0x3e);
+        const m = w.mark();
+        w.zeroPadded(n, digits);
+        w.byte(0x7c);
+        w.repeat(m, digits);
+        const text = String(n).padStart(digits, '0').slice(-digits);
+        expect(w.text()).toBe(`>${text}|${text}`);
+      }
+    }
+  });
+
   it('writes hex of bytes and of words', () => {
     const w = new ByteWriter(2);
     w.hex(Uint8Array.of(0, 0x0f, 0xa0, 0xff));

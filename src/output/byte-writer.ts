@@ -311,12 +311,37 @@ export class ByteWriter {
     if (this.pos + digits > this.buf.length) this.ensure(digits);
     const buf = this.buf;
     const p = this.pos;
-    for (let i = digits - 1; i >= 0; i--) {
-      const q = Math.floor(n / 10);
-      buf[p + i] = 0x30 + (n - q * 10);
-      n = q;
+    let i = digits - 1;
+    if (n >= 0 && n <= 0x7fffffff && n === (n | 0)) {
+      // int32 arithmetic, two digits per step (fractions of seconds: every -T json message).
+      let m = n | 0;
+      for (; i >= 1; i -= 2) {
+        const d = (m / 100) | 0;
+        const r = 2 * (m - d * 100);
+        buf[p + i] = DIGIT_PAIRS[r + 1];
+        buf[p + i - 1] = DIGIT_PAIRS[r];
+        m = d;
+      }
+      if (i === 0) buf[p] = 0x30 + (m % 10);
+    } else {
+      for (; i >= 0; i--) {
+        const q = Math.floor(n / 10);
+        buf[p + i] = 0x30 + (n - q * 10);
+        n = q;
+      }
     }
     this.pos = p + digits;
+  }
+
+  /** Writes again the n bytes written at `mark` (see mark()). */
+  repeat(mark: number, n: number): void {
+    if (this.pos + n > this.buf.length) this.ensure(n);
+    // After ensure: a sink may have moved the bytes.
+    const buf = this.buf;
+    const from = mark - this.shift;
+    const p = this.pos;
+    for (let i = 0; i < n; i++) buf[p + i] = buf[from + i];
+    this.pos = p + n;
   }
 
   /**

@@ -282,9 +282,12 @@ function writeArrivalTime(w: ByteWriter, sec: number, nsec: number): void {
     arrivalSec = sec;
   }
   w.raw(arrivalDateText);
+  const at = w.mark();
   writeNsec(w, nsec);
+  const digits = w.mark() - at;
   w.raw(arrivalSecText);
-  writeNsec(w, nsec);
+  // The same digits again.
+  w.repeat(at, digits);
 }
 
 /** String(nsec).padStart(9, '0'). */
@@ -699,6 +702,14 @@ interface KeyText {
   bitmaps: Array<{ words: number[]; text: Uint8Array }> | undefined;
 }
 
+/**
+ * Quoted enum names by name (what writeEnumName wrote), shared by all keys: the names that
+ * alternate under a key (statuses, union arms) are not copied out again at each change.
+ * Few in practice; bounded against hostile captures.
+ */
+const enumTexts = new Map<string, Uint8Array>();
+const ENUM_CACHE_MAX = 4096;
+
 /** Bitmaps remembered on a KeyText. */
 const BITMAPS_KEPT = 4;
 
@@ -1013,9 +1024,17 @@ class ValueJson {
             w.raw(k.lastEnumText!);
             return true;
           }
-          if (writeEnumName(w, value)) {
+          let text = enumTexts.get(value);
+          if (text !== undefined) {
+            w.raw(text);
+          } else if (writeEnumName(w, value)) {
+            text = w.buf.slice(w.pos - value.length - 2, w.pos);
+            if (enumTexts.size >= ENUM_CACHE_MAX) enumTexts.clear();
+            enumTexts.set(value, text);
+          }
+          if (text !== undefined) {
             k.lastEnum = value;
-            k.lastEnumText = w.buf.slice(w.pos - value.length - 2, w.pos);
+            k.lastEnumText = text;
             return true;
           }
         }
@@ -1401,9 +1420,9 @@ let valueJson: ValueJson | undefined;
 
 /**
  * The table of an op's spans: the one its spans are views of (a traced decode), else one made
- * of them (hand-built spans); they are the spans from `first` that follow each other.
+ * of them (hand-built spans); they are the spans from spansFirst on that follow each other.
  */
-function spanTableOf(spans: Span[]): { table: SpanTable; first: number } {
+function spanTableOf(spans: Span[]): SpanTable {
   const s0 = spans[0];
   if (s0 instanceof TableSpan) {
     // Views of spans of one table that follow each other, in order.
@@ -1414,10 +1433,17 @@ function spanTableOf(spans: Span[]): { table: SpanTable; first: number } {
       const s = spans[k];
       if (!(s instanceof TableSpan) || s.table !== t || s.index !== i) break;
     }
-    if (k === spans.length) return { table: t, first: s0.index };
+    if (k === spans.length) {
+      spansFirst = s0.index;
+      return t;
+    }
   }
-  return { table: SpanTable.fromSpans(spans), first: 0 };
+  spansFirst = 0;
+  return SpanTable.fromSpans(spans);
 }
+
+/** Set by spanTableOf: the index of the first of the spans in the table it returned. */
+let spansFirst = 0;
 
 /** The op's args or res span: the first of its `count` spans from `first` with that name, or NO_SPAN. */
 function bodySpanOf(t: SpanTable, first: number, count: number): SpanRef {
@@ -1444,9 +1470,9 @@ function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOpt
   const vj = valueJson === undefined ? (valueJson = new ValueJson(w, op, opts)) : valueJson.reset(w, op, opts);
   let bodySpan = NO_SPAN;
   if (op.spans !== undefined && op.spans.length > 0) {
-    const { table, first } = spanTableOf(op.spans);
+    const table = spanTableOf(op.spans);
     vj.useSpans(table);
-    bodySpan = bodySpanOf(table, first, op.spans.length);
+    bodySpan = bodySpanOf(table, spansFirst, op.spans.length);
   }
   if (isPlainObject(body)) vj.bodyChildren(body, bodySpan, op.args !== undefined);
   else if (body !== undefined) vj.node(op.args !== undefined ? 'args' : 'res', body, bodySpan, 0);
