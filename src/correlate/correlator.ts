@@ -276,6 +276,8 @@ class Deleg {
   retired = false;
   /** finalize() ran (its verdicts are given once). */
   finalized = false;
+  /** Its stateid's `other` (hex) as indexed in Correlator.byStateid (undefined: none). */
+  stateOther: string | undefined = undefined;
   /** Stored-event weight once retired without its record kept (keepRecords false). */
   weightBox?: WeightBox;
   /** Events counted as stored, and their weight, when the record does not keep them (see
@@ -394,6 +396,10 @@ export class Correlator {
   private readonly connClient: LruMap<number, string>;
   private readonly cbIdentClient: LruMap<string, string>;
   private readonly delegs = new Map<string, Deleg>();
+  /** The delegations of `delegs` that have a stateid, by server, then stateid `other` (hex):
+   *  found at every grant, CB_RECALL, CB_NOTIFY and DELEGRETURN without building, flattening
+   *  and hashing a `server|other` key each time. */
+  private readonly byStateid = new Map<string, Map<string, Deleg>>();
   /** Delegations by server, then filehandle hex (see ServerFhIndex). */
   private readonly fhIndex = new Map<string, ServerFhIndex>();
   /** Filehandles indexed over all servers (0: no call can be on a delegated object). */
@@ -904,6 +910,11 @@ export class Correlator {
 
   // ------------------------------------------------------------------------------ delegations
 
+  /** The tracked delegation `server` granted with this stateid `other` (hex). */
+  private delegByStateid(server: string, other: string): Deleg | undefined {
+    return this.byStateid.get(server)?.get(other);
+  }
+
   private delegKey(server: string, other: string): string {
     return `${server}|${other}`;
   }
@@ -921,6 +932,15 @@ export class Correlator {
     };
     const d = new Deleg(key, rec, server);
     this.delegs.set(key, d);
+    if (rec.stateid !== undefined) {
+      d.stateOther = rec.stateid.other;
+      let m = this.byStateid.get(server);
+      if (m === undefined) {
+        m = new Map();
+        this.byStateid.set(server, m);
+      }
+      m.set(d.stateOther, d);
+    }
     if (fh !== undefined) this.indexFh(d, fh);
     if (holder !== undefined) this.indexClient(d, holder);
     this.counts.seen++;
@@ -1023,7 +1043,7 @@ export class Correlator {
   private findDeleg(server: string, s: StateidValue | undefined): Deleg | undefined {
     if (s === undefined) return undefined;
     const other = stateidKey(s);
-    return other === undefined ? undefined : this.delegs.get(this.delegKey(server, other));
+    return other === undefined ? undefined : this.delegByStateid(server, other);
   }
 
   /** Finds or creates the delegation for a stateid seen somewhere other than its grant. */
@@ -1031,10 +1051,9 @@ export class Correlator {
     as: DelegationEvent['kind'], holder: string | undefined, fh: string | undefined): Deleg | undefined {
     const other = stateidKey(s);
     if (other === undefined) return undefined;
-    const key = this.delegKey(server, other);
-    let d = this.delegs.get(key);
+    let d = this.delegByStateid(server, other);
     if (d === undefined) {
-      d = this.newDeleg(server, key, s, kind, frame, time, as, holder, fh);
+      d = this.newDeleg(server, this.delegKey(server, other), s, kind, frame, time, as, holder, fh);
       if (as === 'returned') {
         this.problem(d, 'return-of-unknown', 'first seen at return: no grant in the capture (it may start after the grant)', frame);
       } else {
@@ -1084,6 +1103,13 @@ export class Correlator {
     this.finalize(d, atFinish);
     d.retired = true;
     this.delegs.delete(d.key);
+    if (d.stateOther !== undefined) {
+      const m = this.byStateid.get(d.server);
+      if (m !== undefined && m.get(d.stateOther) === d) {
+        m.delete(d.stateOther);
+        if (m.size === 0) this.byStateid.delete(d.server);
+      }
+    }
     const idx = d.rec.fh === undefined ? undefined : this.fhIndex.get(d.server);
     if (d.rec.fh !== undefined && idx !== undefined) {
       const s = idx.byFh.get(d.rec.fh);
@@ -1843,8 +1869,7 @@ export class Correlator {
     address: string | undefined, frame: number, t: number): Deleg | undefined {
     const other = stateidKey(sid);
     if (other === undefined) return undefined;
-    const key = this.delegKey(server, other);
-    let d = this.delegs.get(key);
+    let d = this.delegByStateid(server, other);
     if (d !== undefined && d.terminalAt !== undefined) {
       this.retire(d, false);
       d = undefined;
@@ -1862,7 +1887,7 @@ export class Correlator {
       d.rec.stateid = { seqid: sid.seqid, other };
       this.setFh(d, fh);
     } else {
-      d = this.newDeleg(server, key, sid, kind, frame, t, 'granted', client, fh);
+      d = this.newDeleg(server, this.delegKey(server, other), sid, kind, frame, t, 'granted', client, fh);
     }
     this.setHolder(d, client, address);
     this.counts.granted++;
