@@ -210,7 +210,10 @@ interface PendingEvent {
 
 interface Pending {
   key: CallKey;
-  msg: RpcMessage;
+  /** The caller's address (all the reply needs of the call's RpcMessage: keeping the message
+   *  kept its header, credentials and record alive until the reply, often into the old
+   *  generation). */
+  src: string;
   nfs?: NfsCompound;
   time: number;
   frame: number;
@@ -595,7 +598,7 @@ export class Correlator {
     const procName = procedureName(msg, nfs);
     const proc = this.procStats.get(procName);
     const p: Pending = {
-      key, msg, nfs, time: t, frame: msg.record.frame, fore: undefined, client: undefined, counted: false, proc,
+      key, src: msg.src, nfs, time: t, frame: msg.record.frame, fore: undefined, client: undefined, counted: false, proc,
       cs: undefined, csVersion: -1, events: NO_EVENTS, slim: false, learnNames: false,
     };
     proc.calls++;
@@ -1856,7 +1859,7 @@ export class Correlator {
     }
     const sid = arm?.stateid;
     if (!isStateid(sid)) return;
-    const d = this.grant(server, sid, kind, fh, client, op === 'CB_PUSH_DELEG' ? msg.dst : p?.msg.src ?? msg.dst, msg.record.frame, t);
+    const d = this.grant(server, sid, kind, fh, client, op === 'CB_PUSH_DELEG' ? msg.dst : p?.src ?? msg.dst, msg.record.frame, t);
     if (d === undefined) return;
     this.addEvent(d, {
       kind: 'granted', frame: msg.record.frame, time: t, xid: msg.xid, op, callFrame: p?.frame,
@@ -1905,7 +1908,7 @@ export class Correlator {
       const resok = field(nonFatal, 'gddrnf_resok4');
       const sid = stateidField(resok, 'gddr_stateid');
       if (sid === undefined) return;
-      const d = this.grant(server, sid, 'directory', fh, client, p?.msg.src ?? msg.dst, frame, t);
+      const d = this.grant(server, sid, 'directory', fh, client, p?.src ?? msg.dst, frame, t);
       if (d === undefined) return;
       const mask = bitmapField(resok, 'gddr_notification');
       d.notifyMask = mask;
@@ -1930,7 +1933,7 @@ export class Correlator {
       let d = this.delegs.get(key);
       if (d === undefined) {
         d = this.newDeleg(server, key, undefined, 'directory', frame, t, 'unavailable', client, fh);
-        d.rec.holderAddress = p?.msg.src;
+        d.rec.holderAddress = p?.src;
         // No state to return: retire like a finished delegation.
         d.terminalAt = t;
         this.fhGen++;
