@@ -387,7 +387,8 @@ export class Correlator {
   private inFlightLen = 0;
   private inFlightLive = 0;
   /** The calls that went through the full analysis, newest maxRecentCalls, as packed columns
-   *  (an object only while in flight or when it carries changes: see recent-calls.ts). The
+   *  (the object too while in flight or while the columns cannot say all of it, see
+   *  packChanges and recent-calls.ts). The
    *  scans for recall causes and late notifications read call and reply times first and look
    *  at a call only within their time window. */
   private readonly recent: RecentCalls<ForeCall, MutationKind, Deleg>;
@@ -1307,8 +1308,7 @@ export class Correlator {
     if (fore.touched0 === undefined && mutations.length === 0 && fore.sid === undefined) {
       // Touches no object, changes nothing, used no session slot (EXCHANGE_ID, CREATE_SESSION,
       // SETCLIENTID ...): no cause search, notification match or referring-call lookup can
-      // ever pick it. Its ring slot holds a shared stand-in (its times are still recorded),
-      // so the call itself dies young instead of living through the ring.
+      // ever pick it. Its ring position gets blank columns (its times are still recorded).
       this.remember(fore, false);
       return;
     }
@@ -1456,26 +1456,31 @@ export class Correlator {
     fore.ringSeq = r.ticket();
   }
 
-  /** A remembered call is answered: its reply goes into its ring columns, and the ring lets go
-   *  of the object when the columns say all a scan needs of it (see packChanges). */
-  private ringAnswered(fore: ForeCall): void {
+  /** A remembered call is answered: its reply goes into its ring columns (unless newer calls
+   *  took its position meanwhile). */
+  private ringReplied(fore: ForeCall): void {
     const r = this.recent;
     const i = fore.ringIdx;
-    if (!r.holds(i, fore.ringSeq)) return; // newer calls took its position meanwhile
+    if (!r.holds(i, fore.ringSeq)) return;
     r.replyTime[i] = fore.replyTime as number;
     r.replyFrame[i] = fore.replyFrame as number;
     r.status[i] = fore.status;
-    if (r.obj[i] === fore && packChanges(r, i, fore)) r.obj[i] = undefined;
+  }
+
+  /** After its reply was looked at: the ring lets go of the call's object when the columns
+   *  say all a scan needs of it (see packChanges). */
+  private ringRelease(fore: ForeCall): void {
+    const r = this.recent;
+    const i = fore.ringIdx;
+    if (r.holds(i, fore.ringSeq) && r.obj[i] === fore && packChanges(r, i, fore)) r.obj[i] = undefined;
   }
 
   /** One of an answered call's expectations died: with all of them dead, the ring may let go
    *  of the call (packChanges), which the live expectations kept there until now. */
   private expectationDied(x: Expectation): void {
     const fore = x.call;
-    if (fore.replyTime === undefined || fore.flying) return; // ringAnswered comes at the reply
-    const r = this.recent;
-    const i = fore.ringIdx;
-    if (r.holds(i, fore.ringSeq) && r.obj[i] === fore && packChanges(r, i, fore)) r.obj[i] = undefined;
+    if (fore.replyTime === undefined || fore.flying) return; // ringRelease comes at the reply
+    this.ringRelease(fore);
   }
 
   /** A member of expectation `x` just got EXP_GONE. */
@@ -1635,6 +1640,7 @@ export class Correlator {
       fore.replyFrame = msg.record.frame;
       fore.replyTime = t;
       fore.status = nfs?.status ?? (msg.header.msgType === 'reply' ? msg.header.acceptStat ?? msg.header.replyStat : undefined);
+      this.ringReplied(fore);
     }
     const replyOps = nfs?.ops;
     const steps = this.walk(server, p?.nfs?.ops, replyOps);
@@ -1654,7 +1660,7 @@ export class Correlator {
       this.confirmExpectations(fore, nfs);
       this.trackConflictReply(fore, msg, nfs);
       // Last: its expectations are confirmed or failed by now (see packChanges).
-      this.ringAnswered(fore);
+      this.ringRelease(fore);
     }
   }
 
