@@ -1,4 +1,4 @@
-#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1048576:glibc.malloc.trim_threshold=8388608 node --max-semi-space-size=8 --max-old-space-size=256
+#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=256
 /**
  * The nfscope command line: parses arguments and hands off to src/commands. Every error a
  * user can cause (bad option, unreadable file, bad filter) ends as one line on stderr and a
@@ -7,10 +7,11 @@
  * The V8 flags in the first line keep peak memory near 100 MB on captures of any size: the
  * live state is small (about 20 MB), and without a cap V8 lets dead read buffers and decoded
  * messages pile up for a long time before a full collection.
- * The glibc settings keep freed read buffers (256 KiB each) in malloc's heap for the next
- * reads: by default the heap top is given back to the system after a GC frees a batch of
- * them, and every page of the next buffers is faulted in again (on the benchmark VM a page
- * fault costs ~13 us; 1 GB `read -q --no-nfs`: 20.5k -> 16.3k faults, CPU -11 %).
+ * Measured and not adopted: glibc settings that keep freed read buffers in malloc's heap
+ * (GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1048576:glibc.malloc.trim_threshold=8388608).
+ * A page fault costs ~13 us on the benchmark VM and they saved a quarter of them (1 GB
+ * `read -q --no-nfs`: ~5 % less wall time), but the memory kept raised every command's peak
+ * RSS by 4-5 MB, taking `read` (text) from 98 to 101-102 MB, over the 100 MB target.
  *
  * Only `read` is loaded up front; the other commands are imported when chosen, so a run does
  * not pay for compiling the synthesizer and the correlator it does not use.
