@@ -267,8 +267,8 @@ class HalfIndex {
     const spareKeys = this.spareKeys;
     const spareHalves = this.spareHalves;
     if (spareKeys !== null && spareHalves !== null && spareKeys.length === capacity) {
+      // The spare's Halves were cleared when it was put aside (below); only its keys are stale.
       spareKeys.fill(EMPTY_KEY);
-      spareHalves.fill(null);
       this.keys = spareKeys;
       this.halves = spareHalves;
     } else {
