@@ -235,8 +235,9 @@ function machineName(b: Uint8Array, from: number, to: number): string {
     if (i === n) return nameStrings[k];
   }
   const s = asciiOrUtf8(b, from, to);
-  // A copy: a view would keep the record's whole read buffer alive.
-  nameBytes[nameNext] = b.slice(from, to);
+  // A copy: a view would keep the record's whole read buffer alive (and see it reused).
+  // Uint8Array's slice, as record bytes may be a Buffer, whose slice is a view.
+  nameBytes[nameNext] = Uint8Array.prototype.slice.call(b, from, to);
   nameStrings[nameNext] = s;
   nameNext = (nameNext + 1) % NAME_CACHE;
   return s;

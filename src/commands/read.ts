@@ -117,13 +117,18 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
   };
   // Live output is printed as it comes: a call does not wait for its reply.
   const window = opts.live !== undefined ? new ReplyWindow(emit, 0) : new ReplyWindow(emit);
+  // -q with no filter only counts messages: nothing is kept once a message is counted.
+  const countsOnly = opts.quiet === true && filter === undefined;
   const engine = new Engine({
     decodeNfs: opts.decodeNfs !== false,
     trace: verboseTree,
-    onMessage: opts.quiet && filter === undefined ? () => printed++ : (m) => window.push(m),
+    onMessage: countsOnly ? () => printed++ : (m) => window.push(m),
   });
-  // Nothing keeps a Frame object past engine.feed(): the source may reuse them.
-  for await (const batch of source.batches({ transient: true })) {
+  // Nothing keeps a Frame object past engine.feed(): the source may reuse them. When only
+  // counting, nothing keeps a view into the bytes either (the engine's stages copy what they
+  // hold: out-of-order segments, IP fragments, partial records), so read buffers are reused.
+  // Otherwise the reply window holds decoded messages, which point into the read buffers.
+  for await (const batch of source.batches({ transient: true, transientBytes: countsOnly })) {
     for (const frame of batch) {
       if (first === undefined) first = { sec: frame.sec, nsec: frame.nsec };
       engine.feed(frame);

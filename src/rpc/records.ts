@@ -485,7 +485,8 @@ export class RecordAssembler {
       }
       if (r === -1) {
         // Undecided: keep the tail (bounded by the lookahead) for the next chunk.
-        this.scanCarry = buf.slice(i);
+        // A copy (Uint8Array's slice: a Buffer's slice would be a view of the read buffer).
+        this.scanCarry = Uint8Array.prototype.slice.call(buf, i);
         return null;
       }
       this.synced = true;

@@ -3,7 +3,7 @@
  * (1f 8b) and decompressed on the fly, then the format is chosen by its magic number.
  */
 import type { BatchOptions, CaptureSource, Frame, SourceProblem } from './types.js';
-import { fileChunks, gunzipChunks, prependChunks, streamChunks, DEFAULT_CHUNK_SIZE } from './chunks.js';
+import { ChunkPool, fileChunks, gunzipChunks, prependChunks, streamChunks, DEFAULT_CHUNK_SIZE } from './chunks.js';
 import { recordBatches, type RecordParser } from './record-reader.js';
 import { PcapParser, pcapMagic } from './pcap.js';
 import { PcapngParser, isPcapngMagic } from './pcapng.js';
@@ -31,8 +31,9 @@ export async function openCapture(path: string, opts: OpenCaptureOptions = {}): 
   if (path === '-') return openCaptureStream(process.stdin, opts, 'standard input');
   let chunks: AsyncGenerator<Buffer>;
   try {
-    chunks = fileChunks(path, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
-    return await detect(chunks, opts, path);
+    const pool = new ChunkPool(opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
+    chunks = fileChunks(path, pool);
+    return await detect(chunks, opts, path, pool);
   } catch (e) {
     throw oneLineError(e, path);
   }
@@ -66,7 +67,8 @@ async function peek(it: AsyncGenerator<Buffer>, n: number): Promise<{ head: Buff
   return { head, bytes: Buffer.concat(head, total) };
 }
 
-async function detect(raw: AsyncGenerator<Buffer>, opts: OpenCaptureOptions, name: string): Promise<OpenedCapture> {
+/** `pool`: where `raw`'s buffers come from, to give them back to when the consumer allows it. */
+async function detect(raw: AsyncGenerator<Buffer>, opts: OpenCaptureOptions, name: string, pool?: ChunkPool): Promise<OpenedCapture> {
   const onProblem = opts.onProblem ?? (() => {});
   let chunks = raw;
   let gzipped = false;
@@ -103,7 +105,9 @@ async function detect(raw: AsyncGenerator<Buffer>, opts: OpenCaptureOptions, nam
     batches(opts?: BatchOptions): AsyncIterable<Frame[]> {
       if (used) throw new Error('CaptureSource.batches() can only be iterated once');
       used = true;
-      return recordBatches(body, parser, onProblem, opts?.transient === true);
+      // Gunzipped data comes in zlib's buffers, not the pool's: nothing to give back.
+      const recycle = opts?.transientBytes === true && !gzipped ? pool : undefined;
+      return recordBatches(body, parser, onProblem, opts?.transient === true || opts?.transientBytes === true, recycle);
     },
   };
 }

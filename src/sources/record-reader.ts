@@ -4,7 +4,7 @@
  * enough for it, so a small carry-over never makes us copy a whole chunk.
  */
 import type { Frame, SourceProblem } from './types.js';
-import { CorruptCompressedDataError } from './chunks.js';
+import { CorruptCompressedDataError, type ChunkPool } from './chunks.js';
 
 export type ProblemSink = (p: SourceProblem) => void;
 
@@ -43,6 +43,11 @@ export async function* recordBatches(
   parser: RecordParser,
   onProblem: ProblemSink,
   transient = false,
+  /**
+   * Where chunks go once parsed and their batches consumed: only for a consumer that keeps no
+   * view into frame bytes past a batch (BatchOptions.transientBytes).
+   */
+  recycle?: ChunkPool,
 ): AsyncGenerator<Frame[]> {
   // Transient batches: one array, refilled for every batch (and the parser may reuse frames).
   if (transient) parser.recycleFrames?.();
@@ -57,6 +62,9 @@ export async function* recordBatches(
   /** File offset of parts[0][0]. */
   let offset = 0;
 
+  /** Chunks wholly consumed whose frames may still be in the batch being handed out. */
+  const spent: Buffer[] = [];
+
   /** Drops the first n bytes of parts. */
   const consume = (n: number): void => {
     offset += n;
@@ -66,6 +74,7 @@ export async function* recordBatches(
       if (p.length <= n) {
         n -= p.length;
         parts.shift();
+        if (recycle !== undefined) spent.push(p);
       } else {
         parts[0] = p.subarray(n);
         n = 0;
@@ -109,6 +118,11 @@ export async function* recordBatches(
         else if (!parser.done && parser.need <= need) throw new Error(`record parser made no progress at offset ${offset}`);
       }
       if (out.length > 0) yield out;
+      // Every frame parsed so far has been handed out and the consumer asked for more.
+      if (recycle !== undefined) {
+        for (const p of spent) recycle.give(p);
+        spent.length = 0;
+      }
       if (parser.done) return;
     }
   } catch (e) {

@@ -10,8 +10,9 @@ export interface Frame {
   linktype: number;
   /**
    * Captured bytes (may be shorter than origLen when the capture used a snap length).
-   * A plain Uint8Array view into the reader's read buffer, which is never reused: it stays
-   * valid as long as it is referenced, and keeps that whole (256 KiB) buffer alive meanwhile.
+   * A plain Uint8Array view into the reader's read buffer, which is not reused (unless the
+   * consumer asked for BatchOptions.transientBytes): it stays valid as long as it is
+   * referenced, and keeps that whole (256 KiB) buffer alive meanwhile.
    */
   data: Uint8Array;
   /** Length of the frame on the wire. */
@@ -41,6 +42,13 @@ export interface BatchOptions {
    * A source may ignore this.
    */
   transient?: boolean;
+  /**
+   * Stronger than `transient`, which it implies: the consumer also keeps no view into a
+   * batch's bytes (frame data, or anything decoded from it that points into it) once it asks
+   * for the next batch, so the source may read later input into the same memory, as libpcap
+   * does with its buffer. Bytes a consumer needs longer must be copied. A source may ignore this.
+   */
+  transientBytes?: boolean;
 }
 
 /**

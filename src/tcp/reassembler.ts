@@ -506,7 +506,8 @@ export class TcpReassembler {
         this.onDrop('TCP data after FIN', seg.frame);
         return;
       }
-      this.hold(half, seq, buf.slice(start, start + len), seg, out);
+      // A copy (Uint8Array's slice: a Buffer's slice would be a view of the read buffer).
+      this.hold(half, seq, Uint8Array.prototype.slice.call(buf, start, start + len), seg, out);
       return;
     }
     if (diff + len <= 0) {
