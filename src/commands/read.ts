@@ -6,7 +6,7 @@
 import type { Writable } from 'node:stream';
 import type { CompiledFilter } from '../../dissectors/filter/index.js';
 import type { FieldDef } from '../../dissectors/fields/types.js';
-import { Engine, type AnalyzedMessage, type EngineSummary } from '../engine.js';
+import { EngineCore, type AnalyzedMessage, type EngineSummary } from '../engine-core.js';
 import { openCapture, openLive } from '../sources/index.js';
 import type { CaptureSource, SourceProblem } from '../sources/types.js';
 import { OutputBuffer } from './output-buffer.js';
@@ -119,11 +119,15 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
   const window = opts.live !== undefined ? new ReplyWindow(emit, 0) : new ReplyWindow(emit);
   // -q with no filter only counts messages: nothing is kept once a message is counted.
   const countsOnly = opts.quiet === true && filter === undefined;
-  const engine = new Engine({
-    decodeNfs: opts.decodeNfs !== false,
-    trace: verboseTree,
-    onMessage: countsOnly ? () => printed++ : (m) => window.push(m),
-  });
+  // The NFSv4 decoders are loaded only when bodies are decoded (not with --no-nfs).
+  const decoders = opts.decodeNfs !== false ? await import('../../dissectors/nfs4/compound.js') : undefined;
+  const engine = new EngineCore(
+    {
+      trace: verboseTree,
+      onMessage: countsOnly ? () => printed++ : (m) => window.push(m),
+    },
+    decoders,
+  );
   // Nothing keeps a Frame object past engine.feed(): the source may reuse them. When only
   // counting, nothing keeps a view into the bytes either (the engine's stages copy what they
   // hold: out-of-order segments, IP fragments, partial records), so read buffers are reused.
