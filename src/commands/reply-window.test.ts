@@ -4,9 +4,9 @@ import type { RpcMessage } from '../rpc/types.js';
 import { ReplyWindow } from './reply-window.js';
 
 /** A call or reply on connection `conn` (calls travel 'ab'), as the matcher would give it. */
-function message(type: 'call' | 'reply', conn: number, xid: number, frame: number, callFrame?: number): AnalyzedMessage {
+function message(type: 'call' | 'reply', conn: number, xid: number, frame: number, callFrame?: number, bytes = new Uint8Array(0)): AnalyzedMessage {
   const rpc = {
-    record: { conn: { id: conn, a: `10.0.0.${conn}:700`, b: '10.0.0.1:2049' }, dir: type === 'call' ? 'ab' : 'ba', bytes: new Uint8Array(0), frame, sec: 1000, nsec: frame * 1000, firstFrame: frame, fragments: 1 },
+    record: { conn: { id: conn, a: `10.0.0.${conn}:700`, b: '10.0.0.1:2049' }, dir: type === 'call' ? 'ab' : 'ba', bytes, frame, sec: 1000, nsec: frame * 1000, firstFrame: frame, fragments: 1 },
     src: '', dst: '', xid, type, callFrame,
   } as unknown as RpcMessage;
   return { rpc };
@@ -89,4 +89,105 @@ describe('ReplyWindow ring', () => {
     w.push(message('reply', 1, 99, 6, 5));
     expect(printed).toEqual([[1, undefined], [2, undefined], [3, undefined], [4, undefined], [5, 6], [6, undefined]]);
   });
+
+  it('lets calls go without their replies once the buffers held messages keep alive pass maxPinnedBytes', () => {
+    const printed: Array<[number, number | undefined]> = [];
+    const w = new ReplyWindow((m, replyFrame) => printed.push([m.rpc.record.frame, replyFrame]), 20_000, 30, 10_000);
+    // Twenty calls in one 4000-byte read buffer count it once: all wait for their replies.
+    const shared = new Uint8Array(4000);
+    for (let f = 1; f <= 20; f++) w.push(message('call', 1, f, f, undefined, shared.subarray(f * 100, f * 100 + 50)));
+    expect(printed).toEqual([]);
+    expect(w.pinnedBytes).toBe(4000);
+    // Big calls in buffers of their own (3000 bytes each): the oldest go once more than 10000 bytes are held.
+    w.push(message('call', 1, 21, 21, undefined, new Uint8Array(3000)));
+    w.push(message('call', 1, 22, 22, undefined, new Uint8Array(3000)));
+    expect(w.pinnedBytes).toBe(10_000);
+    expect(printed).toEqual([]);
+    // 13000 held: the twenty calls of the shared buffer go (without replies), which frees it.
+    w.push(message('call', 1, 23, 23, undefined, new Uint8Array(3000)));
+    expect(printed.map(([f]) => f)).toEqual(Array.from({ length: 20 }, (_v, i) => i + 1));
+    expect(printed.every(([, reply]) => reply === undefined)).toBe(true);
+    expect(w.pinnedBytes).toBe(9000);
+    w.push(message('call', 1, 24, 24, undefined, new Uint8Array(3000)));
+    expect(printed.map(([f]) => f)).toEqual(Array.from({ length: 21 }, (_v, i) => i + 1));
+    expect(w.pinnedBytes).toBe(9000);
+    // Calls still held get their replies' frames.
+    w.push(message('reply', 1, 22, 25, 22));
+    w.flush();
+    expect(printed.slice(21)).toEqual([[22, 25], [23, undefined], [24, undefined], [25, undefined]]);
+    expect(w.pinnedBytes).toBe(0);
+  });
+
+  it('read on a capture of 1 MB calls that are never answered stays within bounded memory', async () => {
+    // One call without a reply holds back everything after it; 150 calls of 1 MB follow.
+    const { runRead } = await import('./read.js');
+    const { PassThrough } = await import('node:stream');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const path = join(mkdtempSync(join(tmpdir(), 'nfscope-rw-')), 'big-calls.pcap');
+    writeFileSync(path, bigCallsCapture(150, 1 << 20));
+    const out = new PassThrough();
+    let lines = 0;
+    out.on('data', (b: Buffer) => {
+      for (const c of b) if (c === 0x0a) lines++;
+    });
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers - before)), 1);
+    const err = new PassThrough();
+    err.resume();
+    await runRead(path, { format: 'text' }, out, err);
+    clearInterval(timer);
+    expect(lines).toBe(151);
+    // 32 MiB of held buffers, plus what the garbage collector has not freed yet; without
+    // the bound, every call stays (150 MB and more).
+    expect(peak).toBeLessThan(100 * 1024 * 1024);
+  });
 });
+
+/** Raw-IPv4 pcap: `n` + 1 NFS NULL calls of `size` bytes of body, none answered. */
+function bigCallsCapture(n: number, size: number): Buffer {
+  const parts: Buffer[] = [];
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(262144, 16);
+  header.writeUInt32LE(101, 20);
+  parts.push(header);
+  let seq = 1000;
+  let t = 0;
+  const segment = (payload: Buffer): void => {
+    const f = Buffer.alloc(40 + payload.length);
+    f[0] = 0x45;
+    f.writeUInt16BE(f.length, 2);
+    f[8] = 64;
+    f[9] = 6;
+    f.set([10, 0, 0, 1, 10, 0, 0, 2], 12);
+    f.writeUInt16BE(800, 20);
+    f.writeUInt16BE(2049, 22);
+    f.writeUInt32BE(seq, 24);
+    seq += payload.length;
+    f[32] = 5 << 4;
+    f[33] = 0x18;
+    payload.copy(f, 40);
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(1_800_000_000, 0);
+    h.writeUInt32LE(t++, 4);
+    h.writeUInt32LE(f.length, 8);
+    h.writeUInt32LE(f.length, 12);
+    parts.push(h, f);
+  };
+  for (let x = 0; x <= n; x++) {
+    const body = Buffer.alloc(40 + (x === 0 ? 0 : size));
+    body.writeUInt32BE(x + 1, 0);
+    body.writeUInt32BE(2, 8);
+    body.writeUInt32BE(100003, 12);
+    body.writeUInt32BE(4, 16);
+    const rec = Buffer.concat([Buffer.alloc(4), body]);
+    rec.writeUInt32BE((0x80000000 | body.length) >>> 0, 0);
+    for (let i = 0; i < rec.length; i += 60000) segment(rec.subarray(i, i + 60000));
+  }
+  return Buffer.concat(parts);
+}

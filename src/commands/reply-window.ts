@@ -6,9 +6,69 @@
  *
  * The window is a ring of messages with their reply frames beside them (no object per
  * message, no map): a reply names its call's frame (callFrame), and messages arrive in
- * frame order, so the call is found by binary search on the frames.
+ * frame order, so the call is found by binary search on the frames. Besides `maxHeld`
+ * messages and `maxAgeSec`, the buffers the held messages keep alive are bounded
+ * (`maxPinnedBytes`): beyond, the oldest go out without waiting for their replies.
  */
 import type { AnalyzedMessage } from '../engine.js';
+
+/**
+ * The memory held messages keep alive, counted as the buffers their record bytes lie in (a
+ * read buffer of 256 KiB, or a record's own buffer): one call waiting for its reply holds
+ * back everything after it, and big WRITE calls or sparse NFS traffic among other traffic
+ * would otherwise keep gigabytes for the count and age bounds to let go of.
+ * Messages leave in the order they came, so buffers are counted per run of consecutive
+ * messages in the same buffer (a Map update per run, not per message).
+ */
+const EMPTY = new ArrayBuffer(0);
+
+class PinnedBuffers {
+  /** Bytes of the distinct buffers held. */
+  bytes = 0;
+  private readonly refs = new Map<ArrayBufferLike, number>();
+  private runBuffers: ArrayBufferLike[] = [];
+  private runCounts: number[] = [];
+  private runHead = 0;
+
+  add(buffer: ArrayBufferLike): void {
+    const last = this.runBuffers.length - 1;
+    if (last >= this.runHead && this.runBuffers[last] === buffer) {
+      this.runCounts[last]++;
+      return;
+    }
+    this.runBuffers.push(buffer);
+    this.runCounts.push(1);
+    const n = this.refs.get(buffer) ?? 0;
+    if (n === 0) this.bytes += buffer.byteLength;
+    this.refs.set(buffer, n + 1);
+  }
+
+  /** The oldest message added has left. */
+  removeOldest(): void {
+    const h = this.runHead;
+    if (--this.runCounts[h] > 0) return;
+    const buffer = this.runBuffers[h];
+    // Not kept reachable from the spent part of the queue (compacted only now and then).
+    this.runBuffers[h] = EMPTY;
+    const n = this.refs.get(buffer)! - 1;
+    if (n === 0) {
+      this.refs.delete(buffer);
+      this.bytes -= buffer.byteLength;
+    } else {
+      this.refs.set(buffer, n);
+    }
+    this.runHead++;
+    if (this.runHead === this.runBuffers.length) {
+      this.runBuffers = [];
+      this.runCounts = [];
+      this.runHead = 0;
+    } else if (this.runHead >= 1024 && this.runHead * 2 >= this.runBuffers.length) {
+      this.runBuffers = this.runBuffers.slice(this.runHead);
+      this.runCounts = this.runCounts.slice(this.runHead);
+      this.runHead = 0;
+    }
+  }
+}
 
 /** replyFrames entry of a message with no reply (yet). */
 const NO_REPLY = -1;
@@ -29,12 +89,19 @@ export class ReplyWindow {
    * window empties.
    */
   private inFrameOrder = true;
+  private readonly pinned = new PinnedBuffers();
 
   constructor(
     private readonly emit: (m: AnalyzedMessage, replyFrame: number | undefined) => void,
     private readonly maxHeld = 20_000,
     private readonly maxAgeSec = 30,
+    private readonly maxPinnedBytes = 32 * 1024 * 1024,
   ) {}
+
+  /** Bytes of the buffers the held messages keep alive. */
+  get pinnedBytes(): number {
+    return this.pinned.bytes;
+  }
 
   push(m: AnalyzedMessage): void {
     const r = m.rpc;
@@ -69,6 +136,7 @@ export class ReplyWindow {
     this.frames[at] = frame;
     this.replyFrames[at] = NO_REPLY;
     this.size++;
+    this.pinned.add(m.rpc.record.bytes.buffer);
   }
 
   /** Doubles the ring, unwrapping it to start at 0. */
@@ -125,12 +193,13 @@ export class ReplyWindow {
       const r = m.rpc;
       const replyFrame = this.replyFrames[at];
       const waiting = r.type === 'call' && replyFrame === NO_REPLY && !r.duplicate;
-      if (waiting && !all && this.size <= this.maxHeld && now - (r.record.sec + r.record.nsec / 1e9) <= this.maxAgeSec) break;
+      if (waiting && !all && this.size <= this.maxHeld && this.pinned.bytes <= this.maxPinnedBytes && now - (r.record.sec + r.record.nsec / 1e9) <= this.maxAgeSec) break;
       // Cleared at once: an emitted message (and its decoded body) must not stay reachable,
       // or the garbage collector keeps copying it.
       this.messages[at] = undefined;
       this.head = (at + 1) & this.mask;
       this.size--;
+      this.pinned.removeOldest();
       this.emit(m, replyFrame === NO_REPLY ? undefined : replyFrame);
     }
     if (this.size === 0) this.inFrameOrder = true;
