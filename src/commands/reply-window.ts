@@ -26,18 +26,40 @@ class PinnedBuffers {
   /** Bytes of the distinct buffers held. */
   bytes = 0;
   private readonly refs = new Map<ArrayBufferLike, number>();
-  private runBuffers: ArrayBufferLike[] = [];
-  private runCounts: number[] = [];
+  /**
+   * Runs from runHead (oldest) to runTail; the arrays are reused (the window empties after
+   * most replies: a fresh array each time was garbage per message).
+   */
+  private readonly runBuffers: ArrayBufferLike[] = [];
+  private readonly runCounts: number[] = [];
   private runHead = 0;
+  private runTail = 0;
 
   add(buffer: ArrayBufferLike): void {
-    const last = this.runBuffers.length - 1;
+    const last = this.runTail - 1;
     if (last >= this.runHead && this.runBuffers[last] === buffer) {
       this.runCounts[last]++;
       return;
     }
-    this.runBuffers.push(buffer);
-    this.runCounts.push(1);
+    if (this.runTail === this.runBuffers.length && this.runHead > 0 && this.runHead * 2 >= this.runTail) {
+      // Slide the live runs to the front instead of growing.
+      const n = this.runTail - this.runHead;
+      for (let i = 0; i < n; i++) {
+        this.runBuffers[i] = this.runBuffers[this.runHead + i];
+        this.runCounts[i] = this.runCounts[this.runHead + i];
+      }
+      for (let i = n; i < this.runTail; i++) this.runBuffers[i] = EMPTY;
+      this.runHead = 0;
+      this.runTail = n;
+    }
+    if (this.runTail === this.runBuffers.length) {
+      this.runBuffers.push(buffer);
+      this.runCounts.push(1);
+    } else {
+      this.runBuffers[this.runTail] = buffer;
+      this.runCounts[this.runTail] = 1;
+    }
+    this.runTail++;
     const n = this.refs.get(buffer) ?? 0;
     if (n === 0) this.bytes += buffer.byteLength;
     this.refs.set(buffer, n + 1);
@@ -48,7 +70,7 @@ class PinnedBuffers {
     const h = this.runHead;
     if (--this.runCounts[h] > 0) return;
     const buffer = this.runBuffers[h];
-    // Not kept reachable from the spent part of the queue (compacted only now and then).
+    // Not kept reachable from the spent part of the queue.
     this.runBuffers[h] = EMPTY;
     const n = this.refs.get(buffer)! - 1;
     if (n === 0) {
@@ -58,15 +80,7 @@ class PinnedBuffers {
       this.refs.set(buffer, n);
     }
     this.runHead++;
-    if (this.runHead === this.runBuffers.length) {
-      this.runBuffers = [];
-      this.runCounts = [];
-      this.runHead = 0;
-    } else if (this.runHead >= 1024 && this.runHead * 2 >= this.runBuffers.length) {
-      this.runBuffers = this.runBuffers.slice(this.runHead);
-      this.runCounts = this.runCounts.slice(this.runHead);
-      this.runHead = 0;
-    }
+    if (this.runHead === this.runTail) this.runHead = this.runTail = 0;
   }
 }
 
