@@ -28,7 +28,7 @@ interface Harness {
   kinds: () => string[];
 }
 
-function harness(opts: { maxBufferedBytesPerDirection?: number; maxConnections?: number; maxClosedConnections?: number } = {}): Harness {
+function harness(opts: { maxBufferedBytesPerDirection?: number; maxBufferedBytesTotal?: number; maxConnections?: number; maxClosedConnections?: number } = {}): Harness {
   frameNo = 0;
   const events: StreamEvent[] = [];
   const drops: Array<[string, number]> = [];
@@ -313,6 +313,40 @@ describe('TcpReassembler: hostile input', () => {
     h.r.flush((e) => out.push(e));
     expect(h.r.size).toBe(0);
     expect(h.r.heldBytes).toBe(0);
+  });
+
+  it('bounds out-of-order bytes over all connections: the longest-holding direction gives up its hole first', () => {
+    const h = harness({ maxBufferedBytesPerDirection: 64 * 1024, maxBufferedBytesTotal: 100_000 });
+    const chunk = new Uint8Array(1000).fill(0x61);
+    // 40 client connections, each missing its first 10 bytes, then 5 KB behind the hole.
+    let maxHeld = 0;
+    for (let c = 0; c < 40; c++) {
+      const port = 1000 + c;
+      const syn = seg('c', 100, '', SYN);
+      syn.srcPort = port;
+      h.push(syn);
+      for (let k = 0; k < 5; k++) {
+        const s = seg('c', 111 + 10 + k * 1000, chunk);
+        s.srcPort = port;
+        h.push(s);
+        maxHeld = Math.max(maxHeld, h.r.heldBytes);
+      }
+    }
+    // 40 x 5000 bytes were held at some point; never more than the bound (plus the segment that crossed it).
+    expect(maxHeld).toBeLessThanOrEqual(100_000 + 1000);
+    expect(h.r.heldBytes).toBeLessThanOrEqual(100_000);
+    const gaps = h.events.filter((e) => e.kind === 'gap');
+    // The first connections gave up their holes (in the order they started holding), the last ones still wait.
+    expect(gaps.length).toBeGreaterThanOrEqual(20);
+    expect(gaps.map((e) => e.conn.id)).toEqual([...gaps.map((e) => e.conn.id)].sort((a, b) => a - b));
+    const first = h.events.filter((e) => e.kind === 'data' && e.conn.id === gaps[0].conn.id);
+    expect(first.reduce((n, e) => n + (e.kind === 'data' ? e.bytes.length : 0), 0)).toBe(5000);
+    const out: StreamEvent[] = [];
+    h.r.flush((e) => out.push(e));
+    expect(h.r.heldBytes).toBe(0);
+    // Every held byte came out in the end.
+    const delivered = [...h.events, ...out].reduce((n, e) => n + (e.kind === 'data' ? e.bytes.length : 0), 0);
+    expect(delivered).toBe(40 * 5000);
   });
 
   it('a keep-alive probe is named as such', () => {

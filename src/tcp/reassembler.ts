@@ -4,8 +4,9 @@
  * ids and the LRU bound) and come out as one StreamBytes event per datagram on a
  * ConnectionKey with transport 'udp'.
  *
- * Memory is bounded: out-of-order bytes per direction (maxBufferedBytesPerDirection) and the
- * number of tracked connections (maxConnections, least recently active evicted first).
+ * Memory is bounded: out-of-order bytes per direction (maxBufferedBytesPerDirection) and over
+ * all connections (maxBufferedBytesTotal), and the number of tracked connections
+ * (maxConnections, least recently active evicted first).
  * In-order payloads are passed through as the same Uint8Array (no copy); only segments that
  * must wait for a hole to fill are copied.
  *
@@ -29,6 +30,13 @@ const ACK = 0x10;
 export interface TcpReassemblerOptions {
   /** Out-of-order bytes held per direction while waiting for a hole to fill (default 4 MiB). */
   maxBufferedBytesPerDirection?: number;
+  /**
+   * Out-of-order bytes held over all connections (default 64 MiB): beyond it, the direction
+   * that has been holding longest gives up its hole (as when its own bound is reached). A
+   * capture of one side of many lossy connections would otherwise hold the per-direction
+   * bound once per direction (8192 connections x 2 x 4 MiB).
+   */
+  maxBufferedBytesTotal?: number;
   /** Connections (TCP and UDP flows, including recently closed ones) tracked at once (default 65536). */
   maxConnections?: number;
   /**
@@ -290,6 +298,11 @@ class HalfIndex {
 
 export class TcpReassembler {
   private readonly maxHeld: number;
+  private readonly maxHeldTotal: number;
+  /** Out-of-order bytes held over all connections. */
+  private heldTotal = 0;
+  /** Directions holding bytes, in the order they started to (a Set keeps insertion order). */
+  private readonly holders = new Set<Half>();
   private readonly maxConns: number;
   private readonly maxClosed: number;
   /** Tombstones in closing order (entries already forgotten are skipped); from closedHead on. */
@@ -323,6 +336,7 @@ export class TcpReassembler {
 
   constructor(opts: TcpReassemblerOptions = {}) {
     this.maxHeld = opts.maxBufferedBytesPerDirection ?? 4 * 1024 * 1024;
+    this.maxHeldTotal = opts.maxBufferedBytesTotal ?? 64 * 1024 * 1024;
     this.maxConns = Math.max(1, opts.maxConnections ?? 65536);
     this.maxClosed = Math.max(0, opts.maxClosedConnections ?? Infinity);
     this.onDrop = opts.onDrop ?? noDrop;
@@ -334,11 +348,9 @@ export class TcpReassembler {
     return this.connCount;
   }
 
-  /** Out-of-order bytes held over all connections (each direction stays within its bound). */
+  /** Out-of-order bytes held over all connections. */
   get heldBytes(): number {
-    let n = 0;
-    for (let c = this.lruHead; c !== null; c = c.next) n += c.ab.heldBytes + c.ba.heldBytes;
-    return n;
+    return this.heldTotal;
   }
 
   /** Feeds one segment; events for it (and for anything it unblocks) go to `out` synchronously. */
@@ -552,11 +564,19 @@ export class TcpReassembler {
     }
     held.splice(i, 0, { seq, bytes: payload, frame: seg.frame });
     half.heldBytes += payload.length;
+    this.heldTotal += payload.length;
+    this.holders.add(half);
     this.stats.outOfOrder++;
     while (half.heldBytes > this.maxHeld && held.length > 0) {
       // The hole is not going to be filled within the bound: announce it and move on.
       this.skipHole(half, seg.frame, seg.sec, seg.nsec, out);
       this.drain(half, seg.frame, seg.sec, seg.nsec, out);
+    }
+    while (this.heldTotal > this.maxHeldTotal) {
+      // Over the bound for all connections: the longest-holding direction gives up first.
+      const victim = this.holders.values().next().value as Half;
+      this.skipHole(victim, seg.frame, seg.sec, seg.nsec, out);
+      this.drain(victim, seg.frame, seg.sec, seg.nsec, out);
     }
   }
 
@@ -593,6 +613,8 @@ export class TcpReassembler {
       if (diff > 0) break;
       held.shift();
       half.heldBytes -= s.bytes.length;
+      this.heldTotal -= s.bytes.length;
+      if (held.length === 0) this.holders.delete(half);
       if (diff + s.bytes.length <= 0) {
         this.stats.retransmissions++;
         this.onDrop('TCP retransmission', s.frame);
