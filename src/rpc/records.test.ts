@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { concatBytes, encodeAuthSys, encodeRpcCall, encodeRpcReply, recordMark } from '../../dissectors/rpc/encode.js';
 import type { ConnectionKey, StreamEvent } from '../tcp/types.js';
 import { CallbackPrograms } from './programs.js';
-import { RecordAssembler, RecordProblem, RecordStreams, plausibleRecordStart } from './records.js';
+import { RecordAssembler, RecordBudget, RecordProblem, RecordStreams, plausibleRecordStart } from './records.js';
 import type { RpcRecord } from './types.js';
 import { xorshift32 } from '../../test/helpers/prng.js';
 
@@ -314,5 +314,38 @@ describe('RecordStreams', () => {
     expect(streams.stats.malformed).toBe(1);
     streams.push({ kind: 'closed', conn: c2, frame: 10 }, out);
     expect(streams.size).toBe(0);
+  });
+
+  it('bounds the bytes of partial records over all connections: the oldest holder drops its record', () => {
+    const problems: Array<[string, number]> = [];
+    const budget = new RecordBudget(1_000_000);
+    const streams = new RecordStreams({ budget, onProblem: (reason, _frame, bytes) => problems.push([reason, bytes]) });
+    const records: RpcRecord[] = [];
+    const out = (r: RpcRecord) => records.push(r);
+    const conns: ConnectionKey[] = Array.from({ length: 20 }, (_v, i) => ({ id: 100 + i, a: `10.0.0.1:${700 + i}`, b: '10.0.0.2:2049', transport: 'tcp' }));
+    // Each connection starts a 400 kB call and sends 200 kB of it: 4 MB in all, 1 MB allowed.
+    const big = conns.map((_c, i) => recordMark(nfsCall(i + 1, 400_000)));
+    let frame = 0;
+    let maxUsed = 0;
+    for (let i = 0; i < conns.length; i++) {
+      for (let k = 0; k < 4; k++) {
+        streams.push({ kind: 'data', conn: conns[i], dir: 'ab', bytes: big[i].subarray(k * 50_000, (k + 1) * 50_000), frame: ++frame, sec: 0, nsec: 0 }, out);
+        maxUsed = Math.max(maxUsed, budget.used);
+      }
+    }
+    expect(maxUsed).toBeLessThanOrEqual(1_000_000 + 400_100);
+    expect(budget.used).toBeLessThanOrEqual(1_000_000);
+    const dropped = problems.filter(([reason]) => reason === RecordProblem.overMemoryBound);
+    expect(dropped.length).toBeGreaterThanOrEqual(15);
+    // The first connection's record was dropped; the rest of it is skipped, and its next record is found.
+    streams.push({ kind: 'data', conn: conns[0], dir: 'ab', bytes: big[0].subarray(200_000), frame: ++frame, sec: 0, nsec: 0 }, out);
+    const next = recordMark(nfsCall(999));
+    streams.push({ kind: 'data', conn: conns[0], dir: 'ab', bytes: next, frame: ++frame, sec: 0, nsec: 0 }, out);
+    expect(records.map(xidOf)).toEqual([999]);
+    // The last connection still holds its record: it completes.
+    const last = conns.length - 1;
+    streams.push({ kind: 'data', conn: conns[last], dir: 'ab', bytes: big[last].subarray(200_000), frame: ++frame, sec: 0, nsec: 0 }, out);
+    expect(records.map(xidOf)).toEqual([999, conns.length]);
+    expect(records[1].bytes.length).toBe(big[last].length - 4);
   });
 });

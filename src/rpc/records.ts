@@ -17,6 +17,7 @@ export const RecordProblem = {
   markerTooLarge: 'RPC record marker length over limit',
   emptyRecord: 'empty RPC record (zero-length last fragment)',
   recordTooLarge: 'RPC record over size limit (discarded)',
+  overMemoryBound: 'RPC record dropped (partial records of all connections over the memory bound)',
   gapInRecord: 'RPC record incomplete (capture gap)',
   endInRecord: 'RPC record incomplete at end of stream',
   skipped: 'bytes skipped resynchronising RPC record marking',
@@ -48,6 +49,30 @@ export interface RecordAssemblerOptions {
   isPendingReplyXid?: (conn: ConnectionKey, replyDir: 'ab' | 'ba', xid: number) => boolean;
   /** Shared counters (RecordStreams passes its own). */
   stats?: RecordStats;
+  /** Shared bound on the bytes of partial records (RecordStreams passes its own). */
+  budget?: RecordBudget;
+}
+
+/**
+ * Bytes copied into partial records over all the assemblers that share it, and who holds
+ * them (in the order they started to). Each direction may hold a record of up to
+ * maxRecordBytes while it arrives: without a shared bound, a capture of many connections each
+ * part-way through a large record held that much per direction.
+ */
+export class RecordBudget {
+  used = 0;
+  readonly holders = new Set<RecordAssembler>();
+
+  constructor(readonly max = 64 * 1024 * 1024) {}
+
+  /** Over the bound: the oldest holders drop their partial records. */
+  enforce(frame: number): void {
+    while (this.used > this.max) {
+      const victim = this.holders.values().next().value;
+      if (victim === undefined) return;
+      victim.dropPartial(frame);
+    }
+  }
 }
 
 export function newRecordStats(): RecordStats {
@@ -197,6 +222,9 @@ export class RecordAssembler {
   private readonly onProblem: (reason: string, frame: number, bytes: number, detail?: string) => void;
   private readonly pendingHook: RecordAssemblerOptions['isPendingReplyXid'];
   readonly stats: RecordStats;
+  private readonly budget: RecordBudget | undefined;
+  /** recBuf's capacity as counted in the budget. */
+  private counted = 0;
 
   /** False after a gap or a bad marker, until a plausible record start is found. */
   private synced = true;
@@ -234,6 +262,31 @@ export class RecordAssembler {
     this.onProblem = opts.onProblem ?? noProblem;
     this.pendingHook = opts.isPendingReplyXid;
     this.stats = opts.stats ?? newRecordStats();
+    this.budget = opts.budget;
+  }
+
+  /**
+   * The shared budget says the partial records are too many bytes and this one is the oldest:
+   * its bytes are counted as skipped and the rest of the record is skipped as it comes.
+   */
+  dropPartial(frame: number): void {
+    this.stats.malformed++;
+    this.onProblem(RecordProblem.overMemoryBound, frame, this.recLen);
+    this.stats.bytesSkipped += this.recLen;
+    this.recDiscard = true;
+    this.recBuf = null;
+    this.recLen = 0;
+    this.countBuffer(0);
+  }
+
+  /** Keeps the shared budget's count of recBuf's capacity (0 when released). */
+  private countBuffer(capacity: number): void {
+    const b = this.budget;
+    if (b === undefined || capacity === this.counted) return;
+    b.used += capacity - this.counted;
+    this.counted = capacity;
+    if (capacity > 0) b.holders.add(this);
+    else b.holders.delete(this);
   }
 
   /** Bytes held: a partial record copied so far, plus bytes carried while resynchronising. */
@@ -352,6 +405,7 @@ export class RecordAssembler {
           this.recDiscard = true;
           this.recBuf = null;
           this.recLen = 0;
+          this.countBuffer(0);
         }
         this.fragLen = len;
         this.fragRemaining = len;
@@ -368,6 +422,7 @@ export class RecordAssembler {
             this.recLen = take;
           } else {
             this.append(bytes, off, take);
+            if (this.budget !== undefined && this.budget.used > this.budget.max) this.budget.enforce(frame);
           }
         }
         off += take;
@@ -406,6 +461,7 @@ export class RecordAssembler {
       }
       buf = nb;
       this.recBuf = nb;
+      this.countBuffer(nb.length);
     }
     buf.set(src.subarray(off, off + take), this.recLen);
     this.recLen = need;
@@ -440,6 +496,7 @@ export class RecordAssembler {
     this.recFragments = 0;
     this.recLen = 0;
     this.recBuf = null;
+    this.countBuffer(0);
     this.recView = null;
     this.recDamaged = false;
     this.recDiscard = false;
@@ -519,7 +576,7 @@ export class RecordStreams {
 
   constructor(opts: RecordAssemblerOptions = {}) {
     this.stats = opts.stats ?? newRecordStats();
-    this.opts = { ...opts, stats: this.stats };
+    this.opts = { ...opts, stats: this.stats, budget: opts.budget ?? new RecordBudget() };
     this.maxRecord = Math.min(opts.maxRecordBytes ?? DEFAULT_MAX_RECORD, 0x7fffffff);
   }
 
