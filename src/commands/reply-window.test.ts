@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnalyzedMessage } from '../engine.js';
 import type { RpcMessage } from '../rpc/types.js';
 import { ReplyWindow } from './reply-window.js';
+import { markedNfsCall, pcapFileHeader, rawTcpRecord } from '../../test/helpers/raw-pcap.js';
 
 /** A call or reply on connection `conn` (calls travel 'ab'), as the matcher would give it. */
 function message(type: 'call' | 'reply', conn: number, xid: number, frame: number, callFrame?: number, bytes = new Uint8Array(0)): AnalyzedMessage {
@@ -146,48 +147,18 @@ describe('ReplyWindow ring', () => {
   });
 });
 
-/** Raw-IPv4 pcap: `n` + 1 NFS NULL calls of `size` bytes of body, none answered. */
+/** Raw-IPv4 pcap: `n` + 1 NFS NULL calls, the first empty, the others with `size` bytes of body, none answered. */
 function bigCallsCapture(n: number, size: number): Buffer {
-  const parts: Buffer[] = [];
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(262144, 16);
-  header.writeUInt32LE(101, 20);
-  parts.push(header);
+  const parts: Buffer[] = [pcapFileHeader()];
   let seq = 1000;
-  let t = 0;
-  const segment = (payload: Buffer): void => {
-    const f = Buffer.alloc(40 + payload.length);
-    f[0] = 0x45;
-    f.writeUInt16BE(f.length, 2);
-    f[8] = 64;
-    f[9] = 6;
-    f.set([10, 0, 0, 1, 10, 0, 0, 2], 12);
-    f.writeUInt16BE(800, 20);
-    f.writeUInt16BE(2049, 22);
-    f.writeUInt32BE(seq, 24);
-    seq += payload.length;
-    f[32] = 5 << 4;
-    f[33] = 0x18;
-    payload.copy(f, 40);
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(1_800_000_000, 0);
-    h.writeUInt32LE(t++, 4);
-    h.writeUInt32LE(f.length, 8);
-    h.writeUInt32LE(f.length, 12);
-    parts.push(h, f);
-  };
+  let usec = 0;
   for (let x = 0; x <= n; x++) {
-    const body = Buffer.alloc(40 + (x === 0 ? 0 : size));
-    body.writeUInt32BE(x + 1, 0);
-    body.writeUInt32BE(2, 8);
-    body.writeUInt32BE(100003, 12);
-    body.writeUInt32BE(4, 16);
-    const rec = Buffer.concat([Buffer.alloc(4), body]);
-    rec.writeUInt32BE((0x80000000 | body.length) >>> 0, 0);
-    for (let i = 0; i < rec.length; i += 60000) segment(rec.subarray(i, i + 60000));
+    const rec = markedNfsCall(x + 1, 0, x === 0 ? 0 : size);
+    for (let i = 0; i < rec.length; i += 60000) {
+      const payload = rec.subarray(i, i + 60000);
+      parts.push(rawTcpRecord({ usec: usec++, src: [10, 0, 0, 1], srcPort: 800, dst: [10, 0, 0, 2], dstPort: 2049, seq, payload }));
+      seq += payload.length;
+    }
   }
   return Buffer.concat(parts);
 }

@@ -11,45 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { Engine, type AnalyzedMessage } from '../engine.js';
 import { openCapture } from './open.js';
 import { ChunkPool } from './chunks.js';
+import { markedNfsCall, pcapFileHeader, rawTcpRecord } from '../../test/helpers/raw-pcap.js';
 
 const CAPTURES = join(import.meta.dirname, '..', '..', 'captures');
 const SMALL_CHUNKS = 4096;
-
-/** A raw-IPv4 (link type 101) TCP frame as a pcap record. */
-function tcpRecord(time: number, src: number, sport: number, dst: number, dport: number, seq: number, ack: number, payload: Buffer, flags = 0x18): Buffer {
-  const f = Buffer.alloc(40 + payload.length);
-  f[0] = 0x45;
-  f.writeUInt16BE(f.length, 2);
-  f[8] = 64;
-  f[9] = 6;
-  f.writeUInt32BE(src, 12);
-  f.writeUInt32BE(dst, 16);
-  f.writeUInt16BE(sport, 20);
-  f.writeUInt16BE(dport, 22);
-  f.writeUInt32BE(seq >>> 0, 24);
-  f.writeUInt32BE(ack >>> 0, 28);
-  f[32] = 5 << 4;
-  f[33] = flags;
-  f.writeUInt16BE(65535, 34);
-  payload.copy(f, 40);
-  const h = Buffer.alloc(16);
-  h.writeUInt32LE(1_800_000_000, 0);
-  h.writeUInt32LE(time, 4);
-  h.writeUInt32LE(f.length, 8);
-  h.writeUInt32LE(f.length, 12);
-  return Buffer.concat([h, f]);
-}
-
-/** One record-marked NFSv4 NULL call. */
-function nullCall(xid: number): Buffer {
-  const b = Buffer.alloc(44);
-  b.writeUInt32BE((0x80000000 | 40) >>> 0, 0);
-  b.writeUInt32BE(xid, 4);
-  b.writeUInt32BE(2, 12); // rpcvers; msg_type 0 = call
-  b.writeUInt32BE(100003, 16);
-  b.writeUInt32BE(4, 20); // version 4, procedure 0, AUTH_NONE credential and verifier
-  return b;
-}
 
 /**
  * Two client connections to one server. On the first, the first of 80 calls comes last: the
@@ -58,27 +23,24 @@ function nullCall(xid: number): Buffer {
  * is cut by the segment's end, and the rest comes 100 filler frames later (the scan's carry).
  */
 function heldAndResyncCapture(): Buffer {
-  const client = 0x0a000001;
-  const server = 0x0a000002;
+  const client: [number, number, number, number] = [10, 0, 0, 1];
+  const server: [number, number, number, number] = [10, 0, 0, 2];
   const recs: Buffer[] = [];
-  let t = 0;
-  const calls = Array.from({ length: 80 }, (_v, i) => nullCall(0x1000 + i));
+  let usec = 0;
+  const send = (srcPort: number, seq: number, payload: Uint8Array, flags?: number): void => {
+    recs.push(rawTcpRecord({ usec: usec++, src: client, srcPort, dst: server, dstPort: 2049, seq, ack: 1, flags, payload }));
+  };
+  const calls = Array.from({ length: 80 }, (_v, i) => markedNfsCall(0x1000 + i, 0));
   const seqOf = (i: number): number => 5000 + 44 * i;
-  recs.push(tcpRecord(t++, client, 800, server, 2049, seqOf(0) - 1, 0, Buffer.alloc(0), 0x02)); // SYN
-  for (let i = 1; i < 80; i++) recs.push(tcpRecord(t++, client, 800, server, 2049, seqOf(i), 1, calls[i]));
-  recs.push(tcpRecord(t++, client, 800, server, 2049, seqOf(0), 1, calls[0]));
-  const a = nullCall(0x2000);
-  const b = nullCall(0x2001);
-  recs.push(tcpRecord(t++, client, 801, server, 2049, 9000, 1, Buffer.concat([Buffer.alloc(15, 0xee), a.subarray(0, 12)])));
-  for (let i = 0; i < 100; i++) recs.push(tcpRecord(t++, client, 802, server, 2049, 1, 1, Buffer.alloc(0)));
-  recs.push(tcpRecord(t++, client, 801, server, 2049, 9027, 1, Buffer.concat([a.subarray(12), b])));
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(101, 20);
-  return Buffer.concat([header, ...recs]);
+  send(800, seqOf(0) - 1, new Uint8Array(0), 0x02); // SYN
+  for (let i = 1; i < 80; i++) send(800, seqOf(i), calls[i]);
+  send(800, seqOf(0), calls[0]);
+  const a = markedNfsCall(0x2000, 0);
+  const b = markedNfsCall(0x2001, 0);
+  send(801, 9000, Buffer.concat([Buffer.alloc(15, 0xee), a.subarray(0, 12)]));
+  for (let i = 0; i < 100; i++) send(802, 1, new Uint8Array(0));
+  send(801, 9027, Buffer.concat([a.subarray(12), b]));
+  return Buffer.concat([pcapFileHeader(), ...recs]);
 }
 
 /** Everything the engine said about a message, taken at once (before the next batch). */
