@@ -4,6 +4,7 @@ import { runEngine, type AnalyzedMessage } from '../engine.js';
 import { openCapture } from '../sources/index.js';
 import { detachCompound, MAX_DETACHED_OPAQUE } from './detach.js';
 import type { NfsCompound } from '../../dissectors/nfs4/types.js';
+import { InvalidUtf8 } from '../../dissectors/xdr/runtime.js';
 
 const CAPTURES = join(import.meta.dirname, '..', '..', 'captures');
 
@@ -48,11 +49,16 @@ describe('detachCompound', () => {
       program: 'NFS', type: 'call', procedure: 1, procName: 'COMPOUND', tag: '', minorversion: 1,
       ops: [
         { opnum: 22, op: 'PUTFH', args: { object: record.subarray(0, 28) }, offset: 0, length: 36 },
+        { opnum: 15, op: 'LOOKUP', args: { objname: new InvalidUtf8(record.subarray(30, 33)) }, offset: 36, length: 12 },
         { opnum: 38, op: 'WRITE', args: { stateid: { seqid: 1, other: record.subarray(40, 52) }, offset: 0, stable: 'UNSTABLE4', data: record.subarray(60, 60 + MAX_DETACHED_OPAQUE + 1) }, offset: 36, length: 5000 },
       ],
     };
     const d = detachCompound(c);
-    const write = d.ops[1].args as { data: Uint8Array; stateid: { other: Uint8Array } };
+    const name = (d.ops[1].args as { objname: InvalidUtf8 }).objname;
+    expect(name).toBeInstanceOf(InvalidUtf8);
+    expect(name.bytes.buffer).not.toBe(record.buffer);
+    expect(name.bytes.length).toBe(3);
+    const write = d.ops[2].args as { data: Uint8Array; stateid: { other: Uint8Array } };
     expect(write.data.length).toBe(0);
     expect(write.stateid.other.length).toBe(12);
     expect(write.stateid.other.buffer).not.toBe(record.buffer);
