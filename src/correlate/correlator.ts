@@ -30,6 +30,15 @@ import {
   NOTIFY4_ADD_ENTRY, NOTIFY4_CHANGE_CHILD_ATTRS, NOTIFY4_CHANGE_DIR_ATTRS, NOTIFY4_REMOVE_ENTRY, NOTIFY4_RENAME_ENTRY,
   SEQ4_STATUS_RECALLABLE_STATE_REVOKED, type StateidValue,
 } from './wire-views.js';
+import { detachCompound } from './detach.js';
+
+/**
+ * A call waiting for its reply is kept as a detached copy (see detach.ts) once this many are
+ * waiting, or when its record is larger than DETACH_RECORD_BYTES: up to maxPendingCalls calls
+ * otherwise kept one 256 KiB read buffer (or their megabyte record) alive each.
+ */
+const DETACH_WHEN_PENDING = 256;
+const DETACH_RECORD_BYTES = 64 * 1024;
 
 export interface CorrelatorOptions {
   /** Delegations tracked at once (oldest evicted beyond it, with a problem recorded). Default 20000. */
@@ -614,6 +623,11 @@ export class Correlator {
         this.pending.delete(oldest.key);
         this.dropPending(oldest.value, 'pending call dropped (table full)');
       }
+    }
+    // Many calls waiting (a capture of one direction) or a large record (WRITE data): the call
+    // is kept as a copy, not as views that hold its record's read buffer until the reply.
+    if (p.nfs !== undefined && (this.pending.size >= DETACH_WHEN_PENDING || msg.record.bytes.length > DETACH_RECORD_BYTES)) {
+      p.nfs = detachCompound(p.nfs);
     }
     this.pending.set(key, p);
   }
