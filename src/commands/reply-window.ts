@@ -21,11 +21,12 @@ import type { AnalyzedMessage } from '../engine.js';
  * messages in the same buffer (a Map update per run, not per message).
  */
 const EMPTY = new ArrayBuffer(0);
+/** Live runs up to which PinnedBuffers scans them instead of counting them in a Map. */
+const SCANNED_RUNS = 16;
 
 class PinnedBuffers {
   /** Bytes of the distinct buffers held. */
   bytes = 0;
-  private readonly refs = new Map<ArrayBufferLike, number>();
   /**
    * Runs from runHead (oldest) to runTail; the arrays are reused (the window empties after
    * most replies: a fresh array each time was garbage per message).
@@ -34,6 +35,12 @@ class PinnedBuffers {
   private readonly runCounts: number[] = [];
   private runHead = 0;
   private runTail = 0;
+  /**
+   * Live runs per buffer, kept only while many runs are live: with a few, a scan of them is
+   * cheaper, and a Map set and emptied for each call and reply cost 10 % of `read` (its
+   * table is reallocated as it grows and shrinks).
+   */
+  private refs: Map<ArrayBufferLike, number> | null = null;
 
   add(buffer: ArrayBufferLike): void {
     const last = this.runTail - 1;
@@ -41,17 +48,10 @@ class PinnedBuffers {
       this.runCounts[last]++;
       return;
     }
-    if (this.runTail === this.runBuffers.length && this.runHead > 0 && this.runHead * 2 >= this.runTail) {
-      // Slide the live runs to the front instead of growing.
-      const n = this.runTail - this.runHead;
-      for (let i = 0; i < n; i++) {
-        this.runBuffers[i] = this.runBuffers[this.runHead + i];
-        this.runCounts[i] = this.runCounts[this.runHead + i];
-      }
-      for (let i = n; i < this.runTail; i++) this.runBuffers[i] = EMPTY;
-      this.runHead = 0;
-      this.runTail = n;
-    }
+    const refs = this.refs;
+    const held = refs !== null ? refs.has(buffer) : this.isLive(buffer);
+    if (!held) this.bytes += buffer.byteLength;
+    if (this.runTail === this.runBuffers.length && this.runHead > 0 && this.runHead * 2 >= this.runTail) this.slideRuns();
     if (this.runTail === this.runBuffers.length) {
       this.runBuffers.push(buffer);
       this.runCounts.push(1);
@@ -60,9 +60,8 @@ class PinnedBuffers {
       this.runCounts[this.runTail] = 1;
     }
     this.runTail++;
-    const n = this.refs.get(buffer) ?? 0;
-    if (n === 0) this.bytes += buffer.byteLength;
-    this.refs.set(buffer, n + 1);
+    if (refs !== null) refs.set(buffer, (refs.get(buffer) ?? 0) + 1);
+    else if (this.runTail - this.runHead > SCANNED_RUNS) this.refs = this.countRuns();
   }
 
   /** The oldest message added has left. */
@@ -72,15 +71,46 @@ class PinnedBuffers {
     const buffer = this.runBuffers[h];
     // Not kept reachable from the spent part of the queue.
     this.runBuffers[h] = EMPTY;
-    const n = this.refs.get(buffer)! - 1;
-    if (n === 0) {
-      this.refs.delete(buffer);
-      this.bytes -= buffer.byteLength;
-    } else {
-      this.refs.set(buffer, n);
-    }
     this.runHead++;
-    if (this.runHead === this.runTail) this.runHead = this.runTail = 0;
+    let stillHeld: boolean;
+    const refs = this.refs;
+    if (refs !== null) {
+      const n = refs.get(buffer)! - 1;
+      if (n === 0) refs.delete(buffer);
+      else refs.set(buffer, n);
+      stillHeld = n > 0;
+    } else {
+      stillHeld = this.isLive(buffer);
+    }
+    if (!stillHeld) this.bytes -= buffer.byteLength;
+    if (this.runHead === this.runTail) {
+      this.runHead = this.runTail = 0;
+      this.refs = null;
+    }
+  }
+
+  /** Is `buffer` the buffer of a live run? (scan: only while few runs are live) */
+  private isLive(buffer: ArrayBufferLike): boolean {
+    for (let i = this.runHead; i < this.runTail; i++) if (this.runBuffers[i] === buffer) return true;
+    return false;
+  }
+
+  private countRuns(): Map<ArrayBufferLike, number> {
+    const refs = new Map<ArrayBufferLike, number>();
+    for (let i = this.runHead; i < this.runTail; i++) refs.set(this.runBuffers[i], (refs.get(this.runBuffers[i]) ?? 0) + 1);
+    return refs;
+  }
+
+  /** Moves the live runs to the front of the arrays instead of growing them. */
+  private slideRuns(): void {
+    const n = this.runTail - this.runHead;
+    for (let i = 0; i < n; i++) {
+      this.runBuffers[i] = this.runBuffers[this.runHead + i];
+      this.runCounts[i] = this.runCounts[this.runHead + i];
+    }
+    for (let i = n; i < this.runTail; i++) this.runBuffers[i] = EMPTY;
+    this.runHead = 0;
+    this.runTail = n;
   }
 }
 
