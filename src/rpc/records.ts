@@ -61,17 +61,18 @@ export interface RecordAssemblerOptions {
  */
 export class RecordBudget {
   used = 0;
-  readonly holders = new Set<RecordAssembler>();
+  /**
+   * Holders, oldest first: a list through the assemblers themselves (a Set added to and
+   * emptied for every record cut across segments reallocated its table each time).
+   */
+  oldest: RecordAssembler | null = null;
+  newest: RecordAssembler | null = null;
 
   constructor(readonly max = 64 * 1024 * 1024) {}
 
   /** Over the bound: the oldest holders drop their partial records. */
   enforce(frame: number): void {
-    while (this.used > this.max) {
-      const victim = this.holders.values().next().value;
-      if (victim === undefined) return;
-      victim.dropPartial(frame);
-    }
+    while (this.used > this.max && this.oldest !== null) this.oldest.dropPartial(frame);
   }
 }
 
@@ -225,6 +226,9 @@ export class RecordAssembler {
   private readonly budget: RecordBudget | undefined;
   /** recBuf's capacity as counted in the budget. */
   private counted = 0;
+  /** Neighbours in the budget's list of holders (while counted > 0). */
+  budgetOlder: RecordAssembler | null = null;
+  budgetNewer: RecordAssembler | null = null;
 
   /** False after a gap or a bad marker, until a plausible record start is found. */
   private synced = true;
@@ -283,10 +287,22 @@ export class RecordAssembler {
   private countBuffer(capacity: number): void {
     const b = this.budget;
     if (b === undefined || capacity === this.counted) return;
+    const wasHolder = this.counted > 0;
     b.used += capacity - this.counted;
     this.counted = capacity;
-    if (capacity > 0) b.holders.add(this);
-    else b.holders.delete(this);
+    if (capacity > 0 && !wasHolder) {
+      this.budgetOlder = b.newest;
+      this.budgetNewer = null;
+      if (b.newest !== null) b.newest.budgetNewer = this;
+      else b.oldest = this;
+      b.newest = this;
+    } else if (capacity === 0 && wasHolder) {
+      if (this.budgetOlder !== null) this.budgetOlder.budgetNewer = this.budgetNewer;
+      else b.oldest = this.budgetNewer;
+      if (this.budgetNewer !== null) this.budgetNewer.budgetOlder = this.budgetOlder;
+      else b.newest = this.budgetOlder;
+      this.budgetOlder = this.budgetNewer = null;
+    }
   }
 
   /** Bytes held: a partial record copied so far, plus bytes carried while resynchronising. */
