@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TransportSegment } from '../net/types.js';
-import { TcpReassembler } from './reassembler.js';
+import { HELD_SEGMENT_COST, TcpReassembler } from './reassembler.js';
 import type { StreamEvent } from './types.js';
 
 const FIN = 0x01;
@@ -155,14 +155,15 @@ describe('TcpReassembler', () => {
   });
 
   it('gives up on a hole when held bytes exceed the bound, emits a gap and continues', () => {
-    const h = harness({ maxBufferedBytesPerDirection: 10 });
+    // Each held segment counts its payload and HELD_SEGMENT_COST: room for two 4-byte segments.
+    const h = harness({ maxBufferedBytesPerDirection: 2 * (4 + HELD_SEGMENT_COST) + 4 });
     handshake(h, 0, 0);
     h.push(seg('c', 1, 'aaaa'));
     // bytes 5..8 lost
-    h.push(seg('c', 9, 'cccc')); // held: 4
-    h.push(seg('c', 13, 'dddd')); // held: 8
+    h.push(seg('c', 9, 'cccc')); // held: one segment
+    h.push(seg('c', 13, 'dddd')); // held: two
     expect(h.kinds()).toEqual(['data']);
-    h.push(seg('c', 17, 'eeee')); // held 12 > 10 -> give up the hole
+    h.push(seg('c', 17, 'eeee')); // three, over the bound -> give up the hole
     expect(h.kinds()).toEqual(['data', 'gap(4)', 'data', 'data', 'data']);
     expect(h.text('ab')).toBe('aaaaccccddddeeee');
     expect(h.r.stats.gapBytes).toBe(4);
@@ -333,7 +334,7 @@ describe('TcpReassembler: hostile input', () => {
       }
     }
     // 40 x 5000 bytes were held at some point; never more than the bound (plus the segment that crossed it).
-    expect(maxHeld).toBeLessThanOrEqual(100_000 + 1000);
+    expect(maxHeld).toBeLessThanOrEqual(100_000 + 1000 + HELD_SEGMENT_COST);
     expect(h.r.heldBytes).toBeLessThanOrEqual(100_000);
     const gaps = h.events.filter((e) => e.kind === 'gap');
     // The first connections gave up their holes (in the order they started holding), the last ones still wait.
@@ -347,6 +348,24 @@ describe('TcpReassembler: hostile input', () => {
     // Every held byte came out in the end.
     const delivered = [...h.events, ...out].reduce((n, e) => n + (e.kind === 'data' ? e.bytes.length : 0), 0);
     expect(delivered).toBe(40 * 5000);
+  });
+
+  it('tiny segments in descending order: bounded segments held, linear time', () => {
+    const h = harness();
+    handshake(h, 0, 0);
+    // A hole at 1..10, then 100,000 one-byte segments, last first.
+    const one = new Uint8Array([0x78]);
+    const started = performance.now();
+    let maxHeld = 0;
+    for (let k = 100_000; k > 0; k--) {
+      h.push(seg('c', 10 + 2 * k, one));
+      if (k % 1000 === 0) maxHeld = Math.max(maxHeld, h.r.heldBytes);
+    }
+    // At most 2048 segments wait (then the hole is given up and older bytes are retransmissions).
+    expect(maxHeld).toBeLessThanOrEqual(2048 * (1 + HELD_SEGMENT_COST));
+    expect(h.kinds().filter((k) => k.startsWith('gap('))).toHaveLength(1);
+    // Quadratic before: 50,000 such segments took seconds, 200,000 over a minute.
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 
   it('a keep-alive probe is named as such', () => {
