@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame } from '../sources/types.js';
 import { decodeFrame } from './decode.js';
-import { Ipv4Reassembler } from './ipv4-reassembler.js';
+import { Ipv4Reassembler, REASON_TOO_MANY } from './ipv4-reassembler.js';
 import { ipv6String } from './addr.js';
 import type { LinkDecodeResult, TransportSegment } from './types.js';
 import { tsharkAvailable, tsharkLines } from '../../test/helpers/tshark.js';
@@ -235,6 +235,25 @@ describe('IPv4 fragments', () => {
     expect(decodeFrame(frame(101, f(0, 1600, true)), r).ok).toBe('pending');
     const s = seg(decodeFrame(frame(101, f(1600, t.length - 1600, false)), r));
     expect(Buffer.from(s.payload).equals(body)).toBe(true);
+  });
+
+  it('empty fragments in descending offsets: at most 2048 per datagram, linear time', () => {
+    const drops: Array<[string, number]> = [];
+    const r = new Ipv4Reassembler({ onDrop: (reason, n) => drops.push([reason, n]) });
+    const started = performance.now();
+    let refused = 0;
+    for (let k = 0; k < 100_000; k++) {
+      const res = r.add('one datagram', 8 * (8191 - (k % 8192)), true, new Uint8Array(0), 1000);
+      if ('dropped' in res) {
+        expect(res.dropped).toBe(REASON_TOO_MANY);
+        refused++;
+      }
+    }
+    // Every 2049th fragment finds 2048 waiting: the datagram is given up and a new one starts.
+    expect(refused).toBe(Math.floor(100_000 / 2049));
+    expect(drops.every(([reason, n]) => reason === REASON_TOO_MANY && n === 2048)).toBe(true);
+    // Quadratic before: 100,000 such fragments took 10 s.
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 
   it('gives up on timeout (capture time), eviction and flush, counting frames', () => {

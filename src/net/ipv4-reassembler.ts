@@ -17,6 +17,14 @@ export interface Ipv4ReassemblerOptions {
 
 /** Largest IP payload: a datagram is at most 65535 bytes including its header. */
 const MAX_PAYLOAD = 65535;
+/**
+ * Fragments of one datagram at most: a 64 KiB datagram cut at the smallest IPv4 MTU (68)
+ * has 1366. Empty fragments add no bytes, so without a count they could pile up without
+ * bound (and each insert moves the ones after it).
+ */
+const MAX_FRAGMENTS = 2048;
+/** What a held fragment costs beyond its payload (object, array slot), in the byte bound. */
+const FRAGMENT_COST = 64;
 
 interface Fragment {
   offset: number;
@@ -47,6 +55,7 @@ export const REASON_INCOMPLETE = 'IPv4 fragment (incomplete)';
 export const REASON_EVICTED = 'IPv4 fragment (evicted)';
 export const REASON_TOO_LARGE = 'IPv4 fragment (datagram too large)';
 export const REASON_INCONSISTENT = 'IPv4 fragment (inconsistent)';
+export const REASON_TOO_MANY = 'IPv4 fragment (too many fragments)';
 
 export class Ipv4Reassembler {
   private readonly table = new Map<string, Pending>();
@@ -94,12 +103,23 @@ export class Ipv4Reassembler {
     if (end > p.maxEnd) p.maxEnd = end;
     // Insert in offset order; later duplicates stay behind earlier ones, so the first copy wins.
     const frags = p.fragments;
-    let i = frags.length;
-    while (i > 0 && frags[i - 1].offset > offset) i--;
+    if (frags.length >= MAX_FRAGMENTS) {
+      p.frames--; // this frame is reported by the caller through the returned reason
+      this.give(key, p, REASON_TOO_MANY);
+      return { done: false, dropped: REASON_TOO_MANY };
+    }
+    // Binary search for the first fragment with a larger offset.
+    let i = 0;
+    let hi = frags.length;
+    while (i < hi) {
+      const mid = (i + hi) >>> 1;
+      if (frags[mid].offset > offset) hi = mid;
+      else i = mid + 1;
+    }
     // Copied: a reference would keep the whole 1 MiB read chunk of the frame alive.
     frags.splice(i, 0, { offset, data: new Uint8Array(data) });
     p.bytes += data.length;
-    this.bufferedBytes += data.length;
+    this.bufferedBytes += data.length + FRAGMENT_COST;
     // Overlapping retransmissions could grow a datagram without bound; cap it at twice the maximum.
     if (p.bytes > 2 * MAX_PAYLOAD || (p.total >= 0 && p.maxEnd > p.total)) {
       // Data past the last fragment's end, or endless overlapping copies.
@@ -130,7 +150,7 @@ export class Ipv4Reassembler {
     // Copy in reverse sorted order so that, on overlap, the earlier-offset fragment's bytes win.
     for (let j = frags.length - 1; j >= 0; j--) out.set(frags[j].data, frags[j].offset);
     this.table.delete(key);
-    this.bufferedBytes -= p.bytes;
+    this.bufferedBytes -= p.bytes + FRAGMENT_COST * p.fragments.length;
     this.stats.reassembled++;
     return { done: true, payload: out };
   }
@@ -158,7 +178,7 @@ export class Ipv4Reassembler {
 
   private give(key: string, p: Pending, reason: string): void {
     this.table.delete(key);
-    this.bufferedBytes -= p.bytes;
+    this.bufferedBytes -= p.bytes + FRAGMENT_COST * p.fragments.length;
     this.count(reason, p.frames);
   }
 
