@@ -6,6 +6,7 @@
 import type { Writable } from 'node:stream';
 import type { CompiledFilter } from '../../dissectors/filter/index.js';
 import type { FieldDef } from '../../dissectors/fields/types.js';
+import { releaseSpans } from '../../dissectors/nfs4/compound.js';
 import { Engine, type AnalyzedMessage, type EngineSummary } from '../engine.js';
 import { openCapture, openLive } from '../sources/index.js';
 import type { CaptureSource, SourceProblem } from '../sources/types.js';
@@ -101,6 +102,8 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
         writeTreeJson(w, src);
         out.endMessage();
         firstJsonTree = false;
+        // The tree was the last reader of the message's spans: their memory is reused.
+        releaseSpans(src.nfs);
         break;
       }
       case 'fields':

@@ -41,10 +41,6 @@ const VALUE = bytesOf(',"value":');
 const CHILDREN = bytesOf(',"children":[');
 const END_CHILDREN = bytesOf(']}');
 
-function writeSpan(w: ByteWriter, span: Span | undefined): void {
-  if (span) w.span(span.offset, span.length);
-}
-
 /** `,"offset":n` (a node with an offset and no length); nothing when undefined. */
 function writeOffset(w: ByteWriter, offset: number | undefined): void {
   if (offset !== undefined) {
@@ -1445,10 +1441,12 @@ function spanTableOf(spans: Span[]): SpanTable {
 /** Set by spanTableOf: the index of the first of the spans in the table it returned. */
 let spansFirst = 0;
 
-/** The op's args or res span: the first of its `count` spans from `first` with that name, or NO_SPAN. */
-function bodySpanOf(t: SpanTable, first: number, count: number): SpanRef {
-  for (let k = 0, i = first; k < count; k++, i = t.end(i)) {
-    const name = t.name(i);
+/** The op's args or res span: the first of its top-level spans [first, end) with that name, or NO_SPAN. */
+function bodySpanOf(t: SpanTable, first: number, end: number): SpanRef {
+  const labels = t.labels;
+  const ranges = t.ranges;
+  for (let i = first; i < end; i = ranges[3 * i + 2]) {
+    const name = labels[2 * i];
     if (name === 'args' || name === 'res') return i;
   }
   return NO_SPAN;
@@ -1469,10 +1467,15 @@ function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOpt
   const body = op.args !== undefined ? op.args : op.res;
   const vj = valueJson === undefined ? (valueJson = new ValueJson(w, op, opts)) : valueJson.reset(w, op, opts);
   let bodySpan = NO_SPAN;
-  if (op.spans !== undefined && op.spans.length > 0) {
+  const traced = op.spans === undefined ? op.spanTable : undefined;
+  if (traced !== undefined) {
+    vj.useSpans(traced);
+    bodySpan = bodySpanOf(traced, op.spanStart!, op.spanEnd!);
+  } else if (op.spans !== undefined && op.spans.length > 0) {
+    // Hand-built spans.
     const table = spanTableOf(op.spans);
     vj.useSpans(table);
-    bodySpan = bodySpanOf(table, spansFirst, op.spans.length);
+    bodySpan = bodySpanOf(table, spansFirst, spansFirst + op.spans.length);
   }
   if (isPlainObject(body)) vj.bodyChildren(body, bodySpan, op.args !== undefined);
   else if (body !== undefined) vj.node(op.args !== undefined ? 'args' : 'res', body, bodySpan, 0);
@@ -1484,6 +1487,48 @@ function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOpt
   w.byte(0x7d);
 }
 
+/** `,"offset":N,"length":M` of the compound's header span of that name (the first); nothing when none. */
+function writeCompoundSpan(w: ByteWriter, c: NfsCompound, name: string): void {
+  const spans = c.spans;
+  if (spans !== undefined) {
+    // Hand-built.
+    for (let i = 0; i < spans.length; i++) {
+      if (spans[i].name === name) {
+        w.span(spans[i].offset, spans[i].length);
+        return;
+      }
+    }
+    return;
+  }
+  const t = c.spanTable;
+  if (t === undefined) return;
+  const i = headerSpanIndex(t, c.spanEnd!, name);
+  if (i >= 0) w.span(t.ranges[3 * i], t.ranges[3 * i + 1]);
+}
+
+/** The index of the first of the header spans of table t (up to `end`) with that name, or -1. */
+function headerSpanIndex(t: SpanTable, end: number, name: string): number {
+  const labels = t.labels;
+  const ranges = t.ranges;
+  for (let i = t.first; i < end; i = ranges[3 * i + 2]) if (labels[2 * i] === name) return i;
+  return -1;
+}
+
+/** The operations node's span: argarray's, else resarray's. */
+function writeOpsSpan(w: ByteWriter, c: NfsCompound): void {
+  const spans = c.spans;
+  if (spans !== undefined || c.spanTable === undefined) {
+    const s = compoundSpan(c, 'argarray') ?? compoundSpan(c, 'resarray');
+    if (s !== undefined) w.span(s.offset, s.length);
+    return;
+  }
+  const t = c.spanTable;
+  let i = headerSpanIndex(t, c.spanEnd!, 'argarray');
+  if (i < 0) i = headerSpanIndex(t, c.spanEnd!, 'resarray');
+  if (i >= 0) w.span(t.ranges[3 * i], t.ranges[3 * i + 1]);
+}
+
+/** A hand-built header span of that name (the first). */
 function compoundSpan(c: NfsCompound, name: string): Span | undefined {
   const spans = c.spans;
   if (!spans) return undefined;
@@ -1526,7 +1571,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
     w.raw(OP_STATUS);
     statusValue(w, c.status);
     w.raw(NFS_STATUS_FIELD);
-    writeSpan(w, compoundSpan(c, 'status'));
+    writeCompoundSpan(w, c, 'status');
     w.byte(0x7d);
   }
   if (c.tag !== undefined) {
@@ -1536,7 +1581,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
     else if (nameText(c.tag) === undefined) w.ascii('"?"');
     else w.str(displayName(c.tag));
     w.raw(TAG_FIELD);
-    writeSpan(w, compoundSpan(c, 'tag'));
+    writeCompoundSpan(w, c, 'tag');
     w.byte(0x7d);
   }
   if (c.minorversion !== undefined) {
@@ -1544,7 +1589,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
     w.raw(MINORVERSION);
     w.decimal(c.minorversion); // String(n): digits, nothing to escape
     w.raw(MINORVERSION_FIELD);
-    writeSpan(w, compoundSpan(c, 'minorversion'));
+    writeCompoundSpan(w, c, 'minorversion');
     w.byte(0x7d);
   }
   if (c.callbackIdent !== undefined) {
@@ -1552,7 +1597,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
     w.ascii('{"label":"callback_ident","value":');
     writeHexValue(w, c.callbackIdent, 8);
     w.ascii(',"field":"nfs.callback.ident"');
-    writeSpan(w, compoundSpan(c, 'callback_ident'));
+    writeCompoundSpan(w, c, 'callback_ident');
     w.byte(0x7d);
   }
   if (c.procedure === 1 || c.ops.length > 0) {
@@ -1568,7 +1613,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
     w.raw(VALUE_CHILDREN);
     for (let i = 0; i < ops.length; i++) opNode(w, c, ops[i], opts);
     w.byte(0x5d);
-    writeSpan(w, compoundSpan(c, 'argarray') ?? compoundSpan(c, 'resarray'));
+    writeOpsSpan(w, c);
     w.byte(0x7d);
   }
   if (c.malformed) malformedNode(w, c.malformed);
