@@ -29,6 +29,7 @@ import {
 
 const ARROW = bytesOf(utf8Bytes(' → '));
 const ELLIPSIS = utf8Bytes('…');
+const NO_BYTES = new Uint8Array(0);
 const TOO_DEEP = bytesOf(jsonQuote('… (nested too deep to show)'));
 
 /** Where texts kept for reuse are built (then copied out at their size). */
@@ -696,6 +697,10 @@ interface KeyText {
   lastEnumText: Uint8Array | undefined;
   /** The last few bitmaps shown under this key with their quoted texts (masks repeat). */
   bitmaps: Array<{ words: number[]; text: Uint8Array }> | undefined;
+  /** The length of the last number leaf with a byte range under this key (-1: none), and
+   *  `,"length":N` + fieldValueQuote for it. */
+  leafLength: number;
+  lengthValueQuote: Uint8Array;
 }
 
 /**
@@ -741,6 +746,18 @@ const keyTexts = new Map<string, OpKeyTexts>();
 const OP_CACHE_MAX = 256;
 const KEY_CACHE_MAX = 4096;
 
+/** The key texts last used for each small op number: most look-ups, without hashing the name. */
+const recentKeyTexts: Array<OpKeyTexts | undefined> = new Array(128).fill(undefined);
+
+function keyTextsOfOp(op: NfsOp): OpKeyTexts {
+  const slot = op.opnum & 127;
+  const r = recentKeyTexts[slot];
+  if (r !== undefined && r.opName === op.op) return r;
+  const m = keyTextsOf(op.op);
+  recentKeyTexts[slot] = m;
+  return m;
+}
+
 function keyTextsOf(opName: string): OpKeyTexts {
   let m = keyTexts.get(opName);
   if (m === undefined) {
@@ -782,8 +799,30 @@ function makeKeyText(key: string, field: string | undefined): KeyText {
     lastEnum: undefined,
     lastEnumText: undefined,
     bitmaps: undefined,
+    leafLength: -1,
+    lengthValueQuote: NO_BYTES,
   };
 }
+
+/**
+ * Remembers `length` as the length of the number leaves under k, with its text (k.leafLength
+ * stays -1 for a length that is not an integer in [0, 2^32), written the general way).
+ */
+function setLeafLength(k: KeyText, length: number): void {
+  if (length !== length >>> 0) {
+    k.leafLength = -1;
+    return;
+  }
+  k.leafLength = length;
+  const t = scratch;
+  t.reset();
+  t.raw(LENGTH);
+  t.uint32(length);
+  t.raw(k.fieldValueQuote);
+  k.lengthValueQuote = t.bytes().slice();
+}
+
+const LENGTH = bytesOf(',"length":');
 
 /**
  * Writes `"s"` when s is an enum name (/^[A-Z0-9_]+$/: written as it is); false (nothing
@@ -893,7 +932,7 @@ class ValueJson {
   private labels: readonly string[] = EMPTY_TABLE.labels;
 
   constructor(private w: ByteWriter, op: NfsOp, private opts: Required<TreeOptions>) {
-    this.op = keyTextsOf(op.op);
+    this.op = keyTextsOfOp(op);
   }
 
   private get opName(): string {
@@ -904,7 +943,7 @@ class ValueJson {
   reset(w: ByteWriter, op: NfsOp, opts: Required<TreeOptions>): this {
     this.w = w;
     this.opts = opts;
-    if (op.op !== this.op.opName) this.op = keyTextsOf(op.op);
+    if (op.op !== this.op.opName) this.op = keyTextsOfOp(op);
     return this;
   }
 
@@ -1072,8 +1111,13 @@ class ValueJson {
     if (span === NO_SPAN) {
       w.raw(first ? k.head : k.commaHead);
     } else if (isPlainNumber && value === value >>> 0) {
-      // The most common node: `{"label":..,"offset":N,"length":M,"value":"N"}` in one call.
-      w.numberLeaf(first ? k.headOffset : k.commaHeadOffset, this.ranges[3 * span], this.ranges[3 * span + 1], k.fieldValueQuote, value);
+      // The most common node: `{"label":..,"offset":N,"length":M,"value":"N"}` in one call;
+      // M is the same for every number under a key (its XDR type's size), and is written
+      // with the text after it.
+      const length = this.ranges[3 * span + 1];
+      if (length !== k.leafLength) setLeafLength(k, length);
+      if (k.leafLength >= 0) w.offsetLeaf(first ? k.headOffset : k.commaHeadOffset, this.ranges[3 * span], k.lengthValueQuote, value);
+      else w.numberLeaf(first ? k.headOffset : k.commaHeadOffset, this.ranges[3 * span], length, k.fieldValueQuote, value);
       return;
     } else {
       w.headRange(first ? k.headOffset : k.commaHeadOffset, this.ranges[3 * span], this.ranges[3 * span + 1]);
@@ -1385,7 +1429,19 @@ const MALFORMED_FIELD = bytesOf('","field":"nfs.malformed"');
 const opcodeTexts = new Map<string, { opnum: number; nfs: boolean; text: Uint8Array }>();
 const OPCODE_CACHE_MAX = 512;
 
+/** The last opcode text of each small op number (with its name and program): most look-ups, without hashing. */
+const recentOpcodes: Array<{ name: string; opnum: number; nfs: boolean; text: Uint8Array } | undefined> = new Array(128).fill(undefined);
+
 function opcodeText(name: string, opnum: number, nfs: boolean): Uint8Array {
+  const slot = opnum & 127;
+  const r = recentOpcodes[slot];
+  if (r !== undefined && r.name === name && r.opnum === opnum && r.nfs === nfs) return r.text;
+  const text = opcodeTextOf(name, opnum, nfs);
+  recentOpcodes[slot] = { name, opnum, nfs, text };
+  return text;
+}
+
+function opcodeTextOf(name: string, opnum: number, nfs: boolean): Uint8Array {
   const t = opcodeTexts.get(name);
   if (t !== undefined && t.opnum === opnum && t.nfs === nfs) return t.text;
   const w = scratch;
