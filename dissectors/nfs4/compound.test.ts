@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { compoundSpans, opSpans } from './compound.js';
 import { bytesToHex } from './hash.js';
 import { attrMaskNames } from './names.js';
 import { opSummary } from './summary.js';
@@ -332,11 +333,12 @@ describe('crafted-dirdeleg-notify-1: every RPC message against the truth file', 
   it('traced decoding gives spans inside each op that cover its bytes', () => {
     for (const { rec } of byKey.values()) {
       const c = decodeRecord(rec, { trace: true })!;
-      expect(c.spans!.length).toBeGreaterThan(0);
+      expect(compoundSpans(c)!.length).toBeGreaterThan(0);
       for (const o of c.ops) {
-        expect(o.spans!.length).toBeGreaterThan(0);
-        const first = o.spans![0];
-        const last = o.spans![o.spans!.length - 1];
+        const spans = opSpans(o)!;
+        expect(spans.length).toBeGreaterThan(0);
+        const first = spans[0];
+        const last = spans[spans.length - 1];
         expect(first.offset).toBe(o.offset);
         expect(last.offset + last.length).toBe(o.offset + o.length);
       }
@@ -345,12 +347,12 @@ describe('crafted-dirdeleg-notify-1: every RPC message against the truth file', 
     const c = decodeRecord(byKey.get(key('0x5e6f0301', 'CALL'))!.rec, { trace: true })!;
     const names: string[] = [];
     const walk = (spans: Any[]): void => { for (const s of spans) { if (s.name === 'attrs' && s.children) names.push(...s.children.map((x: Any) => x.name)); if (s.children) walk(s.children); } };
-    walk(op(c, 'CB_NOTIFY').spans!);
+    walk(opSpans(op(c, 'CB_NOTIFY'))!);
     expect(names).toEqual(['type', 'size', 'fileid', 'mode', 'time_modify']);
     // The notify4 hook adds one span per entry under 'values', covering the entry's bytes.
     const values: Any[] = [];
     const walkValues = (spans: Any[]): void => { for (const s of spans) { if (s.name === 'values' && s.children) values.push(...s.children); if (s.children) walkValues(s.children); } };
-    walkValues(op(c, 'CB_NOTIFY').spans!);
+    walkValues(opSpans(op(c, 'CB_NOTIFY'))!);
     expect(values.map((s) => [s.name, s.type, s.length])).toEqual([['NOTIFY4_ADD_ENTRY', 'notify_add4', 116]]);
   });
 });

@@ -292,7 +292,11 @@ export function decodeNfsReply(
 /** A traced header that failed: keep its spans, say where and why. */
 function withSpans(r: XdrReader, c: NfsCompound, malformed: Malformed): NfsCompound {
   c.malformed = malformed;
-  if (r.tracer !== null) c.spans = r.tracer.views();
+  if (r.tracer !== null) {
+    const table = r.tracer.keep();
+    c.spanTable = table;
+    c.spanEnd = table.limit;
+  }
   return c;
 }
 
@@ -313,15 +317,43 @@ let opSpanStarts: number[] = [];
 
 /**
  * The header's spans (the first `headerSpans`) to the compound and each op's to the op, as
- * views of one copy of what the tracer recorded.
+ * ranges of one kept copy of what the tracer recorded (no Span objects: see compoundSpans
+ * and opSpans).
  */
 function attachSpans(tracer: XdrTracer, c: NfsCompound, headerSpans: number): void {
-  const table = tracer.table();
-  c.spans = table.views(0, headerSpans);
+  const table = tracer.keep();
+  const first = table.first;
+  c.spanTable = table;
+  c.spanEnd = first + headerSpans;
   const ops = c.ops;
   for (let i = 0; i < ops.length; i++) {
-    ops[i].spans = table.views(opSpanStarts[i], i + 1 < ops.length ? opSpanStarts[i + 1] : table.count);
+    const op = ops[i];
+    op.spanTable = table;
+    op.spanStart = first + opSpanStarts[i];
+    op.spanEnd = i + 1 < ops.length ? first + opSpanStarts[i + 1] : table.limit;
   }
+}
+
+/** The byte spans of a compound's header fields: hand-built ones, or views of its traced decode's. */
+export function compoundSpans(c: NfsCompound): Span[] | undefined {
+  if (c.spans !== undefined) return c.spans;
+  const t = c.spanTable;
+  return t === undefined ? undefined : t.views(t.first, c.spanEnd);
+}
+
+/** The byte spans of an op's fields: hand-built ones, or views of its traced decode's. */
+export function opSpans(op: NfsOp): Span[] | undefined {
+  if (op.spans !== undefined) return op.spans;
+  const t = op.spanTable;
+  return t === undefined ? undefined : t.views(op.spanStart, op.spanEnd);
+}
+
+/**
+ * Says that nothing will read the compound's spans again (its last reader is done): the
+ * memory they were copied into is reused for later messages. See SpanTable.release.
+ */
+export function releaseSpans(c: NfsCompound | undefined): void {
+  c?.spanTable?.release();
 }
 
 /** Why the last walkOps stopped early (null: every op decoded); read once by withOpsFailure. */

@@ -75,10 +75,17 @@ export function stateidOtherHash(s: StateidValue): number {
 
 /** Wireshark's nfs.stateid.hash: CRC-16 over seqid (big-endian) and other. */
 export function stateidHash(s: StateidValue): number {
-  const b = new Uint8Array(4 + s.other.length);
-  b[0] = s.seqid >>> 24; b[1] = s.seqid >>> 16; b[2] = s.seqid >>> 8; b[3] = s.seqid;
-  b.set(s.other, 4);
-  return crc16Ccitt(b);
+  // crc16Ccitt of the 4 seqid bytes then `other`, without building them (a typed array per
+  // stateid cost more than the CRC: -T json shows the hash of every stateid).
+  const seqid = s.seqid;
+  let c = 0xffff;
+  c = CRC16_X25_TABLE[(c ^ (seqid >>> 24)) & 0xff] ^ (c >>> 8);
+  c = CRC16_X25_TABLE[(c ^ (seqid >>> 16)) & 0xff] ^ (c >>> 8);
+  c = CRC16_X25_TABLE[(c ^ (seqid >>> 8)) & 0xff] ^ (c >>> 8);
+  c = CRC16_X25_TABLE[(c ^ seqid) & 0xff] ^ (c >>> 8);
+  const other = s.other;
+  for (let i = 0; i < other.length; i++) c = CRC16_X25_TABLE[(c ^ other[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffff) & 0xffff;
 }
 
 /** Special stateids of RFC 8881 8.2.3, or undefined for an ordinary one. */

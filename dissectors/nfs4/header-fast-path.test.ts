@@ -10,13 +10,14 @@ import { decodeNfsCall, decodeNfsReply } from './compound.js';
 import { extractRecords, programOf, type TestRecord } from './testdata/records.js';
 
 const CAPTURES = join(import.meta.dirname, '..', '..', 'captures');
+const SPAN_KEYS = new Set(['spans', 'spanTable', 'spanStart', 'spanEnd']);
 
-/** A deep copy without `spans` keys, keeping key order (toStrictEqual ignores order). */
+/** A deep copy without the span keys (spans, spanTable, spanStart, spanEnd), keeping key order (toStrictEqual ignores order). */
 function withoutSpans(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutSpans);
   if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (k !== 'spans') out[k] = withoutSpans(x);
+  for (const [k, x] of Object.entries(v)) if (!SPAN_KEYS.has(k)) out[k] = withoutSpans(x);
   return out;
 }
 

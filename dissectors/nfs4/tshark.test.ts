@@ -8,6 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tsharkAvailable, tsharkFields } from '../../test/helpers/tshark.js';
+import { opSpans } from './compound.js';
 import { bytesToHex } from './hash.js';
 import { nfsStatName } from './names.js';
 import type { NfsCompound, NfsOp, Span } from './types.js';
@@ -66,9 +67,9 @@ function ours(file: string): Map<number, FrameView> {
       list.push(o.opnum);
       if (c.type === 'reply') {
         v.stats.push(o.status!);
-        collectRdattrErrors(o.spans, rec.bytes, v.stats);
+        collectRdattrErrors(opSpans(o), rec.bytes, v.stats);
       }
-      collectFhs(o.spans, rec.bytes, v.fhs);
+      collectFhs(opSpans(o), rec.bytes, v.fhs);
       if (tsharkBlind(o)) { v.blind = true; break; }
     }
   }

@@ -1,4 +1,5 @@
 /** The decoded body of an NFSv4 COMPOUND / CB_COMPOUND (or NULL) call or reply. */
+import type { SpanTable } from '../xdr/runtime.js';
 
 /** A subtree of decoded bytes, for -V trees and byte highlighting. */
 export interface Span {
@@ -35,8 +36,12 @@ export interface NfsOp {
   length: number;
   /** Set when this op could not be decoded; no later op of the compound is decoded. */
   malformed?: Malformed;
-  /** Byte spans of the op's fields (only when decoded with tracing). */
+  /** Byte spans of the op's fields, hand-built (a traced decode sets spanTable: see opSpans). */
   spans?: Span[];
+  /** A traced decode: the op's spans are those of this table from spanStart up to spanEnd (indices). */
+  spanTable?: SpanTable;
+  spanStart?: number;
+  spanEnd?: number;
 }
 
 export interface NfsCompound {
@@ -56,6 +61,11 @@ export interface NfsCompound {
   ops: NfsOp[];
   /** Set when the body (outside a single op) could not be decoded. */
   malformed?: Malformed;
-  /** Byte spans of the header fields (tag, minorversion, ..., op count); only when traced. */
+  /** Byte spans of the header fields (tag, minorversion, ..., op count), hand-built (a traced
+   *  decode sets spanTable: see compoundSpans). */
   spans?: Span[];
+  /** A traced decode: the header's spans are those of this table from its first up to spanEnd;
+   *  the ops' spans follow (each op's range is on the op). */
+  spanTable?: SpanTable;
+  spanEnd?: number;
 }

@@ -318,6 +318,76 @@ describe('generated codecs: tracer spans', () => {
     expect(seen(t.views(1, t.count))).toEqual(seen(plain.slice(1)));
   });
 
+  it('keeps tables in shared chunks, written over only once all their tables are released', () => {
+    const tracer = new XdrTracer();
+    const record = (name: string, at: number): SpanTable => {
+      tracer.reset();
+      tracer.begin(name, 'T', at);
+      tracer.begin(name + '.x', 'X', at);
+      tracer.end(at + 4);
+      tracer.end(at + 8);
+      return tracer.keep();
+    };
+    const plain = (t: SpanTable): Span[] => t.toSpans();
+    const a = record('a', 0);
+    const b = record('b', 100);
+    // One chunk, one after the other; each table sees only its own spans.
+    expect(b.ranges).toBe(a.ranges);
+    expect(b.first).toBe(a.first + a.count);
+    expect(plain(a)).toEqual([{ name: 'a', type: 'T', offset: 0, length: 8, children: [{ name: 'a.x', type: 'X', offset: 0, length: 4 }] }]);
+    expect(plain(b)).toEqual([{ name: 'b', type: 'T', offset: 100, length: 8, children: [{ name: 'b.x', type: 'X', offset: 100, length: 4 }] }]);
+    // b still in use: releasing a frees nothing.
+    a.release();
+    a.release();
+    const c = record('c', 200);
+    expect(c.first).toBe(b.first + b.count);
+    expect(plain(b)[0].name).toBe('b');
+    // All released: the chunk is written again from its start.
+    b.release();
+    c.release();
+    const d = record('d', 300);
+    expect(d.first).toBe(0);
+    expect(plain(d)[0]).toMatchObject({ name: 'd', offset: 300, length: 8 });
+  });
+
+  it('keeps every table intact across chunks, and a recording larger than a chunk', () => {
+    const tracer = new XdrTracer();
+    const tables: SpanTable[] = [];
+    // 1500 recordings of 3 spans: more than one chunk, some recording moved part way.
+    for (let m = 0; m < 1500; m++) {
+      tracer.reset();
+      tracer.begin('m' + m, 'T', m);
+      tracer.begin('x', 'X', m);
+      tracer.end(m + 1);
+      tracer.begin('y', 'Y', m + 1);
+      tracer.end(m + 2);
+      tracer.end(m + 2);
+      tables.push(tracer.keep());
+    }
+    const big = (): SpanTable => {
+      tracer.reset();
+      tracer.begin('big', 'B', 0);
+      for (let i = 0; i < 5000; i++) {
+        tracer.begin('e', 'E', i);
+        tracer.end(i + 1);
+      }
+      tracer.end(5000);
+      return tracer.keep();
+    };
+    const large = big();
+    tables.forEach((t, m) => {
+      expect(t.toSpans()).toEqual([{ name: 'm' + m, type: 'T', offset: m, length: 2, children: [
+        { name: 'x', type: 'X', offset: m, length: 1 }, { name: 'y', type: 'Y', offset: m + 1, length: 1 }] }]);
+    });
+    const spans = large.toSpans();
+    expect(spans).toHaveLength(1);
+    expect(spans[0].children).toHaveLength(5000);
+    expect(spans[0].children![4999]).toEqual({ name: 'e', type: 'E', offset: 4999, length: 1 });
+    for (const t of tables) t.release();
+    large.release();
+    expect(big().toSpans()).toEqual(spans);
+  });
+
   it('shows an open span with length 0 holding every later span, and starts again after reset', () => {
     const tracer = new XdrTracer();
     tracer.begin('a', 'A', 0);

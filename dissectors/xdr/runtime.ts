@@ -111,11 +111,41 @@ export function fromHex(hex: string): Uint8Array {
  * gets a backing store of its own, whose allocation costs more than the copy.)
  */
 export class SpanTable {
+  /** Kept tables (XdrTracer.keep): the chunk they were copied into; released() once. */
+  private chunk: KeptChunk | undefined = undefined;
+
   constructor(
     readonly ranges: readonly number[],
     readonly labels: readonly string[],
     readonly count: number,
+    /** The index of the first span (a kept table shares its arrays: see XdrTracer.keep). */
+    readonly first = 0,
   ) {}
+
+  /** The index after the last span. */
+  get limit(): number {
+    return this.first + this.count;
+  }
+
+  /**
+   * Says that nothing will read this table (or views of it) again: once every table of its
+   * chunk is released, the chunk is written over by later tables. Only for a table's last
+   * reader (e.g. `read -T json` once a message is written); a no-op for other tables.
+   */
+  release(): void {
+    const c = this.chunk;
+    if (c === undefined) return;
+    this.chunk = undefined;
+    if (--c.live === 0) c.owner.reclaim(c);
+  }
+
+  /** A table kept in chunk c (XdrTracer.keep). */
+  static kept(c: KeptChunk, count: number, first: number): SpanTable {
+    const t = new SpanTable(c.ranges, c.labels, count, first);
+    t.chunk = c;
+    c.live++;
+    return t;
+  }
 
   name(i: number): string {
     return this.labels[2 * i];
@@ -143,13 +173,13 @@ export class SpanTable {
    * the spans from index `from` on that follow each other up to index `to` (e.g. the
    * top-level spans of one part of a decode).
    */
-  views(from = 0, to = this.count): Span[] {
+  views(from = this.first, to = this.limit): Span[] {
     return viewsOf(this, from, to);
   }
 
   /** The spans as plain Span objects (the whole tree). */
   toSpans(): Span[] {
-    return plainSpans(this, 0, this.count);
+    return plainSpans(this, this.first, this.limit);
   }
 
   /** A table of Span trees (e.g. hand-built ones), for code that reads tables. */
@@ -221,35 +251,97 @@ export class TableSpan implements Span {
 /** A span's `end` while it is open: all spans begun after it are inside it. */
 const OPEN = -1;
 
-/** Records spans while a reader decodes (flat: see SpanTable). */
+/**
+ * Spans per chunk (see XdrTracer): 48 + 32 KB of arrays, below the size of objects the
+ * garbage collector allocates apart, and filled by some tens of messages.
+ */
+const KEPT_CHUNK_SPANS = 2048;
+/** Released chunks kept for reuse. */
+const KEPT_CHUNKS_FREE = 2;
+
+/**
+ * Arrays that a tracer records spans into, recording after recording, and that the tables
+ * it keeps read (SpanTable.kept); `live` of them are not released yet.
+ */
+interface KeptChunk {
+  owner: XdrTracer;
+  ranges: number[];
+  labels: string[];
+  /** Spans [0, used) belong to kept tables. */
+  used: number;
+  capacity: number;
+  live: number;
+}
+
+function newChunk(owner: XdrTracer, capacity: number): KeptChunk {
+  return { owner, ranges: new Array<number>(3 * capacity).fill(0), labels: new Array<string>(2 * capacity).fill(''), used: 0, capacity, live: 0 };
+}
+
+/**
+ * Records spans while a reader decodes (flat: see SpanTable), straight into a chunk of arrays
+ * shared with the tables it kept before (keep): span i of the recording is at index base + i.
+ * A copy of every traced message's spans (and its garbage) was a third of the bytes `read -T
+ * json` allocated; a chunk whose tables were all released (SpanTable.release) is recorded
+ * into again instead.
+ */
 export class XdrTracer {
-  /** Entries past 3 * count (and 2 * count in labels) are stale: overwritten, not removed. */
-  private ranges: number[] = [];
-  private labels: string[] = [];
+  private chunk: KeptChunk = { owner: this, ranges: [], labels: [], used: 0, capacity: 0, live: 0 };
+  /** The chunk's arrays: entries past base + count are free. */
+  private ranges: number[] = this.chunk.ranges;
+  private labels: string[] = this.chunk.labels;
+  private base = 0;
   private count = 0;
-  /** Indices of the open spans, innermost last: stack[0 .. open). */
+  /** Indices (in the recording) of the open spans, innermost last: stack[0 .. open). */
   private stack: number[] = [];
   private open = 0;
+  private readonly freeChunks: KeptChunk[] = [];
 
   begin(name: string, type: string, offset: number): void {
     const i = this.count;
+    if (this.base + i >= this.chunk.capacity) this.makeRoom();
+    const k = this.base + i;
     const r = this.ranges;
-    r[3 * i] = offset;
-    r[3 * i + 1] = 0;
-    r[3 * i + 2] = OPEN;
+    r[3 * k] = offset;
+    r[3 * k + 1] = 0;
+    r[3 * k + 2] = OPEN;
     const labels = this.labels;
-    labels[2 * i] = name;
-    labels[2 * i + 1] = type;
+    labels[2 * k] = name;
+    labels[2 * k + 1] = type;
     this.count = i + 1;
     this.stack[this.open++] = i;
   }
 
   end(offset: number): void {
     if (this.open === 0) return;
-    const i = this.stack[--this.open];
+    const k = this.base + this.stack[--this.open];
     const r = this.ranges;
-    r[3 * i + 1] = offset - r[3 * i];
-    r[3 * i + 2] = this.count;
+    r[3 * k + 1] = offset - r[3 * k];
+    r[3 * k + 2] = this.base + this.count;
+  }
+
+  /** Moves the recording to the start of a chunk with room for more spans. */
+  private makeRoom(): void {
+    const old = this.chunk;
+    const n = this.count;
+    let c = n < KEPT_CHUNK_SPANS ? this.freeChunks.pop() : undefined;
+    if (c === undefined) c = newChunk(this, Math.max(KEPT_CHUNK_SPANS, 2 * (n + 1)));
+    const base = this.base;
+    const r = this.ranges;
+    const l = this.labels;
+    for (let i = 0; i < n; i++) {
+      const k = base + i;
+      c.ranges[3 * i] = r[3 * k];
+      c.ranges[3 * i + 1] = r[3 * k + 1];
+      const end = r[3 * k + 2];
+      c.ranges[3 * i + 2] = end === OPEN ? OPEN : end - base;
+      c.labels[2 * i] = l[2 * k];
+      c.labels[2 * i + 1] = l[2 * k + 1];
+    }
+    this.chunk = c;
+    this.ranges = c.ranges;
+    this.labels = c.labels;
+    this.base = 0;
+    if (old.live === 0) this.reclaim(old);
   }
 
   /** The spans recorded so far as plain Span trees (open ones with the length 0). */
@@ -260,9 +352,42 @@ export class XdrTracer {
   /** A copy of the spans recorded so far (open ones: length 0, holding every later span). */
   table(): SpanTable {
     const n = this.count;
-    const ranges = this.ranges.slice(0, 3 * n);
-    for (let k = 0; k < this.open; k++) ranges[3 * this.stack[k] + 2] = n;
-    return new SpanTable(ranges, this.labels.slice(0, 2 * n), n);
+    const base = this.base;
+    const r = this.ranges;
+    const ranges = new Array<number>(3 * n);
+    for (let i = 0; i < n; i++) {
+      const k = base + i;
+      ranges[3 * i] = r[3 * k];
+      ranges[3 * i + 1] = r[3 * k + 1];
+      const end = r[3 * k + 2];
+      ranges[3 * i + 2] = end === OPEN ? n : end - base;
+    }
+    return new SpanTable(ranges, this.labels.slice(2 * base, 2 * (base + n)), n);
+  }
+
+  /**
+   * The spans recorded so far as a table that reads the chunk they were recorded into (no
+   * copy: the next recording goes after them). Open ones get the length 0 and hold every
+   * later span. Its indices are those in the chunk, from its `first` on.
+   */
+  keep(): SpanTable {
+    const n = this.count;
+    const base = this.base;
+    const r = this.ranges;
+    for (let k = 0; k < this.open; k++) r[3 * (base + this.stack[k]) + 2] = base + n;
+    const c = this.chunk;
+    c.used = base + n;
+    return SpanTable.kept(c, n, base);
+  }
+
+  /** Every table kept in chunk c was released (see SpanTable.release). */
+  reclaim(c: KeptChunk): void {
+    // The chunk being recorded into starts over at the next reset.
+    if (c === this.chunk) return;
+    if (c.capacity === KEPT_CHUNK_SPANS && this.freeChunks.length < KEPT_CHUNKS_FREE) {
+      c.used = 0;
+      this.freeChunks.push(c);
+    }
   }
 
   /** The top-level spans recorded so far, as views of a copy (see SpanTable.views). */
@@ -270,10 +395,13 @@ export class XdrTracer {
     return this.table().views();
   }
 
-  /** Forgets every span (the tracer starts again, e.g. for the next operation). */
+  /** Starts a new recording (e.g. for the next operation), after the spans of kept tables. */
   reset(): void {
     this.count = 0;
     this.open = 0;
+    const c = this.chunk;
+    if (c.live === 0) c.used = 0;
+    this.base = c.used;
   }
 
   /** Number of spans begun and not yet ended. */

@@ -72,6 +72,8 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
     if (path === undefined) throw new UsageError('read needs a capture FILE (or -i INTERFACE)');
     source = await openCapture(path, { onProblem });
   }
+  // The NFSv4 decoders are loaded only when bodies are decoded (not with --no-nfs).
+  const decoders = opts.decodeNfs !== false ? await import('../../dissectors/nfs4/compound.js') : undefined;
   const out = new OutputBuffer(stdout);
   const verboseTree = opts.verbose === true || opts.format === 'json';
   let first: { sec: number; nsec: number } | undefined;
@@ -101,6 +103,8 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
         writeTreeJson(w, src);
         out.endMessage();
         firstJsonTree = false;
+        // The tree was the last reader of the message's spans: their memory is reused.
+        decoders?.releaseSpans(src.nfs);
         break;
       }
       case 'fields':
@@ -119,8 +123,6 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
   const window = opts.live !== undefined ? new ReplyWindow(emit, 0) : new ReplyWindow(emit);
   // -q with no filter only counts messages: nothing is kept once a message is counted.
   const countsOnly = opts.quiet === true && filter === undefined;
-  // The NFSv4 decoders are loaded only when bodies are decoded (not with --no-nfs).
-  const decoders = opts.decodeNfs !== false ? await import('../../dissectors/nfs4/compound.js') : undefined;
   const engine = new EngineCore(
     {
       trace: verboseTree,

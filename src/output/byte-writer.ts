@@ -278,6 +278,31 @@ export class ByteWriter {
   }
 
   /**
+   * `head` (ending in `"offset":`), the offset, then `rest` (the length and the start of the
+   * value) and `N"}`: numberLeaf() for a length known to the caller (already in `rest`).
+   */
+  offsetLeaf(head: Uint8Array, offset: number, rest: Uint8Array, n: number): void {
+    if (offset !== offset >>> 0) {
+      this.raw(head);
+      this.num(offset);
+      this.raw(rest);
+      this.uint32(n);
+      this.quoteBrace();
+      return;
+    }
+    const need = head.length + rest.length + 22;
+    if (this.pos + need > this.buf.length) this.ensure(need);
+    const buf = this.buf;
+    let p = putBytes(buf, this.pos, head);
+    p = putUint32(buf, p, offset);
+    p = putBytes(buf, p, rest);
+    p = putUint32(buf, p, n);
+    buf[p] = 0x22;
+    buf[p + 1] = 0x7d;
+    this.pos = p + 2;
+  }
+
+  /**
    * x.toFixed(places) for 6 or 9 places, from integers when that is safe: toFixed rounds the
    * exact value of x to the nearest unit of the last place (halves up). Below 1e6, x * 10^places
    * is within 6.2e-5 (6 places) or 0.0625 (9 places) of that exact value scaled, so rounding it

@@ -29,6 +29,7 @@ import {
 
 const ARROW = bytesOf(utf8Bytes(' → '));
 const ELLIPSIS = utf8Bytes('…');
+const NO_BYTES = new Uint8Array(0);
 const TOO_DEEP = bytesOf(jsonQuote('… (nested too deep to show)'));
 
 /** Where texts kept for reuse are built (then copied out at their size). */
@@ -40,10 +41,6 @@ const OFFSET = bytesOf(',"offset":');
 const VALUE = bytesOf(',"value":');
 const CHILDREN = bytesOf(',"children":[');
 const END_CHILDREN = bytesOf(']}');
-
-function writeSpan(w: ByteWriter, span: Span | undefined): void {
-  if (span) w.span(span.offset, span.length);
-}
 
 /** `,"offset":n` (a node with an offset and no length); nothing when undefined. */
 function writeOffset(w: ByteWriter, offset: number | undefined): void {
@@ -356,11 +353,10 @@ function newEndpointText(src: FieldSource): EndpointText {
   w.raw(ARROW);
   w.strBody(escapeForTerminal(src.dst));
   w.raw(FRAME_ARRIVAL);
-  const value = w.bytes().slice();
-  let nodes: Uint8Array | undefined;
+  const valueEnd = w.pos;
+  let nodesEnd = -1;
   if (!src.srcIp.includes(':') && !src.dstIp.includes(':') && (src.transport ?? 'tcp') === 'tcp') {
     // IPv4 over TCP (the registry's extractors give exactly these nodes, each with one value).
-    w.reset();
     w.raw(J.timeIpSrc);
     writeFieldValue(w, F.ipSrc.format, src.srcIp);
     w.raw(J.ipSrcIpDst);
@@ -370,8 +366,13 @@ function newEndpointText(src: FieldSource): EndpointText {
     w.raw(J.tcpSrcTcpDst);
     writeFieldValue(w, F.tcpDstport.format, src.dstPort);
     w.raw(F.tcpDstport.tail);
-    nodes = w.bytes().slice();
+    nodesEnd = w.pos;
   }
+  // One copy for both texts: a copy this size gets a memory block of its own, whose
+  // allocation cost more than writing the texts (every new connection has two).
+  const both = w.bytes().slice();
+  const value = both.subarray(0, valueEnd);
+  const nodes = nodesEnd < 0 ? undefined : both.subarray(valueEnd, nodesEnd);
   return {
     src: src.src, dst: src.dst, srcIp: src.srcIp, dstIp: src.dstIp, srcPort: src.srcPort, dstPort: src.dstPort,
     transport: src.transport, value, nodes,
@@ -700,6 +701,10 @@ interface KeyText {
   lastEnumText: Uint8Array | undefined;
   /** The last few bitmaps shown under this key with their quoted texts (masks repeat). */
   bitmaps: Array<{ words: number[]; text: Uint8Array }> | undefined;
+  /** The length of the last number leaf with a byte range under this key (-1: none), and
+   *  `,"length":N` + fieldValueQuote for it. */
+  leafLength: number;
+  lengthValueQuote: Uint8Array;
 }
 
 /**
@@ -745,6 +750,18 @@ const keyTexts = new Map<string, OpKeyTexts>();
 const OP_CACHE_MAX = 256;
 const KEY_CACHE_MAX = 4096;
 
+/** The key texts last used for each small op number: most look-ups, without hashing the name. */
+const recentKeyTexts: Array<OpKeyTexts | undefined> = new Array(128).fill(undefined);
+
+function keyTextsOfOp(op: NfsOp): OpKeyTexts {
+  const slot = op.opnum & 127;
+  const r = recentKeyTexts[slot];
+  if (r !== undefined && r.opName === op.op) return r;
+  const m = keyTextsOf(op.op);
+  recentKeyTexts[slot] = m;
+  return m;
+}
+
 function keyTextsOf(opName: string): OpKeyTexts {
   let m = keyTexts.get(opName);
   if (m === undefined) {
@@ -786,8 +803,30 @@ function makeKeyText(key: string, field: string | undefined): KeyText {
     lastEnum: undefined,
     lastEnumText: undefined,
     bitmaps: undefined,
+    leafLength: -1,
+    lengthValueQuote: NO_BYTES,
   };
 }
+
+/**
+ * Remembers `length` as the length of the number leaves under k, with its text (k.leafLength
+ * stays -1 for a length that is not an integer in [0, 2^32), written the general way).
+ */
+function setLeafLength(k: KeyText, length: number): void {
+  if (length !== length >>> 0) {
+    k.leafLength = -1;
+    return;
+  }
+  k.leafLength = length;
+  const t = scratch;
+  t.reset();
+  t.raw(LENGTH);
+  t.uint32(length);
+  t.raw(k.fieldValueQuote);
+  k.lengthValueQuote = t.bytes().slice();
+}
+
+const LENGTH = bytesOf(',"length":');
 
 /**
  * Writes `"s"` when s is an enum name (/^[A-Z0-9_]+$/: written as it is); false (nothing
@@ -897,7 +936,7 @@ class ValueJson {
   private labels: readonly string[] = EMPTY_TABLE.labels;
 
   constructor(private w: ByteWriter, op: NfsOp, private opts: Required<TreeOptions>) {
-    this.op = keyTextsOf(op.op);
+    this.op = keyTextsOfOp(op);
   }
 
   private get opName(): string {
@@ -908,7 +947,7 @@ class ValueJson {
   reset(w: ByteWriter, op: NfsOp, opts: Required<TreeOptions>): this {
     this.w = w;
     this.opts = opts;
-    if (op.op !== this.op.opName) this.op = keyTextsOf(op.op);
+    if (op.op !== this.op.opName) this.op = keyTextsOfOp(op);
     return this;
   }
 
@@ -1076,8 +1115,13 @@ class ValueJson {
     if (span === NO_SPAN) {
       w.raw(first ? k.head : k.commaHead);
     } else if (isPlainNumber && value === value >>> 0) {
-      // The most common node: `{"label":..,"offset":N,"length":M,"value":"N"}` in one call.
-      w.numberLeaf(first ? k.headOffset : k.commaHeadOffset, this.ranges[3 * span], this.ranges[3 * span + 1], k.fieldValueQuote, value);
+      // The most common node: `{"label":..,"offset":N,"length":M,"value":"N"}` in one call;
+      // M is the same for every number under a key (its XDR type's size), and is written
+      // with the text after it.
+      const length = this.ranges[3 * span + 1];
+      if (length !== k.leafLength) setLeafLength(k, length);
+      if (k.leafLength >= 0) w.offsetLeaf(first ? k.headOffset : k.commaHeadOffset, this.ranges[3 * span], k.lengthValueQuote, value);
+      else w.numberLeaf(first ? k.headOffset : k.commaHeadOffset, this.ranges[3 * span], length, k.fieldValueQuote, value);
       return;
     } else {
       w.headRange(first ? k.headOffset : k.commaHeadOffset, this.ranges[3 * span], this.ranges[3 * span + 1]);
@@ -1389,7 +1433,19 @@ const MALFORMED_FIELD = bytesOf('","field":"nfs.malformed"');
 const opcodeTexts = new Map<string, { opnum: number; nfs: boolean; text: Uint8Array }>();
 const OPCODE_CACHE_MAX = 512;
 
+/** The last opcode text of each small op number (with its name and program): most look-ups, without hashing. */
+const recentOpcodes: Array<{ name: string; opnum: number; nfs: boolean; text: Uint8Array } | undefined> = new Array(128).fill(undefined);
+
 function opcodeText(name: string, opnum: number, nfs: boolean): Uint8Array {
+  const slot = opnum & 127;
+  const r = recentOpcodes[slot];
+  if (r !== undefined && r.name === name && r.opnum === opnum && r.nfs === nfs) return r.text;
+  const text = opcodeTextOf(name, opnum, nfs);
+  recentOpcodes[slot] = { name, opnum, nfs, text };
+  return text;
+}
+
+function opcodeTextOf(name: string, opnum: number, nfs: boolean): Uint8Array {
   const t = opcodeTexts.get(name);
   if (t !== undefined && t.opnum === opnum && t.nfs === nfs) return t.text;
   const w = scratch;
@@ -1445,10 +1501,12 @@ function spanTableOf(spans: Span[]): SpanTable {
 /** Set by spanTableOf: the index of the first of the spans in the table it returned. */
 let spansFirst = 0;
 
-/** The op's args or res span: the first of its `count` spans from `first` with that name, or NO_SPAN. */
-function bodySpanOf(t: SpanTable, first: number, count: number): SpanRef {
-  for (let k = 0, i = first; k < count; k++, i = t.end(i)) {
-    const name = t.name(i);
+/** The op's args or res span: the first of its top-level spans [first, end) with that name, or NO_SPAN. */
+function bodySpanOf(t: SpanTable, first: number, end: number): SpanRef {
+  const labels = t.labels;
+  const ranges = t.ranges;
+  for (let i = first; i < end; i = ranges[3 * i + 2]) {
+    const name = labels[2 * i];
     if (name === 'args' || name === 'res') return i;
   }
   return NO_SPAN;
@@ -1469,10 +1527,15 @@ function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOpt
   const body = op.args !== undefined ? op.args : op.res;
   const vj = valueJson === undefined ? (valueJson = new ValueJson(w, op, opts)) : valueJson.reset(w, op, opts);
   let bodySpan = NO_SPAN;
-  if (op.spans !== undefined && op.spans.length > 0) {
+  const traced = op.spans === undefined ? op.spanTable : undefined;
+  if (traced !== undefined) {
+    vj.useSpans(traced);
+    bodySpan = bodySpanOf(traced, op.spanStart!, op.spanEnd!);
+  } else if (op.spans !== undefined && op.spans.length > 0) {
+    // Hand-built spans.
     const table = spanTableOf(op.spans);
     vj.useSpans(table);
-    bodySpan = bodySpanOf(table, spansFirst, op.spans.length);
+    bodySpan = bodySpanOf(table, spansFirst, spansFirst + op.spans.length);
   }
   if (isPlainObject(body)) vj.bodyChildren(body, bodySpan, op.args !== undefined);
   else if (body !== undefined) vj.node(op.args !== undefined ? 'args' : 'res', body, bodySpan, 0);
@@ -1484,6 +1547,48 @@ function opNode(w: ByteWriter, c: NfsCompound, op: NfsOp, opts: Required<TreeOpt
   w.byte(0x7d);
 }
 
+/** `,"offset":N,"length":M` of the compound's header span of that name (the first); nothing when none. */
+function writeCompoundSpan(w: ByteWriter, c: NfsCompound, name: string): void {
+  const spans = c.spans;
+  if (spans !== undefined) {
+    // Hand-built.
+    for (let i = 0; i < spans.length; i++) {
+      if (spans[i].name === name) {
+        w.span(spans[i].offset, spans[i].length);
+        return;
+      }
+    }
+    return;
+  }
+  const t = c.spanTable;
+  if (t === undefined) return;
+  const i = headerSpanIndex(t, c.spanEnd!, name);
+  if (i >= 0) w.span(t.ranges[3 * i], t.ranges[3 * i + 1]);
+}
+
+/** The index of the first of the header spans of table t (up to `end`) with that name, or -1. */
+function headerSpanIndex(t: SpanTable, end: number, name: string): number {
+  const labels = t.labels;
+  const ranges = t.ranges;
+  for (let i = t.first; i < end; i = ranges[3 * i + 2]) if (labels[2 * i] === name) return i;
+  return -1;
+}
+
+/** The operations node's span: argarray's, else resarray's. */
+function writeOpsSpan(w: ByteWriter, c: NfsCompound): void {
+  const spans = c.spans;
+  if (spans !== undefined || c.spanTable === undefined) {
+    const s = compoundSpan(c, 'argarray') ?? compoundSpan(c, 'resarray');
+    if (s !== undefined) w.span(s.offset, s.length);
+    return;
+  }
+  const t = c.spanTable;
+  let i = headerSpanIndex(t, c.spanEnd!, 'argarray');
+  if (i < 0) i = headerSpanIndex(t, c.spanEnd!, 'resarray');
+  if (i >= 0) w.span(t.ranges[3 * i], t.ranges[3 * i + 1]);
+}
+
+/** A hand-built header span of that name (the first). */
 function compoundSpan(c: NfsCompound, name: string): Span | undefined {
   const spans = c.spans;
   if (!spans) return undefined;
@@ -1526,7 +1631,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
     w.raw(OP_STATUS);
     statusValue(w, c.status);
     w.raw(NFS_STATUS_FIELD);
-    writeSpan(w, compoundSpan(c, 'status'));
+    writeCompoundSpan(w, c, 'status');
     w.byte(0x7d);
   }
   if (c.tag !== undefined) {
@@ -1536,7 +1641,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
     else if (nameText(c.tag) === undefined) w.ascii('"?"');
     else w.str(displayName(c.tag));
     w.raw(TAG_FIELD);
-    writeSpan(w, compoundSpan(c, 'tag'));
+    writeCompoundSpan(w, c, 'tag');
     w.byte(0x7d);
   }
   if (c.minorversion !== undefined) {
@@ -1544,7 +1649,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
     w.raw(MINORVERSION);
     w.decimal(c.minorversion); // String(n): digits, nothing to escape
     w.raw(MINORVERSION_FIELD);
-    writeSpan(w, compoundSpan(c, 'minorversion'));
+    writeCompoundSpan(w, c, 'minorversion');
     w.byte(0x7d);
   }
   if (c.callbackIdent !== undefined) {
@@ -1552,7 +1657,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
     w.ascii('{"label":"callback_ident","value":');
     writeHexValue(w, c.callbackIdent, 8);
     w.ascii(',"field":"nfs.callback.ident"');
-    writeSpan(w, compoundSpan(c, 'callback_ident'));
+    writeCompoundSpan(w, c, 'callback_ident');
     w.byte(0x7d);
   }
   if (c.procedure === 1 || c.ops.length > 0) {
@@ -1568,7 +1673,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
     w.raw(VALUE_CHILDREN);
     for (let i = 0; i < ops.length; i++) opNode(w, c, ops[i], opts);
     w.byte(0x5d);
-    writeSpan(w, compoundSpan(c, 'argarray') ?? compoundSpan(c, 'resarray'));
+    writeOpsSpan(w, c);
     w.byte(0x7d);
   }
   if (c.malformed) malformedNode(w, c.malformed);

@@ -12,6 +12,7 @@ import { bytesToHex, crc32, isStateid, stateidHash } from '../../dissectors/nfs4
 import { displayName, escapeForTerminal } from '../../dissectors/nfs4/json.js';
 import { attrMaskNames, bitmapBits, notifyTypeName } from '../../dissectors/nfs4/names.js';
 import type { NfsCompound, NfsOp, Span } from '../../dissectors/nfs4/types.js';
+import { compoundSpans, opSpans } from '../../dissectors/nfs4/compound.js';
 import { enumNumber, NFSSTAT4 } from '../../dissectors/fields/enums.js';
 import { summaryInfoText } from './summary.js';
 
@@ -308,7 +309,7 @@ function opNode(c: NfsCompound, op: NfsOp, opts: Required<TreeOptions>): TreeNod
     kids.push({ label: 'Status', value: n !== undefined && String(n) !== op.status ? `${op.status} (${n})` : op.status, field: 'nfs.nfsstat4' });
   }
   const body = op.args !== undefined ? op.args : op.res;
-  const bodySpan = op.spans?.find((s) => s.name === 'args' || s.name === 'res');
+  const bodySpan = opSpans(op)?.find((s) => s.name === 'args' || s.name === 'res');
   const vt = new ValueTree(op, opts);
   if (isPlainObject(body)) kids.push(...vt.objectChildren(body, bodySpan, 0));
   else if (body !== undefined) kids.push(vt.node(op.args !== undefined ? 'args' : 'res', body, bodySpan, 0));
@@ -319,7 +320,8 @@ function opNode(c: NfsCompound, op: NfsOp, opts: Required<TreeOptions>): TreeNod
 
 function nfsNode(src: FieldSource, c: NfsCompound, opts: Required<TreeOptions>): TreeNode {
   const kids: TreeNode[] = [];
-  const span = (name: string) => c.spans?.find((s) => s.name === name);
+  const spans = compoundSpans(c);
+  const span = (name: string) => spans?.find((s) => s.name === name);
   if (c.status !== undefined) {
     const n = enumNumber(NFSSTAT4, c.status);
     kids.push(withSpan({ label: 'Status', value: n !== undefined && String(n) !== c.status ? `${c.status} (${n})` : c.status, field: 'nfs.status' }, span('status')));
