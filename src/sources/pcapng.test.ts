@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { openCaptureStream } from './open.js';
 import { collectFrames } from './collect.js';
+import { MAX_INTERFACES } from './pcapng.js';
 import type { Frame, SourceProblem } from './types.js';
 import { tsharkAvailable, tsharkLines } from '../../test/helpers/tshark.js';
 
@@ -163,6 +164,22 @@ describe('pcapng reader', () => {
     expect(frames.map((f) => f.no)).toEqual([1]);
     expect(frames[0].nsec).toBe(2000);
     expect(problems).toEqual([{ offset: 48, reason: 'packet block refers to undeclared interface 3' }]);
+  });
+
+  it('keeps at most MAX_INTERFACES interfaces per section; packets naming one beyond are reported', async () => {
+    const le = new NgWriter(true);
+    const idb = le.idb(1, 0);
+    const file = Buffer.concat([
+      le.shb(),
+      ...Array.from({ length: MAX_INTERFACES + 10 }, () => idb),
+      le.epb(5, 1n, payload(60, 1)),
+      le.epb(MAX_INTERFACES + 5, 2n, payload(60, 2)),
+    ]);
+    const { frames, problems } = await read(file);
+    expect(frames.map((f) => f.data.length)).toEqual([60]);
+    const reasons = problems.map((p) => p.reason);
+    expect(reasons.filter((r) => r.startsWith('interface description beyond'))).toHaveLength(10);
+    expect(reasons.at(-1)).toBe(`packet block refers to undeclared interface ${MAX_INTERFACES + 5}`);
   });
 
   it('stops at a bad block length or a mismatched trailing length', async () => {

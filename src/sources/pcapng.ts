@@ -10,6 +10,8 @@ import { MAX_RECORD_BYTES } from './pcap.js';
 export const PCAPNG_SHB = 0x0a0d0d0a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const BLOCK_IDB = 1;
+/** Interfaces kept per section (far more than any capture tool writes). */
+export const MAX_INTERFACES = 65536;
 const BLOCK_PB = 2;
 const BLOCK_SPB = 3;
 const BLOCK_EPB = 6;
@@ -86,7 +88,10 @@ export class PcapngParser implements RecordParser {
           break;
         case BLOCK_IDB:
           if (blockLen < 20) return this.stop(base + pos, `interface description block too short (${blockLen} bytes)`, pos);
-          this.ifaces.push(this.readIdb(view, pos, blockLen, le));
+          // Bounded: a file of nothing but interface blocks would otherwise grow the list
+          // with the file (packets that name an interface beyond it are reported as undeclared).
+          if (this.ifaces.length >= MAX_INTERFACES) this.problem(base + pos, `interface description beyond ${MAX_INTERFACES} in one section (ignored)`);
+          else this.ifaces.push(this.readIdb(view, pos, blockLen, le));
           break;
         case BLOCK_EPB:
         case BLOCK_PB: {
