@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DropCounter } from './stats.js';
+import { DropCounter, MAX_REASONS, OTHER_REASONS } from './stats.js';
 
 describe('DropCounter', () => {
   it('counts per reason through runs and alternations, corrections included', () => {
@@ -27,5 +27,16 @@ describe('DropCounter', () => {
     d.add('a');
     d.add('m', 2);
     expect(d.entries()).toEqual([['m', 2], ['a', 1], ['z', 1]]);
+  });
+
+  it('keeps at most MAX_REASONS reasons; later new ones are counted together', () => {
+    const d = new DropCounter();
+    d.add('TCP segment without payload', 5);
+    for (let i = 0; i < 100_000; i++) d.add(`msg_type ${i + 2} is neither CALL (0) nor REPLY (1)`);
+    d.add('TCP segment without payload');
+    expect(d.entries()).toHaveLength(MAX_REASONS + 1);
+    expect(d.get('TCP segment without payload')).toBe(6);
+    expect(d.get(OTHER_REASONS)).toBe(100_000 - (MAX_REASONS - 1));
+    expect(d.total()).toBe(100_006);
   });
 });

@@ -8,6 +8,13 @@ interface Tally {
   n: number;
 }
 
+/**
+ * Distinct reasons kept. Some reasons carry a value from the wire ("msg_type 7 is neither
+ * CALL (0) nor REPLY (1)"): a hostile capture could make millions of them.
+ */
+export const MAX_REASONS = 256;
+export const OTHER_REASONS = `other reasons (beyond ${MAX_REASONS} kinds)`;
+
 export class DropCounter {
   private readonly counts = new Map<string, Tally>();
   /** The last reason counted and its box: runs of one reason skip the lookup altogether. */
@@ -19,8 +26,12 @@ export class DropCounter {
     if (t === undefined || reason !== this.lastReason) {
       t = this.counts.get(reason);
       if (t === undefined) {
-        t = { n: 0 };
-        this.counts.set(reason, t);
+        if (this.counts.size >= MAX_REASONS) reason = OTHER_REASONS;
+        t = this.counts.get(reason);
+        if (t === undefined) {
+          t = { n: 0 };
+          this.counts.set(reason, t);
+        }
       }
       this.lastReason = reason;
       this.lastTally = t;

@@ -119,6 +119,10 @@ export class OpStats extends Histogram {
 
 const NUM_CACHE = 128;
 
+/** Rows of one statistics table at most; later new names are counted in OTHER_ROW. */
+export const MAX_STATS_ROWS = 1024;
+export const OTHER_ROW = `other (beyond ${MAX_STATS_ROWS} kinds)`;
+
 export class OpStatsTable {
   private readonly rows = new Map<string, OpStats>();
   private readonly numNames: Array<string | undefined> = new Array<string | undefined>(NUM_CACHE).fill(undefined);
@@ -127,6 +131,8 @@ export class OpStatsTable {
   get(name: string): OpStats {
     let r = this.rows.get(name);
     if (r === undefined) {
+      // Names can carry values from the wire ("prog 7 v3 proc 9", "UNKNOWN_4711"): bounded.
+      if (this.rows.size >= MAX_STATS_ROWS && name !== OTHER_ROW) return this.get(OTHER_ROW);
       r = new OpStats();
       this.rows.set(name, r);
     }

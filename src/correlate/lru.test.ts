@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LruMap } from './lru.js';
-import { Histogram } from './histogram.js';
+import { Histogram, MAX_STATS_ROWS, OpStatsTable, OTHER_ROW } from './histogram.js';
 
 describe('LruMap', () => {
   it('evicts the least recently set or touched entry, reporting each eviction', () => {
@@ -62,5 +62,17 @@ describe('Histogram', () => {
     h.add(-1);
     h.add(Number.NaN);
     expect(h.summary()).toEqual({ count: 2, min: 0, mean: 0, p50: 0, p99: 0, max: 0 });
+  });
+});
+
+describe('OpStatsTable', () => {
+  it('keeps at most MAX_STATS_ROWS names; later new names share one row', () => {
+    const t = new OpStatsTable();
+    t.get('COMPOUND').calls++;
+    for (let i = 0; i < 5000; i++) t.get(`prog ${i} v1 proc 0`).calls++;
+    expect(t.size).toBe(MAX_STATS_ROWS + 1);
+    expect(t.get('COMPOUND').calls).toBe(1);
+    expect(t.get(OTHER_ROW).calls).toBe(5000 - (MAX_STATS_ROWS - 1));
+    expect(t.get('prog 4999 v1 proc 0')).toBe(t.get(OTHER_ROW));
   });
 });
