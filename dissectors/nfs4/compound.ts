@@ -369,6 +369,12 @@ function withOpsFailure(c: NfsCompound): NfsCompound {
 
 /** Op arrays of up to this many ops are allocated at their claimed size (no growth). */
 const PREALLOCATED_OPS = 64;
+/**
+ * Operations decoded per compound at most. Servers accept a few dozen (Linux nfsd: 50 by
+ * default, ca_maxoperations); a 16 MiB record of 4-byte ops would otherwise decode into
+ * 4 million op objects (360 MB).
+ */
+export const MAX_OPS_DECODED = 4096;
 
 /**
  * Decodes `count` operations (fewer when the bytes end or an op fails: then opsFailure says
@@ -384,6 +390,10 @@ function walkOps(r: XdrReader, count: number, program: NfsProgramName, isCall: b
   opsFailure = null;
   for (let i = 0; i < count; i++) {
     const at = r.pos;
+    if (i === MAX_OPS_DECODED) {
+      opsFailure = { reason: `${isCall ? 'argarray' : 'resarray'} claims ${count} ops, only the first ${MAX_OPS_DECODED} are decoded`, offset: at };
+      return ops;
+    }
     if (r.end - at < 4) {
       opsFailure = { reason: `${isCall ? 'argarray' : 'resarray'} claims ${count} ops, bytes end after ${i}`, offset: at };
       ops.length = i;

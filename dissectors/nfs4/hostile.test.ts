@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { XdrWriter } from '../xdr/runtime.js';
-import { decodeNfsCall, decodeNfsReply, opSpans } from './compound.js';
+import { decodeNfsCall, decodeNfsReply, MAX_OPS_DECODED, opSpans } from './compound.js';
 import type { NfsCompound } from './types.js';
 import { decodeRecord } from './testdata/decode.js';
 import { extractRecords, programOf, type TestRecord } from './testdata/records.js';
@@ -122,6 +122,22 @@ describe('absurd counts and garbage contents', () => {
     const reply = decodeNfsReply(callBody((w) => { w.u32(0); w.string(''); w.u32(0xffffffff); }), 0, 'NFS', 4, 1);
     expect(reply.ops).toEqual([]);
     expect(reply.malformed?.reason).toMatch(/4294967295 ops/);
+  });
+
+  it('a compound of a million ops really present decodes the first MAX_OPS_DECODED and says so', () => {
+    const body = callBody((w) => {
+      w.string('');
+      w.u32(1);
+      w.u32(1_000_000);
+      for (let i = 0; i < 1_000_000; i++) w.u32(10); // GETFH: no arguments
+    });
+    for (const trace of [false, true]) {
+      const c = decodeNfsCall(body, 0, 'NFS', 4, 1, { trace });
+      expect(c.ops).toHaveLength(MAX_OPS_DECODED);
+      expect(c.ops.every((o) => o.op === 'GETFH' && o.malformed === undefined)).toBe(true);
+      expect(c.malformed?.reason).toBe(`argarray claims 1000000 ops, only the first ${MAX_OPS_DECODED} are decoded`);
+      expect(c.malformed?.offset).toBe(12 + 4 * MAX_OPS_DECODED);
+    }
   });
 
   it('an unknown op number ends the compound: UNKNOWN_<n>, "unknown operation"', () => {
