@@ -17,9 +17,8 @@
  * Entries are numbers (ids), their fields columns (Pool), and the eviction queues typed
  * arrays: the tables are most of what the correlator keeps for long (hundreds of thousands
  * of entries on a long replay), and an object per entry (with the queues holding them) made
- * every major garbage collection trace them all and every young one be copied twice.
- * Measured on bench/out/large.pcap (`stats`, --trace-gc-nvp): background marking ~7 s -> see
- * README "Cost".
+ * every major garbage collection trace them all and every young one be copied twice (on
+ * bench/out/large.pcap this halved `stats`' background GC marking, see README "Cost").
  */
 import { childKey } from './walk.js';
 
