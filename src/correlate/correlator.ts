@@ -15,7 +15,7 @@ import { attrMaskNames, bitmapBits } from '../../dissectors/nfs4/names.js';
 import { DropCounter } from '../stats.js';
 import { Histogram, OpStatsTable, type OpStats } from './histogram.js';
 import { LruMap } from './lru.js';
-import { NameTable } from './name-table.js';
+import { NameTable, NO_ENTRY } from './name-table.js';
 import { PendingTable } from './pending-table.js';
 import { RecentCalls } from './recent-calls.js';
 import type {
@@ -276,11 +276,13 @@ class Deleg {
   returnedAt?: number;
   terminalAt?: number;
   notifyCalls = 0;
-  recentNotifies: Array<{ frame: number; time: number; entries: number }> = [];
+  /** Shared empty arrays until the first push (most delegations never get a notification
+   *  or an expectation, and every delegation object lives long enough to be promoted). */
+  recentNotifies: RecentNotify[] = NO_RECENT_NOTIFIES;
   /** This delegation's expectations, oldest first, with its position in each (entries no
    *  longer alive are skipped and compacted away now and then); `expLive` counts the alive. */
-  exps: Expectation[] = [];
-  expSlots: number[] = [];
+  exps: Expectation[] = NO_EXPS;
+  expSlots: number[] = NO_EXP_SLOTS;
   expLive = 0;
   /** Entries before this index are no longer alive (the oldest are judged first at the cap). */
   expHead = 0;
@@ -296,9 +298,25 @@ class Deleg {
    *  Correlator.keepEvents). */
   storedEvents = 0;
   storedWeight = 0;
-  /** `server` is the IP that granted it: its filehandle means something only there. */
-  constructor(readonly key: string, readonly rec: DelegationRecord, readonly server: string) {}
+  /** `server` is the IP that granted it: its filehandle means something only there. `key`:
+   *  its key in Correlator.unavailable (GDD4_UNAVAIL entries, which have no stateid), else undefined. */
+  constructor(readonly key: string | undefined, readonly rec: DelegationRecord, readonly server: string) {}
 }
+
+interface RecentNotify {
+  frame: number;
+  time: number;
+  entries: number;
+}
+
+/** Deleg.recentNotifies / exps / expSlots until the first push (shared, never pushed to). */
+const NO_RECENT_NOTIFIES: RecentNotify[] = [];
+const NO_EXPS: Expectation[] = [];
+const NO_EXP_SLOTS: number[] = [];
+/** DelegationRecord.events / problems of records nobody reads (see Correlator.keepEvents):
+ *  they only count, so they share these (never pushed to). */
+const NO_RECORD_EVENTS: DelegationEvent[] = [];
+const NO_RECORD_PROBLEMS: DelegationRecord['problems'] = [];
 
 /**
  * The filehandle-keyed delegation index of one server. Filehandles are only unique per
@@ -306,7 +324,9 @@ class Deleg {
  * one server's directory concerns only the delegations that server granted.
  */
 class ServerFhIndex {
-  readonly byFh = new Map<string, Set<Deleg>>();
+  /** One delegation as is (the usual case: a Set per filehandle was most of an entry's
+   *  weight, and entries live as long as their delegations), a Set from the second on. */
+  readonly byFh = new Map<string, Deleg | Set<Deleg>>();
   /** Indexed filehandles whose delegations have all ended, as of fhGen = notHeldGen. */
   readonly notHeld = new Set<string>();
   notHeldGen = -1;
@@ -408,7 +428,11 @@ export class Correlator {
   /** The last 4.0 client id seen on a connection's client side (key: connSide()). */
   private readonly connClient: LruMap<number, string>;
   private readonly cbIdentClient: LruMap<string, string>;
-  private readonly delegs = new Map<string, Deleg>();
+  /** Tracked delegations, in first-seen order (a Set: no `server|other` key string built,
+   *  flattened and hashed per delegation). */
+  private readonly delegs = new Set<Deleg>();
+  /** GDD4_UNAVAIL entries (no stateid) by `unavail|server|client|fh`. */
+  private readonly unavailable = new Map<string, Deleg>();
   /** The delegations of `delegs` that have a stateid, by server, then stateid `other` (hex):
    *  found at every grant, CB_RECALL, CB_NOTIFY and DELEGRETURN without building, flattening
    *  and hashing a `server|other` key each time. */
@@ -850,22 +874,33 @@ export class Correlator {
     return parentKey === undefined ? undefined : this.names.child(server, parentKey, name);
   }
 
+  /** What `fh` of `server` is called, when known. */
+  private nameOf(server: string, fh: string | undefined): string | undefined {
+    if (fh === undefined) return undefined;
+    const id = this.names.name(server, fh);
+    return id === NO_ENTRY ? undefined : this.names.nameOf(id);
+  }
+
   private parentOf(server: string, fh: string | undefined): string | undefined {
-    return fh === undefined ? undefined : this.names.name(server, fh)?.parent;
+    if (fh === undefined) return undefined;
+    const id = this.names.name(server, fh);
+    return id === NO_ENTRY ? undefined : this.names.parentOf(id);
   }
 
   /** Learns that `fh` is `name` in the directory whose key (hex, or name path) is `parent`, on `server`. */
   private learnName(server: string, fh: string, name: string, parent: string | undefined): void {
     const names = this.names;
     const old = names.name(server, fh);
-    if (old !== undefined && old.name === name && old.parent === parent) {
-      // Known already (a listing repeats every name): keep it recent.
-      names.touchName(old);
-      if (parent !== undefined && names.touchChild(server, parent, name) !== fh) names.setChild(server, parent, name, fh);
-      return;
-    }
-    if (old !== undefined && old.parent !== undefined && (old.parent !== parent || old.name !== name)) {
-      names.deleteChild(server, old.parent, old.name);
+    if (old !== NO_ENTRY) {
+      const oldName = names.nameOf(old);
+      const oldParent = names.parentOf(old);
+      if (oldName === name && oldParent === parent) {
+        // Known already (a listing repeats every name): keep it recent.
+        names.touchName(old);
+        if (parent !== undefined && names.touchChild(server, parent, name) !== fh) names.setChild(server, parent, name, fh);
+        return;
+      }
+      if (oldParent !== undefined) names.deleteChild(server, oldParent, oldName);
     }
     names.setName(server, fh, name, parent);
     if (parent !== undefined) names.setChild(server, parent, name, fh);
@@ -889,13 +924,14 @@ export class Correlator {
         break;
       }
       const e = this.names.name(server, cur);
-      if (e === undefined) break;
-      if (e.name === '') {
+      if (e === NO_ENTRY) break;
+      const name = this.names.nameOf(e);
+      if (name === '') {
         rooted = true;
         break;
       }
-      parts.push(e.name);
-      cur = e.parent;
+      parts.push(name);
+      cur = this.names.parentOf(e);
     }
     if (parts.length === 0) return rooted ? '/' : undefined;
     parts.reverse();
@@ -912,13 +948,13 @@ export class Correlator {
       if (a === undefined || a.hex === undefined || a === done) continue;
       if (a.root === true) {
         done = a;
-        if (this.names.name(server, a.hex) === undefined) this.names.setName(server, a.hex, '', undefined);
+        if (this.names.name(server, a.hex) === NO_ENTRY) this.names.setName(server, a.hex, '', undefined);
       } else if (a.name !== undefined && (s.status === undefined || s.status === 'NFS4_OK')) {
         const pk = parentKeyOf(a.parent);
         if (pk === undefined) continue;
         done = a;
         const known = this.names.name(server, a.hex);
-        if (known !== undefined && known.name === a.name && known.parent === pk) continue;
+        if (known !== NO_ENTRY && this.names.nameOf(known) === a.name && this.names.parentOf(known) === pk) continue;
         this.learnName(server, a.hex, a.name, pk);
         // Also reachable from the parent's own filehandle when the parent is the root.
         if (a.parent?.root === true && a.parent.hex !== undefined) this.names.setChild(server, a.parent.hex, a.name, a.hex);
@@ -933,11 +969,8 @@ export class Correlator {
     return this.byStateid.get(server)?.get(other);
   }
 
-  private delegKey(server: string, other: string): string {
-    return `${server}|${other}`;
-  }
-
-  private newDeleg(server: string, key: string, stateid: StateidValue | undefined, kind: DelegationKind, frame: number, time: number,
+  /** `key`: an unavailable entry's key (see Correlator.unavailable), else undefined. */
+  private newDeleg(server: string, key: string | undefined, stateid: StateidValue | undefined, kind: DelegationKind, frame: number, time: number,
     firstSeenAs: DelegationEvent['kind'], holder: string | undefined, fhKey: string | undefined): Deleg {
     if (this.delegs.size >= this.opt.maxActiveDelegations) this.evictOldest();
     const fh = isHexKey(fhKey) ? fhKey : undefined;
@@ -946,10 +979,12 @@ export class Correlator {
       stateid: stateid === undefined ? undefined : { seqid: stateid.seqid, other: hexOf(stateid.other) },
       kind, state: kind === 'directory' && stateid === undefined ? 'unavailable' : 'active',
       fh, name: this.pathOf(fh, server), holder, firstFrame: frame, firstTime: time, lastTime: time, firstSeenAs,
-      events: [], problems: [], eventsDropped: 0, notifications: 0, notifiedChanges: 0,
+      events: this.keepEvents ? [] : NO_RECORD_EVENTS, problems: this.keepEvents ? [] : NO_RECORD_PROBLEMS,
+      eventsDropped: 0, notifications: 0, notifiedChanges: 0,
     };
     const d = new Deleg(key, rec, server);
-    this.delegs.set(key, d);
+    this.delegs.add(d);
+    if (key !== undefined) this.unavailable.set(key, d);
     if (rec.stateid !== undefined) {
       d.stateOther = rec.stateid.other;
       let m = this.byStateid.get(server);
@@ -966,8 +1001,9 @@ export class Correlator {
     return d;
   }
 
-  /** The delegations `server` granted on its filehandle `fh` (hex). */
-  private delegsOn(server: string, fh: string): Set<Deleg> | undefined {
+  /** The delegations `server` granted on its filehandle `fh` (hex): one, or a Set (see
+   *  ServerFhIndex.byFh; delegsIn lists either). */
+  private delegsOn(server: string, fh: string): Deleg | Set<Deleg> | undefined {
     return this.fhIndex.get(server)?.byFh.get(fh);
   }
 
@@ -978,15 +1014,17 @@ export class Correlator {
       idx = new ServerFhIndex();
       this.fhIndex.set(d.server, idx);
     }
-    let s = idx.byFh.get(fh);
+    const s = idx.byFh.get(fh);
     if (s === undefined) {
-      s = new Set();
-      idx.byFh.set(fh, s);
+      idx.byFh.set(fh, d);
       this.indexedFhs++;
       const h = fnv32Hex(fh);
       this.fhHashes.set(h, (this.fhHashes.get(h) ?? 0) + 1);
+    } else if (s instanceof Deleg) {
+      if (s !== d) idx.byFh.set(fh, new Set([s, d]));
+    } else {
+      s.add(d);
     }
-    s.add(d);
   }
 
   private indexClient(d: Deleg, client: string): void {
@@ -1071,7 +1109,7 @@ export class Correlator {
     if (other === undefined) return undefined;
     let d = this.delegByStateid(server, other);
     if (d === undefined) {
-      d = this.newDeleg(server, this.delegKey(server, other), s, kind, frame, time, as, holder, fh);
+      d = this.newDeleg(server, undefined, s, kind, frame, time, as, holder, fh);
       if (as === 'returned') {
         this.problem(d, 'return-of-unknown', 'first seen at return: no grant in the capture (it may start after the grant)', frame);
       } else {
@@ -1120,7 +1158,8 @@ export class Correlator {
     this.fhGen++;
     this.finalize(d, atFinish);
     d.retired = true;
-    this.delegs.delete(d.key);
+    this.delegs.delete(d);
+    if (d.key !== undefined) this.unavailable.delete(d.key);
     if (d.stateOther !== undefined) {
       const m = this.byStateid.get(d.server);
       if (m !== undefined && m.get(d.stateOther) === d) {
@@ -1131,8 +1170,10 @@ export class Correlator {
     const idx = d.rec.fh === undefined ? undefined : this.fhIndex.get(d.server);
     if (d.rec.fh !== undefined && idx !== undefined) {
       const s = idx.byFh.get(d.rec.fh);
-      s?.delete(d);
-      if (s !== undefined && s.size === 0) {
+      if (s instanceof Set) {
+        // Back to the one left as is (the order of a Set's survivors is kept either way).
+        if (s.delete(d) && s.size === 1) idx.byFh.set(d.rec.fh, s.values().next().value as Deleg);
+      } else if (s === d) {
         idx.byFh.delete(d.rec.fh);
         this.indexedFhs--;
         if (idx.byFh.size === 0) this.fhIndex.delete(d.server);
@@ -1190,8 +1231,8 @@ export class Correlator {
       x.state[slot] |= EXP_GONE;
       this.memberGone(x);
     }
-    d.exps = [];
-    d.expSlots = [];
+    d.exps = NO_EXPS;
+    d.expSlots = NO_EXP_SLOTS;
     d.expLive = 0;
     d.expHead = 0;
     if (d.rec.stateid !== undefined) {
@@ -1395,7 +1436,7 @@ export class Correlator {
   private callSetattr(fore: ForeCall, s: WalkStep, server: string): void {
     const obj = slotId(s.cfh);
     const dir = s.cfh?.parent !== undefined ? parentKeyOf(s.cfh.parent) : this.parentOf(server, obj);
-    const name = s.cfh?.name ?? (obj !== undefined ? this.names.name(server, obj)?.name : undefined);
+    const name = s.cfh?.name ?? this.nameOf(server, obj);
     if (obj !== undefined) touch(fore, obj);
     addMutation(fore, mutation('setattr', 'SETATTR', s.index, dir, name, obj));
   }
@@ -1584,7 +1625,11 @@ export class Correlator {
     if (!idx.notHeld.has(fh)) {
       const ds = idx.byFh.get(fh);
       if (ds === undefined) return false;
-      for (const d of ds) if (d.terminalAt === undefined) return true;
+      if (ds instanceof Deleg) {
+        if (ds.terminalAt === undefined) return true;
+      } else {
+        for (const d of ds) if (d.terminalAt === undefined) return true;
+      }
       idx.notHeld.add(fh);
     }
     // trackConflictReply looks only at the conflicting client's calls
@@ -1910,7 +1955,7 @@ export class Correlator {
       d.rec.stateid = { seqid: sid.seqid, other };
       this.setFh(d, fh);
     } else {
-      d = this.newDeleg(server, this.delegKey(server, other), sid, kind, frame, t, 'granted', client, fh);
+      d = this.newDeleg(server, undefined, sid, kind, frame, t, 'granted', client, fh);
     }
     this.setHolder(d, client, address);
     this.counts.granted++;
@@ -1950,7 +1995,7 @@ export class Correlator {
       }
     } else if (st === 'GDD4_UNAVAIL' || st === 1) {
       const key = `unavail|${server}|${client ?? '?'}|${fh ?? '?'}`;
-      let d = this.delegs.get(key);
+      let d = this.unavailable.get(key);
       if (d === undefined) {
         d = this.newDeleg(server, key, undefined, 'directory', frame, t, 'unavailable', client, fh);
         d.rec.holderAddress = p?.src;
@@ -1987,8 +2032,8 @@ export class Correlator {
     }
     const cvHex = cv === undefined ? undefined : hexOf(cv);
     // The delegations of this client on this directory see the listing.
-    const onDir = this.delegsOn(server, dir);
-    for (const d of onDir ?? []) {
+    const onDir = delegsIn(this.delegsOn(server, dir));
+    for (const d of onDir) {
       if (d.rec.holder !== client || d.terminalAt !== undefined || d.rec.kind !== 'directory') continue;
       if (d.view !== undefined && d.view !== v && d.view.cookieverf !== undefined && cvHex !== undefined && d.view.cookieverf !== cvHex) {
         this.problem(d, 'view-divergence', `cookie verifier changed from ${d.view.cookieverf} to ${cvHex} (READDIR reply frame ${frame})`, frame);
@@ -1996,7 +2041,7 @@ export class Correlator {
       d.view = v;
     }
     if (cvHex !== undefined) {
-      for (const d of onDir ?? []) {
+      for (const d of onDir) {
         if (d.view === v && v.cookieverf !== undefined && v.cookieverf !== cvHex && startCookie !== 0) {
           this.problem(d, 'view-divergence', `cookie verifier changed from ${v.cookieverf} to ${cvHex} (READDIR reply frame ${frame})`, frame);
         }
@@ -2094,8 +2139,10 @@ export class Correlator {
 
   private expectOn(fore: ForeCall, m: Mutation, dir: string | undefined, type: Exclude<ExpType, 'recall'>, bit: number, name?: string, newName?: string): void {
     if (dir === undefined) return;
-    const ds = this.delegsOn(fore.server, dir);
-    if (ds === undefined) return;
+    const on = this.delegsOn(fore.server, dir);
+    if (on === undefined) return;
+    const ds = delegsIn(on);
+    const onCount = on instanceof Deleg ? 1 : on.size;
     let exp: Expectation | undefined;
     for (const d of ds) {
       if (d.rec.kind !== 'directory' || d.rec.stateid === undefined || d.terminalAt !== undefined || d.rec.holder === fore.client) continue;
@@ -2110,16 +2157,21 @@ export class Correlator {
           call: fore, mutation: m, type, name, newName, confirmed: false, failed: false, settled: false, gone: 0,
           // Sized for every delegation on the directory (most are holders), up to a limit: past
           // it, writing at index `count` grows the arrays as needed.
-          members: new Array<Deleg>(Math.min(ds.size, 1024)), state: new Array<number>(Math.min(ds.size, 1024)), count: 0,
+          members: new Array<Deleg>(Math.min(onCount, 1024)), state: new Array<number>(Math.min(onCount, 1024)), count: 0,
         };
         this.openExps.push(exp);
         if (fore.expectations === NO_CALL_EXPECTATIONS) fore.expectations = [exp];
         else fore.expectations.push(exp);
       }
       if (d.expLive >= MAX_EXPECTATIONS) this.judgeOldest(d);
-      if (d.exps.length >= 2 * d.expLive + 32) compactExps(d);
-      d.exps.push(exp);
-      d.expSlots.push(exp.count);
+      if (d.exps === NO_EXPS) {
+        d.exps = [exp];
+        d.expSlots = [exp.count];
+      } else {
+        if (d.exps.length >= 2 * d.expLive + 32) compactExps(d);
+        d.exps.push(exp);
+        d.expSlots.push(exp.count);
+      }
       d.expLive++;
       exp.members[exp.count] = d;
       exp.state[exp.count++] = wanted ? 0 : EXP_RECALL;
@@ -2410,7 +2462,7 @@ export class Correlator {
         case 'CB_GETATTR': {
           const fhb = bytesField(op.args, 'fh');
           if (fhb === undefined) break;
-          for (const d of this.delegsOn(server, hexOf(fhb)) ?? []) {
+          for (const d of delegsIn(this.delegsOn(server, hexOf(fhb)))) {
             if (d.terminalAt !== undefined || (client !== undefined && d.rec.holder !== client)) continue;
             const e: DelegationEvent = { kind: 'cb-getattr', frame, time: t, xid: msg.xid };
             this.addEvent(d, e);
@@ -2505,7 +2557,8 @@ export class Correlator {
     d.notifyCalls++;
     d.rec.notifications++;
     d.rec.notifiedChanges += entries.length;
-    d.recentNotifies.push({ frame, time: t, entries: entries.length });
+    if (d.recentNotifies === NO_RECENT_NOTIFIES) d.recentNotifies = [{ frame, time: t, entries: entries.length }];
+    else d.recentNotifies.push({ frame, time: t, entries: entries.length });
     if (d.recentNotifies.length > MAX_RECENT_NOTIFIES) d.recentNotifies.shift();
     if (d.rec.holder !== undefined) this.client(d.rec.holder, frame).notifications++;
     const e: DelegationEvent = { kind: 'notified', frame, time: t, xid: msg.xid, fh, entries };
@@ -2788,6 +2841,13 @@ function connSide(msg: RpcMessage, addr: string): number {
   return conn.id * 2 + (addr === conn.a ? 0 : 1);
 }
 
+/** The delegations of a filehandle index entry (see ServerFhIndex.byFh), to iterate. */
+function delegsIn(x: Deleg | Set<Deleg> | undefined): Iterable<Deleg> {
+  return x === undefined ? NO_DELEGS : x instanceof Deleg ? [x] : x;
+}
+
+const NO_DELEGS: readonly Deleg[] = [];
+
 /** Key of a client's listing of a server's directory (views). */
 function viewKey(server: string, client: string, dir: string): string {
   return `${client}|${server}|${dir}`;
@@ -2852,8 +2912,8 @@ function addMutation(f: ForeCall, m: Mutation): void {
  *  which otherwise lived on until the next compaction, for as long as the delegation). */
 function expDied(d: Deleg): void {
   if (--d.expLive > 0) return;
-  d.exps.length = 0;
-  d.expSlots.length = 0;
+  d.exps = NO_EXPS;
+  d.expSlots = NO_EXP_SLOTS;
   d.expHead = 0;
 }
 
