@@ -5,7 +5,7 @@ import { openCapture } from '../sources/index.js';
 import { detachCompound, MAX_DETACHED_OPAQUE } from './detach.js';
 import type { NfsCompound } from '../../dissectors/nfs4/types.js';
 import { InvalidUtf8 } from '../../dissectors/xdr/runtime.js';
-import { encodeNfsCompound } from '../../dissectors/nfs4/compound.js';
+import { decodeNfsCall, encodeNfsCompound } from '../../dissectors/nfs4/compound.js';
 import { encodeRpcCall, recordMark } from '../../dissectors/rpc/encode.js';
 import { pcapFileHeader, rawTcpRecord } from '../../test/helpers/raw-pcap.js';
 import { Correlator } from './correlator.js';
@@ -69,6 +69,20 @@ describe('detachCompound', () => {
     expect(write.stateid.other.length).toBe(12);
     expect(write.stateid.other.buffer).not.toBe(record.buffer);
     expect((d.ops[0].args as { object: Uint8Array }).object.length).toBe(28);
+  });
+
+  it('a traced compound\'s copy keeps no byte spans (they describe the record, and their table is reused)', () => {
+    const body = encodeNfsCompound({
+      program: 'NFS', type: 'call', procedure: 1, procName: 'COMPOUND', tag: '', minorversion: 1,
+      ops: [{ opnum: 22, op: 'PUTFH', args: { object: new Uint8Array(28).fill(1) }, offset: 0, length: 0 }],
+    });
+    const traced = decodeNfsCall(body, 0, 'NFS', 4, 1, { trace: true });
+    expect(traced.ops[0].spanTable).toBeDefined();
+    const d = detachCompound(traced);
+    expect(d.spanTable).toBeUndefined();
+    expect(d.ops[0].spanTable).toBeUndefined();
+    expect(d.ops[0].spanStart).toBeUndefined();
+    expect((d.ops[0].args as { object: Uint8Array }).object).toEqual(new Uint8Array(28).fill(1));
   });
 
   it('calls kept until their reply hold no view of their records (unanswered 1 MB WRITE calls)', async () => {

@@ -24,12 +24,13 @@ export function detachCompound(c: NfsCompound): NfsCompound {
   const ops: NfsOp[] = new Array<NfsOp>(c.ops.length);
   for (let i = 0; i < c.ops.length; i++) {
     const op = c.ops[i];
-    const copy: NfsOp = { ...op, spans: undefined };
+    // Byte spans describe the record (and a traced decode's table is reused once released).
+    const copy: NfsOp = { ...op, spans: undefined, spanTable: undefined, spanStart: undefined, spanEnd: undefined };
     if (op.args !== undefined) copy.args = detachValue(op.args, 0);
     if (op.res !== undefined) copy.res = detachValue(op.res, 0);
     ops[i] = copy;
   }
-  return { ...c, tag: detachValue(c.tag, 0), ops, spans: undefined };
+  return { ...c, tag: detachValue(c.tag, 0), ops, spans: undefined, spanTable: undefined, spanEnd: undefined };
 }
 
 function detachValue(v: unknown, depth: number): unknown {
