@@ -3,6 +3,7 @@
  * protocol, identification); they are given up (and their frames counted through `onDrop`)
  * when they time out in capture time, when the table is full, or at flush().
  */
+import { insertionPoint } from '../sorted.js';
 
 export interface Ipv4ReassemblerOptions {
   /** Datagrams being reassembled at once; the oldest is evicted beyond this (default 1024). */
@@ -108,14 +109,8 @@ export class Ipv4Reassembler {
       this.give(key, p, REASON_TOO_MANY);
       return { done: false, dropped: REASON_TOO_MANY };
     }
-    // Binary search for the first fragment with a larger offset.
-    let i = 0;
-    let hi = frags.length;
-    while (i < hi) {
-      const mid = (i + hi) >>> 1;
-      if (frags[mid].offset > offset) hi = mid;
-      else i = mid + 1;
-    }
+    // After the fragments at or before this offset (binary search: a scan was quadratic).
+    const i = insertionPoint(frags.length, (k) => frags[k].offset, offset);
     // Copied: a reference would keep the whole 1 MiB read chunk of the frame alive.
     frags.splice(i, 0, { offset, data: new Uint8Array(data) });
     p.bytes += data.length;
