@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { XdrWriter } from '../xdr/runtime.js';
+import { XDR_MAX_ELEMENTS, XdrWriter } from '../xdr/runtime.js';
 import { decodeNfsCall, decodeNfsReply, MAX_OPS_DECODED, opSpans } from './compound.js';
 import type { NfsCompound } from './types.js';
 import { decodeRecord } from './testdata/decode.js';
@@ -138,6 +138,38 @@ describe('absurd counts and garbage contents', () => {
       expect(c.malformed?.reason).toBe(`argarray claims 1000000 ops, only the first ${MAX_OPS_DECODED} are decoded`);
       expect(c.malformed?.offset).toBe(12 + 4 * MAX_OPS_DECODED);
     }
+  });
+
+  it('a READDIR reply of 300,000 minimal entries stops at XDR_MAX_ELEMENTS, op malformed', () => {
+    const entries = 300_000;
+    const body = callBody((w) => {
+      w.u32(0); // NFS4_OK
+      w.string('');
+      w.u32(1);
+      w.u32(26); // READDIR
+      w.u32(0);
+      w.fixedOpaque(new Uint8Array(8), 8); // cookieverf
+      for (let i = 0; i < entries; i++) {
+        w.u32(1); // another entry follows
+        w.u64(BigInt(i + 3));
+        w.string('x');
+        w.u32(0); // fattr4: empty bitmap
+        w.u32(0); // and no attribute values
+      }
+      w.u32(0);
+      w.u32(1); // eof
+    });
+    const c = decodeNfsReply(body, 0, 'NFS', 4, 1);
+    expect(c.ops).toHaveLength(1);
+    expect(c.ops[0].malformed?.reason).toMatch(new RegExp(`more than ${XDR_MAX_ELEMENTS} list entries`));
+    // The same listing within the bound decodes whole.
+    const small = callBody((w) => {
+      w.u32(0); w.string(''); w.u32(1); w.u32(26); w.u32(0); w.fixedOpaque(new Uint8Array(8), 8);
+      for (let i = 0; i < 50_000; i++) { w.u32(1); w.u64(BigInt(i + 3)); w.string('x'); w.u32(0); w.u32(0); }
+      w.u32(0); w.u32(1);
+    });
+    const ok = decodeNfsReply(small, 0, 'NFS', 4, 1);
+    expect(ok.ops[0].malformed).toBeUndefined();
   });
 
   it('an unknown op number ends the compound: UNKNOWN_<n>, "unknown operation"', () => {

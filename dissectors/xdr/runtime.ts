@@ -431,6 +431,12 @@ const TWO_32 = 4294967296;
 const NO_MAX = 0xffffffff;
 /** Nesting limit for recursive types (linked lists decode iteratively and do not count). */
 export const XDR_MAX_DEPTH = 500;
+/**
+ * Array elements and list nodes decoded per record at most (a READDIR reply holds tens of
+ * thousands). Each becomes a JS value several times its encoded size: a 16 MiB record of
+ * minimal READDIR entries decoded into hundreds of MB.
+ */
+export const XDR_MAX_ELEMENTS = 262144;
 
 /** ASCII strings up to this length go through the interning table. */
 const INTERNED_MAX_LENGTH = 64;
@@ -496,6 +502,8 @@ export class XdrReader {
   tracer: XdrTracer | null;
   /** Current nesting of recursive types (guards the stack against hostile input). */
   depth = 0;
+  /** Array elements and list nodes decoded since the last reset (see XDR_MAX_ELEMENTS). */
+  elements = 0;
 
   constructor(buf: Uint8Array, pos = 0, end = buf.length, tracer: XdrTracer | null = null) {
     checkWindow(buf, pos, end);
@@ -522,6 +530,7 @@ export class XdrReader {
     this.end = end;
     this.tracer = tracer;
     this.depth = 0;
+    this.elements = 0;
   }
 
   /** Bytes left before the record end. */
@@ -692,7 +701,14 @@ export class XdrReader {
     if (n > (this.end - this.pos) / per) {
       throw new XdrError(`count ${n} exceeds remaining bytes (${this.end - this.pos} left)`, start);
     }
+    this.elements += n;
+    if (this.elements > XDR_MAX_ELEMENTS) throw new XdrError(`more than ${XDR_MAX_ELEMENTS} array elements in one record`, start);
     return n;
+  }
+
+  /** One more node of a linked list (counted against XDR_MAX_ELEMENTS). */
+  listNode(): void {
+    if (++this.elements > XDR_MAX_ELEMENTS) throw new XdrError(`more than ${XDR_MAX_ELEMENTS} list entries and array elements in one record`, this.pos);
   }
 
   /** Enter a recursive type (depth guard for hostile nesting). */

@@ -386,6 +386,7 @@ class Generator {
       `  for (;;) {`,
       `    if (t !== null) t.begin(${str(last.name)}, ${str(lastText)}, r.pos);`,
       `    if (!r.bool()) break;`,
+      `    r.listNode();`,
       `    const node = decode_${base}_node(r);`,
       `    cur.${last.name} = node;`,
       `    cur = node;`,
