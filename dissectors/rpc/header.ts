@@ -14,6 +14,7 @@ import type {
   RpcHeaderResult,
   RpcReplyHeader,
 } from './types.js';
+import { copyBytes } from '../bytes.js';
 
 export const RPC_CALL = 0;
 export const RPC_REPLY = 1;
@@ -236,8 +237,7 @@ function machineName(b: Uint8Array, from: number, to: number): string {
   }
   const s = asciiOrUtf8(b, from, to);
   // A copy: a view would keep the record's whole read buffer alive (and see it reused).
-  // Uint8Array's slice, as record bytes may be a Buffer, whose slice is a view.
-  nameBytes[nameNext] = Uint8Array.prototype.slice.call(b, from, to);
+  nameBytes[nameNext] = copyBytes(b, from, to);
   nameStrings[nameNext] = s;
   nameNext = (nameNext + 1) % NAME_CACHE;
   return s;

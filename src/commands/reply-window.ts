@@ -18,7 +18,7 @@ import type { AnalyzedMessage } from '../engine.js';
  * back everything after it, and big WRITE calls or sparse NFS traffic among other traffic
  * would otherwise keep gigabytes for the count and age bounds to let go of.
  * Messages leave in the order they came, so buffers are counted per run of consecutive
- * messages in the same buffer (a Map update per run, not per message).
+ * messages in the same buffer (work per run, not per message).
  */
 const EMPTY = new ArrayBuffer(0);
 /** Live runs up to which PinnedBuffers scans them instead of counting them in a Map. */

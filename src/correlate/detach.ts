@@ -7,6 +7,7 @@
  */
 import type { NfsCompound, NfsOp } from '../../dissectors/nfs4/types.js';
 import { InvalidUtf8 } from '../../dissectors/xdr/runtime.js';
+import { copyBytes } from '../../dissectors/bytes.js';
 
 /**
  * Opaques up to this size are copied; longer ones (WRITE data, which no analysis reads) are
@@ -36,10 +37,10 @@ export function detachCompound(c: NfsCompound): NfsCompound {
 function detachValue(v: unknown, depth: number): unknown {
   if (typeof v !== 'object' || v === null) return v;
   if (depth > MAX_DEPTH) return undefined;
-  if (v instanceof Uint8Array) return v.length <= MAX_DETACHED_OPAQUE ? Uint8Array.prototype.slice.call(v) : NO_BYTES;
+  if (v instanceof Uint8Array) return v.length <= MAX_DETACHED_OPAQUE ? copyBytes(v) : NO_BYTES;
   if (Array.isArray(v)) return v.map((x: unknown) => detachValue(x, depth + 1));
   // The one class among decoded values (a string that is not UTF-8): stays one.
-  if (v instanceof InvalidUtf8) return new InvalidUtf8(Uint8Array.prototype.slice.call(v.bytes, 0, MAX_DETACHED_OPAQUE));
+  if (v instanceof InvalidUtf8) return new InvalidUtf8(copyBytes(v.bytes, 0, MAX_DETACHED_OPAQUE));
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) out[k] = detachValue(x, depth + 1);
   return out;

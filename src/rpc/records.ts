@@ -11,6 +11,7 @@
 import type { ConnectionKey, StreamEvent } from '../tcp/types.js';
 import { CallbackPrograms, plausibleProgram } from './programs.js';
 import type { RpcRecord } from './types.js';
+import { copyBytes } from '../../dissectors/bytes.js';
 
 /** Fixed reasons (for DropCounter keys); details with numbers go in the separate argument. */
 export const RecordProblem = {
@@ -561,8 +562,7 @@ export class RecordAssembler {
       }
       if (r === -1) {
         // Undecided: keep the tail (bounded by the lookahead) for the next chunk.
-        // A copy (Uint8Array's slice: a Buffer's slice would be a view of the read buffer).
-        this.scanCarry = Uint8Array.prototype.slice.call(buf, i);
+        this.scanCarry = copyBytes(buf, i);
         return null;
       }
       this.synced = true;

@@ -22,6 +22,7 @@
 import type { TransportSegment } from '../net/types.js';
 import type { ConnectionKey, StreamBytes, StreamEvent } from './types.js';
 import { insertionPoint } from '../sorted.js';
+import { copyBytes } from '../../dissectors/bytes.js';
 
 const FIN = 0x01;
 const SYN = 0x02;
@@ -530,8 +531,7 @@ export class TcpReassembler {
         this.onDrop('TCP data after FIN', seg.frame);
         return;
       }
-      // A copy (Uint8Array's slice: a Buffer's slice would be a view of the read buffer).
-      this.hold(half, seq, Uint8Array.prototype.slice.call(buf, start, start + len), seg, out);
+      this.hold(half, seq, copyBytes(buf, start, start + len), seg, out);
       return;
     }
     if (diff + len <= 0) {
