@@ -37,6 +37,23 @@ function byteSize(value: string): number {
   return n;
 }
 
+/**
+ * The capture named as an argument or, as tshark takes it, with -r (one of the two); undefined
+ * when neither is given.
+ */
+function captureFile(positional: string | undefined, readFile: string | undefined): string | undefined {
+  if (positional !== undefined && readFile !== undefined) throw new UsageError('give the capture either as FILE or with -r FILE, not both');
+  return positional ?? readFile;
+}
+
+function requiredCaptureFile(command: string, positional: string | undefined, readFile: string | undefined): string {
+  const file = captureFile(positional, readFile);
+  if (file === undefined) throw new UsageError(`${command} needs a capture FILE (or -r FILE)`);
+  return file;
+}
+
+const READ_FILE_HELP = 'capture file to read, as tshark takes it (the same as FILE; - for standard input)';
+
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command();
@@ -51,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
     .command('read')
     .description('print one line per RPC message (like tshark), or trees, JSON, fields')
     .argument('[file]', 'capture file (pcap, pcapng, optionally gzipped), or - for standard input')
+    .option('-r, --read-file <file>', READ_FILE_HELP)
     .option('-i, --interface <iface>', 'capture live on this interface instead of reading a file (needs root and the cap package)')
     .option('-f, --capture-filter <bpf>', 'with -i: BPF capture filter', 'tcp')
     .option('-a, --duration <seconds>', 'with -i: stop after this many seconds', positiveInt)
@@ -63,8 +81,9 @@ async function main(argv: string[]): Promise<number> {
     .option('--no-nfs', 'decode the RPC layer only')
     .option('-c, --count <n>', 'stop after n messages', positiveInt)
     .option('-t, --absolute-time', 'absolute UTC times instead of seconds since the first frame')
-    .action(async (file: string | undefined, o: { interface?: string; captureFilter: string; duration?: number; filter?: string; verbose?: boolean; format: string; field: string[]; json?: boolean; quiet?: boolean; nfs: boolean; count?: number; absoluteTime?: boolean }) => {
+    .action(async (positional: string | undefined, o: { readFile?: string; interface?: string; captureFilter: string; duration?: number; filter?: string; verbose?: boolean; format: string; field: string[]; json?: boolean; quiet?: boolean; nfs: boolean; count?: number; absoluteTime?: boolean }) => {
       const format: ReadFormat = o.json ? 'ndjson' : (o.format as ReadFormat);
+      const file = captureFile(positional, o.readFile);
       if (o.interface !== undefined && file !== undefined) throw new UsageError('give either a FILE or -i INTERFACE, not both');
       const live = o.interface === undefined ? undefined : { iface: o.interface, captureFilter: o.captureFilter, durationSec: o.duration };
       exitCode = await runRead(file, {
@@ -76,10 +95,12 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('deleg')
     .description('print each delegation as a timeline: grant, notifications, recall and its cause, return')
-    .argument('<file>', 'capture file, or - for standard input')
+    .argument('[file]', 'capture file, or - for standard input')
+    .option('-r, --read-file <file>', READ_FILE_HELP)
     .option('--json', 'JSON array of delegations')
     .option('--keep <n>', 'finished delegations kept for the output, the last to finish (default 10000)', positiveInt)
-    .action(async (file: string, o: { json?: boolean; keep?: number }) => {
+    .action(async (positional: string | undefined, o: { readFile?: string; json?: boolean; keep?: number }) => {
+      const file = requiredCaptureFile('deleg', positional, o.readFile);
       const { runDeleg } = await import('../src/commands/deleg.js');
       exitCode = await runDeleg(file, o, process.stdout, process.stderr);
     });
@@ -87,9 +108,11 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('stats')
     .description('per-operation, per-callback, per-delegation and per-client statistics')
-    .argument('<file>', 'capture file, or - for standard input')
+    .argument('[file]', 'capture file, or - for standard input')
+    .option('-r, --read-file <file>', READ_FILE_HELP)
     .option('--json', 'JSON report')
-    .action(async (file: string, o: { json?: boolean }) => {
+    .action(async (positional: string | undefined, o: { readFile?: string; json?: boolean }) => {
+      const file = requiredCaptureFile('stats', positional, o.readFile);
       const { runStats } = await import('../src/commands/deleg.js');
       exitCode = await runStats(file, o, process.stdout, process.stderr);
     });

@@ -43,8 +43,19 @@ describe('read: one output whatever the container', () => {
     expect(runCli(['read', '--json', gz]).stdout).toBe(reference.stdout);
   });
 
-  it('standard input (-r -)', () => {
+  it('standard input (- and -r -)', () => {
     expect(runCli(['read', '--json', '-'], readFileSync(LINUX)).stdout).toBe(reference.stdout);
+    expect(runCli(['read', '--json', '-r', '-'], readFileSync(LINUX)).stdout).toBe(reference.stdout);
+  });
+
+  it('-r FILE, as tshark takes it, for read, deleg and stats', () => {
+    expect(runCli(['read', '--json', '-r', LINUX]).stdout).toBe(reference.stdout);
+    for (const command of ['deleg', 'stats']) {
+      const positional = runCli([command, '--json', LINUX]);
+      expect(positional.status).toBe(0);
+      expect(positional.stdout.length).toBeGreaterThan(100);
+      expect(runCli([command, '--json', '-r', LINUX]).stdout).toBe(positional.stdout);
+    }
   });
 
   it.skipIf(!hasEditcap)('pcapng and nanosecond pcap written by editcap', () => {
@@ -112,6 +123,18 @@ describe('read: errors are one line and a non-zero exit', () => {
     const r = runCli(['read', '-Y', 'rpc.xid == == 3', CRAFTED]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('^');
+  });
+
+  it('a capture given twice, or not at all', () => {
+    for (const command of ['read', 'deleg', 'stats']) {
+      const twice = runCli([command, '-r', LINUX, CRAFTED]);
+      expect(twice.status).toBe(2);
+      expect(twice.stderr.trim().split('\n')).toEqual(['nfscope: give the capture either as FILE or with -r FILE, not both']);
+      const none = runCli([command]);
+      expect(none.status).toBe(2);
+      expect(none.stderr.trim().split('\n')).toHaveLength(1);
+      expect(none.stderr).toContain(`${command} needs a capture FILE`);
+    }
   });
 
   it('unknown option and unknown field', () => {

@@ -69,7 +69,7 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
     process.once('SIGINT', () => stop.abort());
     if (opts.live.durationSec !== undefined) setTimeout(() => stop.abort(), opts.live.durationSec * 1000).unref();
   } else {
-    if (path === undefined) throw new UsageError('read needs a capture FILE (or -i INTERFACE)');
+    if (path === undefined) throw new UsageError('read needs a capture FILE (or -r FILE, or -i INTERFACE)');
     source = await openCapture(path, { onProblem });
   }
   // The NFSv4 decoders are loaded only when bodies are decoded (not with --no-nfs).
