@@ -84,7 +84,7 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
   const emit = (m: AnalyzedMessage, replyFrame: number | undefined): void => {
     // Without the output modules nothing is printed per message (see printsMessages).
     if (printed >= limit || output === undefined) return;
-    const { buildTree, fieldSourceOf, formatFieldsLine, formatTreeText, writeJsonLine, writeSummaryLine, writeTreeJson } = output;
+    const { buildTree, fieldSourceOf, formatTreeText, writeFieldsLine, writeJsonLine, writeSummaryLine, writeTreeJson } = output;
     const src = fieldSourceOf(m, first ?? m.rpc.record, replyFrame);
     if (filter !== undefined && !filter(src)) return;
     printed++;
@@ -107,9 +107,13 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
         decoders?.releaseSpans(src.nfs);
         break;
       }
-      case 'fields':
-        out.write(formatFieldsLine(src, fields) + '\n');
+      case 'fields': {
+        const w = out.message();
+        writeFieldsLine(w, src, fields);
+        w.byte(0x0a);
+        out.endMessage();
         break;
+      }
       default: {
         const w = out.message();
         writeSummaryLine(w, src, summaryOptions);
@@ -119,22 +123,27 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
       }
     }
   };
+  // -T fields needs a call's reply only for the field that names its frame (a filter might
+  // name it too): otherwise a line is printed as its message comes, with no window.
+  const needsReplyFrame = opts.format !== 'fields' || filter !== undefined || fields.some((f) => f.name === 'rpc.reqframe');
   // Live output is printed as it comes: a call does not wait for its reply.
-  const window = opts.live !== undefined ? new ReplyWindow(emit, 0) : new ReplyWindow(emit);
+  const window = !needsReplyFrame ? undefined : opts.live !== undefined ? new ReplyWindow(emit, 0) : new ReplyWindow(emit);
   // -q with no filter only counts messages: nothing is kept once a message is counted.
   const countsOnly = opts.quiet === true && filter === undefined;
   const engine = new EngineCore(
     {
       trace: verboseTree,
-      onMessage: countsOnly ? () => printed++ : (m) => window.push(m),
+      onMessage: countsOnly ? () => printed++ : window !== undefined ? (m) => window.push(m) : (m) => emit(m, undefined),
     },
     decoders,
   );
   // Nothing keeps a Frame object past engine.feed(): the source may reuse them. When only
   // counting, nothing keeps a view into the bytes either (the engine's stages copy what they
   // hold: out-of-order segments, IP fragments, partial records), so read buffers are reused.
-  // Otherwise the reply window holds decoded messages, which point into the read buffers.
-  for await (const batch of source.batches({ transient: true, transientBytes: countsOnly })) {
+  // Nor when each line is printed as its message comes (no reply window). Otherwise the
+  // reply window holds decoded messages, which point into the read buffers.
+  const keepsNoBytes = countsOnly || window === undefined;
+  for await (const batch of source.batches({ transient: true, transientBytes: keepsNoBytes })) {
     for (const frame of batch) {
       if (first === undefined) first = { sec: frame.sec, nsec: frame.nsec };
       engine.feed(frame);
@@ -143,7 +152,7 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
     if (out.closed || printed >= limit) break;
   }
   engine.finish();
-  window.flush();
+  window?.flush();
   if (opts.format === 'json' && !opts.quiet) out.write(firstJsonTree ? '[]\n' : '\n]\n');
   const summary = summaryObject(engine.summary(), problems);
   if (opts.format === 'ndjson' && output !== undefined) out.write(output.formatJsonSummary(summary) + '\n');

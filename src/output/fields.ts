@@ -3,9 +3,10 @@
  * (tshark's defaults), each value in tshark's -T fields form (enums and booleans as numbers,
  * integers in the field's base, bytes as plain hex, strings escaped for the terminal).
  */
-import { fieldTexts } from '../../dissectors/fields/format.js';
+import { fieldTexts, formatFieldValue } from '../../dissectors/fields/format.js';
 import { PROTOCOLS, getField } from '../../dissectors/fields/registry.js';
 import type { FieldDef, FieldSource } from '../../dissectors/fields/types.js';
+import type { ByteWriter } from './byte-writer.js';
 
 export interface FieldsOptions {
   /** Between fields (default tab). */
@@ -47,6 +48,40 @@ export function formatFieldsLine(src: FieldSource, fields: readonly FieldDef[], 
     line += fieldTexts(fields[i], src, 'fields').join(occ);
   }
   return line;
+}
+
+/**
+ * formatFieldsLine written as UTF-8 into `w` (no trailing newline). Unsigned 32-bit integers
+ * in decimal or hex, the values of most fields asked for (xids, frame numbers, ports, op
+ * codes), are written without building their text.
+ */
+export function writeFieldsLine(w: ByteWriter, src: FieldSource, fields: readonly FieldDef[]): void {
+  for (let i = 0; i < fields.length; i++) {
+    if (i > 0) w.byte(0x09);
+    const def = fields[i];
+    if (!isPlainInteger(def)) {
+      w.utf8(fieldTexts(def, src, 'fields').join(','));
+      continue;
+    }
+    const vals = def.extract(src);
+    for (let k = 0; k < vals.length; k++) {
+      if (k > 0) w.byte(0x2c);
+      const v = vals[k];
+      if (typeof v !== 'number' || v !== v >>> 0) w.utf8(formatFieldValue(def, v, 'fields'));
+      else if (def.base !== 'hex' || def.type === 'enum') w.uint32(v);
+      else if ((def.hexDigits ?? 8) <= 8) {
+        w.byte(0x30);
+        w.byte(0x78);
+        w.hexWord(v, def.hexDigits ?? 8);
+      } else w.utf8(formatFieldValue(def, v, 'fields'));
+    }
+  }
+}
+
+/** Fields whose numbers formatFieldValue writes as integers, in decimal (enums always) or in
+ *  hex by the field's base ('fields' style). */
+function isPlainInteger(def: FieldDef): boolean {
+  return def.type !== 'abs_time' && def.type !== 'rel_time' && def.type !== 'none' && def.name !== 'frame.time_epoch';
 }
 
 /**

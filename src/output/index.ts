@@ -5,5 +5,5 @@ export { formatJsonLine, formatJsonSummary, jsonMessage, writeJsonLine, writeJso
 export { buildTree, formatTreeText, type TreeNode, type TreeOptions } from './tree.js';
 export { formatTreeJson, writeTreeJson } from './tree-json.js';
 export { ByteWriter, type ByteSink } from './byte-writer.js';
-export { resolveFieldList, formatFieldsHeader, formatFieldsLine, formatFieldList, type FieldsOptions, type FieldListResult } from './fields.js';
+export { resolveFieldList, formatFieldsHeader, formatFieldsLine, writeFieldsLine, formatFieldList, type FieldsOptions, type FieldListResult } from './fields.js';
 export { messageFormatter, type OutputFormat, type OutputOptions } from './format.js';

@@ -3,7 +3,10 @@ import {
   allMessages, cbNotifyCall, delayReply, gddCall, gddReply, namesCall, openDelegReply, portmapCall,
 } from '../../dissectors/fields/testdata/messages.js';
 import type { FieldSource } from '../../dissectors/fields/types.js';
-import { formatFieldsHeader, formatFieldsLine, resolveFieldList } from './fields.js';
+import { FIELDS } from '../../dissectors/fields/registry.js';
+import type { FieldDef } from '../../dissectors/fields/types.js';
+import { ByteWriter } from './byte-writer.js';
+import { formatFieldsHeader, formatFieldsLine, resolveFieldList, writeFieldsLine } from './fields.js';
 import { formatJsonLine, formatJsonSummary, jsonMessage } from './json.js';
 import { fieldSourceOf, splitEndpoint } from './source.js';
 import { formatSummaryLine } from './summary.js';
@@ -204,6 +207,40 @@ describe('-T fields', () => {
       '40\t0x00002000\t18,10\t\t0x0cd2f6f9,0xbb2d8fc5',
     ]);
     expect(formatFieldsLine(gddCall(), r.fields, { separator: ';', occurrence: '/' })).toBe('10;0x4e189170;53/22/46;;');
+  });
+
+  it('written as bytes, every field of every message comes out as formatFieldsLine has it', () => {
+    const w = new ByteWriter(16);
+    const sources = [...allMessages(), { ...gddCall(), replyFrame: 12 }, namesCall(), openDelegReply(), delayReply(), portmapCall(), cbNotifyCall(), gddReply()];
+    let nonEmpty = 0;
+    for (const src of sources) {
+      for (const def of FIELDS) {
+        w.reset();
+        writeFieldsLine(w, src, [def]);
+        const expected = formatFieldsLine(src, [def]);
+        if (expected !== '') nonEmpty++;
+        expect(w.text(), `${def.name} of frame ${src.frame}`).toBe(expected);
+      }
+      w.reset();
+      writeFieldsLine(w, src, FIELDS);
+      expect(w.text()).toBe(formatFieldsLine(src, FIELDS));
+    }
+    expect(nonEmpty).toBeGreaterThan(300);
+  });
+
+  it('written as bytes, integers at the edges of each form (decimal, hex, enum, negative, 64-bit)', () => {
+    const values = [0, 1, 9, 10, 255, 256, 65535, 0x7fffffff, 0x80000000, 0xffffffff, 2 ** 32, 2 ** 53, -1, -(2 ** 31), 1.5, 2n ** 64n - 1n];
+    const forms: Array<Partial<FieldDef>> = [
+      { type: 'uint' }, { type: 'uint', base: 'hex', hexDigits: 8 }, { type: 'uint', base: 'hex', hexDigits: 4 },
+      { type: 'uint64', base: 'hex', hexDigits: 16 }, { type: 'enum', base: 'hex', hexDigits: 8 }, { type: 'int' }, { type: 'framenum' },
+    ];
+    const w = new ByteWriter(16);
+    for (const form of forms) {
+      const def: FieldDef = { name: 'test.value', label: 'Value', wireshark: false, type: 'uint', ...form, extract: () => values };
+      w.reset();
+      writeFieldsLine(w, gddCall(), [def]);
+      expect(w.text(), JSON.stringify(form)).toBe(formatFieldsLine(gddCall(), [def]));
+    }
   });
 
   it('rejects unknown names and protocol names', () => {
