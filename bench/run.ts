@@ -79,6 +79,9 @@ async function main(): Promise<void> {
   n('nfscope read -q (frames, TCP, RPC, matching, full NFSv4 dissection)', ['read', '-q', big.path]);
   n('nfscope read -q --no-nfs (RPC layer only)', ['read', '-q', '--no-nfs', big.path]);
   n('nfscope read (text summary lines)', ['read', big.path]);
+  // tshark's own command shape: one line per message with its xid.
+  n('nfscope read --no-nfs -T fields -e rpc.xid', ['read', '--no-nfs', '-T', 'fields', '-e', 'rpc.xid', big.path]);
+  n('nfscope read -T fields -e rpc.xid', ['read', '-T', 'fields', '-e', 'rpc.xid', big.path]);
   // Correlation on the large file too: its many connections, clients and servers fill the
   // correlator's tables, which a small capture never does (and warm-up dominates there).
   n('nfscope stats (dissection + correlation)', ['stats', big.path]);
@@ -103,6 +106,8 @@ async function main(): Promise<void> {
   const rpcOnly = byLabel(rows, 'nfscope read -q --no-nfs');
   console.log(`\nread -q vs tshark -e rpc.xid: ${(t.wall / q.wall).toFixed(1)}x faster`);
   console.log(`read -q --no-nfs vs tshark -e rpc.xid: ${(t.wall / rpcOnly.wall).toFixed(1)}x faster`);
+  const xidLines = byLabel(rows, 'nfscope read --no-nfs -T fields');
+  console.log(`read --no-nfs -T fields -e rpc.xid vs tshark -e rpc.xid: ${(t.wall / xidLines.wall).toFixed(1)}x faster`);
   console.log(`-T json vs tshark -T json: ${(byLabel(jrows, 'tshark').wall / byLabel(jrows, 'nfscope read -T json').wall).toFixed(1)}x faster`);
   const bigCorr = byLabel(rows, 'nfscope stats');
   console.log(`correlation cost on top of dissection, large capture: ${(((bigCorr.wall - q.wall) / q.wall) * 100).toFixed(1)} %`);
