@@ -59,28 +59,30 @@ export function writeFieldsLine(w: ByteWriter, src: FieldSource, fields: readonl
   for (let i = 0; i < fields.length; i++) {
     if (i > 0) w.byte(0x09);
     const def = fields[i];
-    if (!isPlainInteger(def)) {
+    if (!numbersAsIntegers(def)) {
       w.utf8(fieldTexts(def, src, 'fields').join(','));
       continue;
     }
+    const hex = def.base === 'hex' && def.type !== 'enum';
+    const digits = def.hexDigits ?? 8;
     const vals = def.extract(src);
     for (let k = 0; k < vals.length; k++) {
       if (k > 0) w.byte(0x2c);
       const v = vals[k];
-      if (typeof v !== 'number' || v !== v >>> 0) w.utf8(formatFieldValue(def, v, 'fields'));
-      else if (def.base !== 'hex' || def.type === 'enum') w.uint32(v);
-      else if ((def.hexDigits ?? 8) <= 8) {
+      if (typeof v !== 'number' || v !== v >>> 0 || (hex && digits > 8)) w.utf8(formatFieldValue(def, v, 'fields'));
+      else if (!hex) w.uint32(v);
+      else {
         w.byte(0x30);
         w.byte(0x78);
-        w.hexWord(v, def.hexDigits ?? 8);
-      } else w.utf8(formatFieldValue(def, v, 'fields'));
+        w.hexWord(v, digits);
+      }
     }
   }
 }
 
 /** Fields whose numbers formatFieldValue writes as integers, in decimal (enums always) or in
- *  hex by the field's base ('fields' style). */
-function isPlainInteger(def: FieldDef): boolean {
+ *  hex by the field's base ('fields' style); times and frame.time_epoch are not. */
+function numbersAsIntegers(def: FieldDef): boolean {
   return def.type !== 'abs_time' && def.type !== 'rel_time' && def.type !== 'none' && def.name !== 'frame.time_epoch';
 }
 
