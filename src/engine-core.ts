@@ -11,7 +11,7 @@ import type { RpcMessage, RpcRecord } from './rpc/types.js';
 import type { Frame } from './sources/types.js';
 import type { StreamEvent } from './tcp/types.js';
 import type { NfsCompound } from '../dissectors/nfs4/types.js';
-import type { decodeNfsCall, decodeNfsReply, NfsProgramName } from '../dissectors/nfs4/compound.js';
+import type { decodeNfsCall, decodeNfsReply, lastDecodeViewBytes, NfsProgramName } from '../dissectors/nfs4/compound.js';
 import { decodeFrame, Ipv4Reassembler } from './net/index.js';
 import { newReusableSegmentResult } from './net/decode.js';
 import { TcpReassembler } from './tcp/reassembler.js';
@@ -25,6 +25,9 @@ import { DropCounter } from './stats.js';
 export interface AnalyzedMessage {
   rpc: RpcMessage;
   nfs?: NfsCompound;
+  /** Bytes of the record that `nfs` only views (opaque data, see lastDecodeViewBytes): the
+   *  rest was decoded into objects, which is what holding the message costs. */
+  viewBytes?: number;
   /** Why the body was not decoded (not NFSv4, RPCSEC_GSS privacy, orphan reply, ...). */
   undecoded?: string;
 }
@@ -33,6 +36,7 @@ export interface AnalyzedMessage {
 export interface NfsDecoders {
   decodeNfsCall: typeof decodeNfsCall;
   decodeNfsReply: typeof decodeNfsReply;
+  lastDecodeViewBytes: typeof lastDecodeViewBytes;
 }
 
 export interface EngineOptions {
@@ -274,7 +278,7 @@ export class EngineCore {
       nfs = decoders.decodeNfsReply(rpc.record.bytes, h.bodyOffset, kind, rpc.version ?? 0, rpc.procedure ?? 0, opts);
     }
     if (isMalformed(nfs)) this.malformedNfs++;
-    return { rpc, nfs };
+    return { rpc, nfs, viewBytes: decoders.lastDecodeViewBytes() };
   }
 
   /** CREATE_SESSION, BACKCHANNEL_CTL and SETCLIENTID name the program callbacks will use. */

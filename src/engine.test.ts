@@ -158,3 +158,31 @@ describe('frame accounting', () => {
     });
   }
 });
+
+describe('viewBytes: what a decoded message only views of its record', () => {
+  it('covers the opaque data (WRITE payloads, filehandles) and no more than the record', async () => {
+    const { messages } = await analyze('linux-6.1-nfsd-v41-deleg-recall.pcap');
+    let writes = 0;
+    for (const m of messages) {
+      if (m.nfs === undefined) {
+        expect(m.viewBytes).toBeUndefined();
+        continue;
+      }
+      const viewed = m.viewBytes ?? -1;
+      expect(viewed).toBeGreaterThanOrEqual(0);
+      expect(viewed).toBeLessThanOrEqual(m.rpc.record.bytes.length);
+      // Opaque fields seen in the decoded ops: each is a view the count includes.
+      let opaque = 0;
+      for (const op of m.nfs.ops) {
+        const args = op.args as Record<string, unknown> | undefined;
+        if (op.op === 'WRITE' && args?.data instanceof Uint8Array) {
+          writes++;
+          opaque += args.data.length;
+        }
+        if (op.op === 'PUTFH' && (args?.object as unknown) instanceof Uint8Array) opaque += (args!.object as Uint8Array).length;
+      }
+      expect(viewed).toBeGreaterThanOrEqual(opaque);
+    }
+    expect(writes).toBeGreaterThan(0);
+  });
+});

@@ -2,14 +2,14 @@
  * The incremental analysis engine with its NFSv4 decoders: frames in, RPC messages with their
  * decoded NFSv4 bodies out (see engine-core.ts, which this completes).
  */
-import { decodeNfsCall, decodeNfsReply } from '../dissectors/nfs4/compound.js';
+import { decodeNfsCall, decodeNfsReply, lastDecodeViewBytes } from '../dissectors/nfs4/compound.js';
 import { EngineCore, type EngineOptions } from './engine-core.js';
 import type { CaptureSource } from './sources/types.js';
 
 export { EngineCore, FrameReason } from './engine-core.js';
 export type { AnalyzedMessage, EngineOptions, EngineSummary, NfsDecoders } from './engine-core.js';
 
-export const NFS_DECODERS = { decodeNfsCall, decodeNfsReply };
+export const NFS_DECODERS = { decodeNfsCall, decodeNfsReply, lastDecodeViewBytes };
 
 export class Engine extends EngineCore {
   constructor(opts: EngineOptions = {}) {

@@ -180,6 +180,14 @@ function readerAt(record: Uint8Array, bodyOffset: number, tracer: XdrTracer | nu
 }
 
 /**
+ * Bytes of the record that the last decodeNfsCall or decodeNfsReply left as views (opaque
+ * data: WRITE and READ payloads, filehandles, verifiers) instead of decoding them into objects.
+ */
+export function lastDecodeViewBytes(): number {
+  return READER.viewBytes;
+}
+
+/**
  * Decodes the arguments of an NFS COMPOUND / CB_COMPOUND call (or NULL) starting at
  * bodyOffset of the RPC record. Never throws for bad input: failures are `malformed`.
  */

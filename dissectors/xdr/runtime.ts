@@ -504,6 +504,9 @@ export class XdrReader {
   depth = 0;
   /** Array elements and list nodes decoded since the last reset (see XDR_MAX_ELEMENTS). */
   elements = 0;
+  /** Bytes of opaque data since the last reset: returned as views of the record, not copied
+   *  or decoded into objects (what holding a decoded value costs is the rest). */
+  viewBytes = 0;
 
   constructor(buf: Uint8Array, pos = 0, end = buf.length, tracer: XdrTracer | null = null) {
     checkWindow(buf, pos, end);
@@ -531,6 +534,7 @@ export class XdrReader {
     this.tracer = tracer;
     this.depth = 0;
     this.elements = 0;
+    this.viewBytes = 0;
   }
 
   /** Bytes left before the record end. */
@@ -633,6 +637,7 @@ export class XdrReader {
       throw new XdrError(`opaque[${n}] runs past the end (${this.end - p} bytes left)`, p);
     }
     this.pos = p + padded;
+    this.viewBytes += n;
     return new Uint8Array(this.ab, this.base + p, n);
   }
 
@@ -648,6 +653,7 @@ export class XdrReader {
       throw new XdrError(`opaque length ${n} exceeds remaining ${this.end - p} bytes`, start);
     }
     this.pos = p + padded;
+    this.viewBytes += n;
     return new Uint8Array(this.ab, this.base + p, n);
   }
 

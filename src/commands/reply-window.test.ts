@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { NfsCompound } from '../../dissectors/nfs4/types.js';
 import type { AnalyzedMessage } from '../engine.js';
 import type { RpcMessage } from '../rpc/types.js';
 import { ReplyWindow } from './reply-window.js';
@@ -117,6 +118,32 @@ describe('ReplyWindow ring', () => {
     w.flush();
     expect(printed.slice(21)).toEqual([[22, 25], [23, undefined], [24, undefined], [25, undefined]]);
     expect(w.pinnedBytes).toBe(0);
+  });
+
+  it('lets calls go without their replies once the decoded weight of held messages passes maxHeldWeight', () => {
+    const printed: Array<[number, number | undefined]> = [];
+    const w = new ReplyWindow((m, replyFrame) => printed.push([m.rpc.record.frame, replyFrame]), 20_000, 30, 1 << 30, 10_000);
+    /** A decoded call of `size` record bytes, `viewed` of them opaque data, with `spans` recorded spans. */
+    const decoded = (frame: number, size: number, viewed: number, spans?: number): AnalyzedMessage => {
+      const m = message('call', 1, frame, frame, undefined, new Uint8Array(size));
+      const spanTable = spans === undefined ? undefined : { count: spans };
+      return { ...m, nfs: { program: 'NFS', type: 'call', procedure: 1, procName: 'COMPOUND', ops: [], spanTable } as unknown as NfsCompound, viewBytes: viewed };
+    };
+    // Not decoded: 256 each. Decoded: 256 + record bytes not viewed + 40 per span.
+    w.push(message('call', 1, 1, 1));
+    for (let f = 2; f <= 11; f++) w.push(decoded(f, 1000, 900));
+    expect(printed).toEqual([]);
+    // 256 + 10 * 356 = 3816 held; a WRITE-like call of 1 MB, all of it viewed, weighs 256 more.
+    w.push(decoded(12, 1 << 20, 1 << 20));
+    expect(printed).toEqual([]);
+    // 4072 + (256 + 5000 + 50 * 40) = 11328: the oldest go until 10,000 or less is held
+    // (256, then 356 each: 11072, 10716, 10360, 10004, 9648).
+    w.push(decoded(13, 5000, 0, 50));
+    expect(printed).toEqual([1, 2, 3, 4, 5].map((f) => [f, undefined]));
+    // Still held calls get their replies' frames.
+    w.push(message('reply', 1, 6, 14, 6));
+    w.flush();
+    expect(printed.slice(5, 7)).toEqual([[6, 14], [7, undefined]]);
   });
 
   it('read on a capture of 1 MB calls that are never answered stays within bounded memory', async () => {

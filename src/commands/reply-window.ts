@@ -114,6 +114,18 @@ class PinnedBuffers {
   }
 }
 
+/** What every held message weighs besides its decoded body: message, header, record, views. */
+const MESSAGE_WEIGHT = 256;
+/** A recorded byte span (-V, -T json): three numbers and two labels in its table's chunk. */
+const SPAN_WEIGHT = 40;
+
+/** A held message's weight: see ReplyWindow's maxHeldWeight. */
+function weightOf(m: AnalyzedMessage): number {
+  const c = m.nfs;
+  if (c === undefined) return MESSAGE_WEIGHT;
+  return MESSAGE_WEIGHT + m.rpc.record.bytes.length - (m.viewBytes ?? 0) + (c.spanTable === undefined ? 0 : c.spanTable.count * SPAN_WEIGHT);
+}
+
 /** replyFrames entry of a message with no reply (yet). */
 const NO_REPLY = -1;
 const INITIAL_CAPACITY = 64;
@@ -134,12 +146,24 @@ export class ReplyWindow {
    */
   private inFrameOrder = true;
   private readonly pinned = new PinnedBuffers();
+  /** Decoded weight of the held messages (see maxHeldWeight). */
+  private heldWeight = 0;
 
   constructor(
     private readonly emit: (m: AnalyzedMessage, replyFrame: number | undefined) => void,
     private readonly maxHeld = 20_000,
     private readonly maxAgeSec = 30,
     private readonly maxPinnedBytes = 32 * 1024 * 1024,
+    /**
+     * Held messages are decoded: objects per field, byte spans for -V and -T json, weighing
+     * many times the record bytes they came from (15-25x for small compounds), while all of
+     * them may lie in a few read buffers. With one call whose reply was lost, 20,000 small
+     * messages held behind it took `read` from 89 to 160 MB and `-T json` to 203 MB. So the
+     * held messages' weight is bounded too: per message its record's decoded bytes (opaque
+     * data such as WRITE payloads is only viewed, see AnalyzedMessage.viewBytes), its byte
+     * spans when recorded, and a fixed MESSAGE_WEIGHT for the objects every message has.
+     */
+    private readonly maxHeldWeight = 1024 * 1024,
   ) {}
 
   /** Bytes of the buffers the held messages keep alive. */
@@ -180,6 +204,7 @@ export class ReplyWindow {
     this.frames[at] = frame;
     this.replyFrames[at] = NO_REPLY;
     this.size++;
+    this.heldWeight += weightOf(m);
     this.pinned.add(m.rpc.record.bytes.buffer);
   }
 
@@ -237,12 +262,14 @@ export class ReplyWindow {
       const r = m.rpc;
       const replyFrame = this.replyFrames[at];
       const waiting = r.type === 'call' && replyFrame === NO_REPLY && !r.duplicate;
-      if (waiting && !all && this.size <= this.maxHeld && this.pinned.bytes <= this.maxPinnedBytes && now - (r.record.sec + r.record.nsec / 1e9) <= this.maxAgeSec) break;
+      if (waiting && !all && this.size <= this.maxHeld && this.pinned.bytes <= this.maxPinnedBytes
+        && this.heldWeight <= this.maxHeldWeight && now - (r.record.sec + r.record.nsec / 1e9) <= this.maxAgeSec) break;
       // Cleared at once: an emitted message (and its decoded body) must not stay reachable,
       // or the garbage collector keeps copying it.
       this.messages[at] = undefined;
       this.head = (at + 1) & this.mask;
       this.size--;
+      this.heldWeight -= weightOf(m);
       this.pinned.removeOldest();
       this.emit(m, replyFrame === NO_REPLY ? undefined : replyFrame);
     }
