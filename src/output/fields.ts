@@ -6,7 +6,7 @@
 import { fieldTexts, formatFieldValue } from '../../dissectors/fields/format.js';
 import { PROTOCOLS, getField } from '../../dissectors/fields/registry.js';
 import type { FieldDef, FieldSource } from '../../dissectors/fields/types.js';
-import type { ByteWriter } from './byte-writer.js';
+import { ByteWriter } from './byte-writer.js';
 
 export interface FieldsOptions {
   /** Between fields (default tab). */
@@ -40,34 +40,35 @@ export function formatFieldsHeader(fields: readonly FieldDef[], opts: FieldsOpti
 
 /** One message's line (no trailing newline). */
 export function formatFieldsLine(src: FieldSource, fields: readonly FieldDef[], opts: FieldsOptions = {}): string {
-  const sep = opts.separator ?? '\t';
-  const occ = opts.occurrence ?? ',';
-  let line = '';
-  for (let i = 0; i < fields.length; i++) {
-    if (i > 0) line += sep;
-    line += fieldTexts(fields[i], src, 'fields').join(occ);
-  }
-  return line;
+  scratch.reset();
+  writeFieldsLine(scratch, src, fields, opts);
+  return scratch.text();
 }
 
+/** Where formatFieldsLine builds its line. */
+const scratch = new ByteWriter(256);
+
 /**
- * formatFieldsLine written as UTF-8 into `w` (no trailing newline). Unsigned 32-bit integers
- * in decimal or hex, the values of most fields asked for (xids, frame numbers, ports, op
- * codes), are written without building their text.
+ * One message's line written as UTF-8 into `w` (no trailing newline): each value as
+ * formatFieldValue has it ('fields' style). Unsigned 32-bit integers in decimal or hex, the
+ * values of most fields asked for (xids, frame numbers, ports, op codes), are written without
+ * building their text.
  */
-export function writeFieldsLine(w: ByteWriter, src: FieldSource, fields: readonly FieldDef[]): void {
+export function writeFieldsLine(w: ByteWriter, src: FieldSource, fields: readonly FieldDef[], opts: FieldsOptions = {}): void {
+  const sep = opts.separator ?? '\t';
+  const occ = opts.occurrence ?? ',';
   for (let i = 0; i < fields.length; i++) {
-    if (i > 0) w.byte(0x09);
+    if (i > 0) w.utf8(sep);
     const def = fields[i];
     if (!numbersAsIntegers(def)) {
-      w.utf8(fieldTexts(def, src, 'fields').join(','));
+      w.utf8(fieldTexts(def, src, 'fields').join(occ));
       continue;
     }
     const hex = def.base === 'hex' && def.type !== 'enum';
     const digits = def.hexDigits ?? 8;
     const vals = def.extract(src);
     for (let k = 0; k < vals.length; k++) {
-      if (k > 0) w.byte(0x2c);
+      if (k > 0) w.utf8(occ);
       const v = vals[k];
       if (typeof v !== 'number' || v !== v >>> 0 || (hex && digits > 8)) w.utf8(formatFieldValue(def, v, 'fields'));
       else if (!hex) w.uint32(v);
