@@ -73,8 +73,7 @@ export function writeFieldsLine(w: ByteWriter, src: FieldSource, fields: readonl
       if (typeof v !== 'number' || v !== v >>> 0 || (hex && digits > 8)) w.utf8(formatFieldValue(def, v, 'fields'));
       else if (!hex) w.uint32(v);
       else {
-        w.byte(0x30);
-        w.byte(0x78);
+        w.ascii('0x');
         w.hexWord(v, digits);
       }
     }
