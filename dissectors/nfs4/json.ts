@@ -45,12 +45,41 @@ export function toJsonValue(v: unknown): JSONValue {
   if (isNotify4(o) && Array.isArray(o.values)) {
     return { notify_mask: toJsonValue(o.notify_mask), notify_vals: (o.values as unknown[]).map(notifyValueJson) };
   }
+  if ('nextentry' in o) return entryListJson(o);
   const out: { [key: string]: JSONValue } = {};
   for (const k in o) {
     const x = o[k];
     if (x !== undefined) out[k] = toJsonValue(x);
   }
   return out;
+}
+
+/** An entry of a linked list: a plain object with a `nextentry` key. */
+export function isListEntry(v: unknown): v is Record<string, unknown> & { nextentry: unknown } {
+  return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && !Array.isArray(v) && 'nextentry' in v;
+}
+
+/**
+ * A linked list (READDIR's entry4, nextentry after nextentry) as an array of its entries
+ * without their nextentry: nested, a directory of a thousand entries would be a thousand
+ * levels deep (more than JSON.stringify or Python's json can take), and followed by
+ * recursion it would exhaust the stack. A list's end that is not an entry (hand-built
+ * values) ends the array as itself.
+ */
+function entryListJson(first: Record<string, unknown>): JSONValue[] {
+  const list: JSONValue[] = [];
+  let e: unknown = first;
+  while (isListEntry(e)) {
+    const item: { [key: string]: JSONValue } = {};
+    for (const k in e) {
+      const x = e[k];
+      if (x !== undefined && k !== 'nextentry') item[k] = toJsonValue(x);
+    }
+    list.push(item);
+    e = e.nextentry;
+  }
+  if (e !== undefined && e !== null) list.push(toJsonValue(e));
+  return list;
 }
 
 /** One decoded notify4 entry {type, value} as {type, ...fields of value}. */

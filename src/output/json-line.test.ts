@@ -74,6 +74,26 @@ describe('--json writer equals JSON.stringify(jsonMessage) on hand-made messages
     }
   });
 
+  it('writes a READDIR entry list as an array of entries, in a loop (100,000 entries)', () => {
+    let list: unknown = undefined;
+    for (let i = 99_999; i >= 0; i--) list = { cookie: i, name: `f${i}`, attrs: { attrmask: [], attr_vals: bytes(''), attrs: {} }, nextentry: list };
+    const m = gddCall();
+    m.nfs = { ...m.nfs!, ops: [{ op: 'READDIR', opnum: 26, offset: 0, length: 0, status: 'NFS4_OK', res: { status: 'NFS4_OK', resok4: { cookieverf: bytes('0000000000000000'), reply: { entries: list, eof: true } } } }] };
+    // Nested once per entry, this exhausted the stack at a few thousand entries.
+    expectSame(m);
+    const line = JSON.parse(formatJsonLine(m)) as { ops: Array<{ res: { resok4: { reply: { entries: Array<Record<string, unknown>>; eof: boolean } } } }> };
+    const reply = line.ops[0].res.resok4.reply;
+    expect(reply.eof).toBe(true);
+    expect(reply.entries).toHaveLength(100_000);
+    expect(reply.entries[0]).toEqual({ cookie: 0, name: 'f0', attrs: { attrmask: [], attrs: {} } });
+    expect(reply.entries[99_999].name).toBe('f99999');
+    expect(reply.entries.some((e) => 'nextentry' in e)).toBe(false);
+    // A hand-built list whose end is not an entry keeps that end as the last element.
+    const odd = valueText({ cookie: 1, name: 'a', nextentry: { cookie: 2, nextentry: 'end' } });
+    expect(odd.got.toString()).toBe('[{"cookie":1,"name":"a"},{"cookie":2},"end"]');
+    expect(odd.got).toEqual(odd.want);
+  });
+
   it('escapes text from the wire', () => {
     for (const t of HOSTILE_TEXT) {
       expectSame(cbNotifyCall(t, t));

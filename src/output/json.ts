@@ -8,7 +8,7 @@
  * JSON.stringify (json.test.ts compares the two on every capture and on hostile values).
  */
 import type { FieldSource } from '../../dissectors/fields/types.js';
-import { toJsonValue, type JSONValue } from '../../dissectors/nfs4/json.js';
+import { isListEntry, toJsonValue, type JSONValue } from '../../dissectors/nfs4/json.js';
 import { ByteWriter, bytesOf } from './byte-writer.js';
 import { jsonQuote } from './json-text.js';
 
@@ -252,12 +252,41 @@ export function writeJsonValue(w: ByteWriter, v: unknown, place?: KeyPlace): voi
     w.utf8(JSON.stringify(toJsonValue(o)));
     return;
   }
+  if (isListEntry(o)) {
+    writeEntryList(w, o, place);
+    return;
+  }
+  writeObject(w, o, place);
+}
+
+/**
+ * toJsonValue's array for a linked list (READDIR's entries), written in a loop: entries
+ * share their list's key texts, as array elements do.
+ */
+function writeEntryList(w: ByteWriter, first: Record<string, unknown>, place: KeyPlace | undefined): void {
+  w.byte(0x5b);
+  let e: unknown = first;
+  let n = 0;
+  while (isListEntry(e)) {
+    if (n++ > 0) w.byte(0x2c);
+    writeObject(w, e, place, 'nextentry');
+    e = e.nextentry;
+  }
+  if (e !== undefined && e !== null) {
+    if (n > 0) w.byte(0x2c);
+    writeJsonValue(w, e, place);
+  }
+  w.byte(0x5d);
+}
+
+/** An object key by key (`skip`: a key left out). */
+function writeObject(w: ByteWriter, o: Record<string, unknown>, place: KeyPlace | undefined, skip?: string): void {
   w.byte(0x7b);
   let at = 0;
   for (const k in o) {
     const x = o[k];
     // undefined fields are left out; '__proto__' set on a fresh object is not an own key.
-    if (x === undefined || k === '__proto__') continue;
+    if (x === undefined || k === '__proto__' || k === skip) continue;
     if (at > 0) w.byte(0x2c);
     if (place === undefined) {
       w.raw(keyText(k));
