@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attrMaskNames, attrName, bitmapBits, cbOpName, nfsOpName, nfsStatName, notifyTypeName } from './names.js';
+import { attrMaskNames, attrName, bitmapBitCount, bitmapBits, MAX_BITMAP_BITS, cbOpName, nfsOpName, nfsStatName, notifyTypeName } from './names.js';
 
 describe('operation names', () => {
   it('names forward ops without the OP_ prefix', () => {
@@ -70,6 +70,16 @@ describe('attribute and notification names', () => {
     expect(bitmapBits([0, 0, 1])).toEqual([64]);
     expect(bitmapBits([])).toEqual([]);
     expect(bitmapBits([0xffffffff]).length).toBe(32);
+  });
+  it('lists at most MAX_BITMAP_BITS bits of a hostile bitmap, and counts them all', () => {
+    const huge = new Array<number>(262_144).fill(0xffffffff);
+    const bits = bitmapBits(huge);
+    expect(bits).toHaveLength(MAX_BITMAP_BITS);
+    expect(bits[MAX_BITMAP_BITS - 1]).toBe(MAX_BITMAP_BITS - 1);
+    expect(attrMaskNames(huge)).toHaveLength(MAX_BITMAP_BITS);
+    expect(bitmapBitCount(huge)).toBe(262_144 * 32);
+    expect(bitmapBitCount([1048594, 2097154, 0, 0x80000001])).toBe(7);
+    expect(bitmapBitCount([])).toBe(0);
   });
   it('names notify types by bit', () => {
     expect(bitmapBits([29]).map(notifyTypeName)).toEqual([

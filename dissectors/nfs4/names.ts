@@ -174,12 +174,22 @@ export function notifyTypeName(bit: number): string {
   return NOTIFY_TYPE_NAMES[bit] ?? `NOTIFY4_${bit}`;
 }
 
-/** Bit numbers set in a bitmap4 (word n holds bits 32n..32n+31), ascending. */
+/**
+ * Bits listed of one bitmap: the RFCs define fewer than 100 attributes and a handful of
+ * notification types, while a hostile bitmap4 can hold 262,144 words of set bits (each bit
+ * would become a name in the trees and in every delegation record).
+ */
+export const MAX_BITMAP_BITS = 128;
+
+/**
+ * Bit numbers set in a bitmap4 (word n holds bits 32n..32n+31), ascending: the first
+ * MAX_BITMAP_BITS of them (bitmapBitCount counts them all).
+ */
 export function bitmapBits(words: readonly number[]): number[] {
   const bits: number[] = [];
-  for (let w = 0; w < words.length; w++) {
+  for (let w = 0; w < words.length && bits.length < MAX_BITMAP_BITS; w++) {
     let word = words[w] >>> 0;
-    while (word !== 0) {
+    while (word !== 0 && bits.length < MAX_BITMAP_BITS) {
       const low = word & -word;
       bits.push(w * 32 + (31 - Math.clz32(low)));
       word = (word ^ low) >>> 0;
@@ -188,7 +198,19 @@ export function bitmapBits(words: readonly number[]): number[] {
   return bits;
 }
 
-/** Names of the attributes whose bits are set in an attribute bitmap4. */
+/** Bits set in a bitmap4, all of them. */
+export function bitmapBitCount(words: readonly number[]): number {
+  let n = 0;
+  for (let w = 0; w < words.length; w++) {
+    let x = words[w] >>> 0;
+    x = x - ((x >>> 1) & 0x55555555);
+    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+    n += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  }
+  return n;
+}
+
+/** Names of the attributes whose bits are set in an attribute bitmap4 (bitmapBits' first ones). */
 export function attrMaskNames(words: readonly number[]): string[] {
   return bitmapBits(words).map(attrName);
 }

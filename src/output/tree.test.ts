@@ -2,7 +2,7 @@
  * tree.ts helpers with a fast path that must equal the plain formula everywhere.
  */
 import { describe, expect, it } from 'vitest';
-import { arrivalDate } from './tree.js';
+import { arrivalDate, bitmapText } from './tree.js';
 
 /** The plain formula arrivalDate must equal. */
 function reference(sec: number): string {
@@ -30,5 +30,18 @@ describe('arrivalDate', () => {
       // The next second (same day mostly) after it.
       expect(arrivalDate(sec + 1)).toBe(reference(sec + 1));
     }
+  });
+});
+
+describe('bitmapText', () => {
+  it('names the bits of real bitmaps', () => {
+    expect(bitmapText('GET_DIR_DELEGATION', 'gdda_notification_types', [0x18])).toBe('0x00000018 (NOTIFY4_ADD_ENTRY, NOTIFY4_RENAME_ENTRY)');
+    expect(bitmapText('GETATTR', 'attr_request', [1048594, 2097154])).toBe('0x00100012 0x00200002 (type, size, fileid, mode, time_modify)');
+  });
+  it('bounds the text of a hostile one: eight words and 128 names shown, the rest counted', () => {
+    const text = bitmapText('GET_DIR_DELEGATION', 'gdda_notification_types', new Array<number>(262_144).fill(0xffffffff))!;
+    expect(text.length).toBeLessThan(4000);
+    expect(text).toMatch(/^(0xffffffff ){7}0xffffffff… \(262144 words\) \(NOTIFY4_CHANGE_CHILD_ATTRS, /);
+    expect(text).toContain(', NOTIFY4_127, … 8388480 more)');
   });
 });

@@ -10,7 +10,7 @@ import { getField } from '../../dissectors/fields/registry.js';
 import type { FieldSource, FieldValue } from '../../dissectors/fields/types.js';
 import { bytesToHex, crc32, isStateid, stateidHash } from '../../dissectors/nfs4/hash.js';
 import { displayName, escapeForTerminal } from '../../dissectors/nfs4/json.js';
-import { attrMaskNames, bitmapBits, notifyTypeName } from '../../dissectors/nfs4/names.js';
+import { attrMaskNames, bitmapBitCount, bitmapBits, notifyTypeName } from '../../dissectors/nfs4/names.js';
 import type { NfsCompound, NfsOp, Span } from '../../dissectors/nfs4/types.js';
 import { compoundSpans, opSpans } from '../../dissectors/nfs4/compound.js';
 import { enumNumber, NFSSTAT4 } from '../../dissectors/fields/enums.js';
@@ -151,6 +151,8 @@ function rpcNode(src: FieldSource): TreeNode {
 // ------------------------------------------------------------------ decoded XDR values
 
 const ATTR_BITMAP_KEYS = /(^attrmask$|attributes$|^attr_request$|^attrset$|^supported_attrs$|^suppattr_exclcreat$|^attrsset$|^craa_type_mask$)/;
+/** Words of a bitmap shown in hex (real ones have one to three). */
+const BITMAP_WORDS_SHOWN = 8;
 const NOTIFY_BITMAP_KEYS = new Set(['notify_mask', 'gdda_notification_types', 'gddr_notification']);
 
 /** A bitmap4 under `key` as "0x... (NAME, ...)", or undefined when `key` holds no known bitmap. */
@@ -162,7 +164,11 @@ export function bitmapText(opName: string, key: string, words: unknown[]): strin
   else if (NOTIFY_BITMAP_KEYS.has(key)) names = bitmapBits(nums).map(notifyTypeName);
   else if (ATTR_BITMAP_KEYS.test(key)) names = attrMaskNames(nums);
   if (names === undefined) return undefined;
-  const hex = nums.map((w) => '0x' + (w >>> 0).toString(16).padStart(8, '0')).join(' ');
+  // Words and names shown are bounded, as bytes are: a hostile bitmap can have 262,144 words.
+  let hex = nums.slice(0, BITMAP_WORDS_SHOWN).map((w) => '0x' + (w >>> 0).toString(16).padStart(8, '0')).join(' ');
+  if (nums.length > BITMAP_WORDS_SHOWN) hex += `… (${nums.length} words)`;
+  const more = bitmapBitCount(nums) - names.length;
+  if (more > 0) names.push(`… ${more} more`);
   return names.length > 0 ? `${hex || '(empty)'} (${names.join(', ')})` : `${hex || '(empty)'}`;
 }
 
