@@ -10,7 +10,7 @@ import type { FieldSource } from '../../dissectors/fields/types.js';
 import { InvalidUtf8 } from '../../dissectors/xdr/runtime.js';
 import type { NfsOp, Span } from '../../dissectors/nfs4/types.js';
 import { analyzeCapture } from './testdata/capture.js';
-import { buildTree, type TreeOptions } from './tree.js';
+import { buildTree, type TreeNode, type TreeOptions } from './tree.js';
 import { formatTreeJson } from './tree-json.js';
 
 function reference(src: FieldSource, opts?: TreeOptions): string {
@@ -126,6 +126,25 @@ describe('tree JSON writer equals JSON.stringify(buildTree) on hand-made message
         expectSame(withOp(gddCall(), { op: 'SHAPES', opnum: 1, args, length: 12, spans: [span('args', 0, spans)] }));
       }
     }
+  });
+
+  it('finds array element spans named by a typedef (fattr4_acl[i] under acl) by position, as buildTree does', () => {
+    const span = (name: string, offset: number, children?: Span[]): Span => ({ name, type: 't', offset, length: 4, children });
+    const n = 3000;
+    const acl = Array.from({ length: n }, (_, i) => ({ type: 0, flag: 0, access_mask: i, who: `u${i}` }));
+    const kids = acl.map((_, i) => span(`fattr4_acl[${i}]`, 100 + 16 * i, [span('type', 100 + 16 * i), span('access_mask', 108 + 16 * i)]));
+    // One element named as the tree names it, out of place, and one name twice: the first of a name wins.
+    kids[5] = span('acl[7]', 7);
+    kids[6] = span('acl[7]', 9);
+    const m = withOp(gddReply(), { op: 'GETATTR', opnum: 9, res: { acl }, length: 12, spans: [span('res', 0, [span('acl', 100, kids)])] });
+    for (const opts of [undefined, { maxElements: 20 }]) expectSame(m, opts);
+    const tree = JSON.parse(formatTreeJson(m)) as { tree: TreeNode[] };
+    const ops = tree.tree[2].children!.find((c) => c.label.startsWith('Operations'))!.children![0].children!;
+    const elements = ops.find((c) => c.label === 'acl')!.children!;
+    expect(elements[0].offset).toBe(100);
+    expect(elements[0].children!.find((c) => c.label === 'access_mask')!.offset).toBe(108);
+    expect(elements[7].offset).toBe(7);
+    expect(elements[2999].offset).toBe(100 + 16 * 2999);
   });
 
   it('reuses header and endpoint texts only for messages with the same values', () => {

@@ -982,6 +982,17 @@ class ValueJson {
     return c < end ? c : NO_SPAN;
   }
 
+  /** The first child of s of each name, by name (s has children up to `end`). */
+  private childNames(s: SpanRef, end: number): Map<string, SpanRef> {
+    const names = new Map<string, SpanRef>();
+    const r = this.ranges;
+    for (let c = s + 1; c < end; c = r[3 * c + 2]) {
+      const name = this.labels[2 * c];
+      if (!names.has(name)) names.set(name, c);
+    }
+    return names;
+  }
+
   /**
    * bitmapValue() of an array under k: keys that hold no bitmap are known after the first
    * look, and the last bitmap shown under k is kept on it.
@@ -1252,8 +1263,13 @@ class ValueJson {
     const r = this.ranges;
     const hasChildren = span !== NO_SPAN && r[3 * span + 2] > span + 1;
     const spanEnd = hasChildren ? r[3 * span + 2] : 0;
-    // Element spans come in order: a cursor finds them (see objectChildren).
+    // Element spans come in order: a cursor finds them (see objectChildren). Else childSpan's
+    // answer, from an index of the children's names made once (element spans named by a
+    // typedef, `fattr4_acl[i]` under `acl`, would make a search per element) and a second
+    // cursor at child number i.
     let next = span + 1;
+    let nth = span + 1;
+    let names: Map<string, SpanRef> | undefined;
     for (let i = 0; i < n; i++) {
       const el = arr[i];
       const ek = this.elemKeyText(k, i);
@@ -1263,8 +1279,10 @@ class ValueJson {
           elSpan = next;
           next = r[3 * next + 2];
         } else {
-          elSpan = this.childSpan(span, ek.key, i);
+          names ??= this.childNames(span, spanEnd);
+          elSpan = names.get(ek.key) ?? (nth < spanEnd ? nth : NO_SPAN);
         }
+        if (nth < spanEnd) nth = r[3 * nth + 2];
       }
       // notify4 values: {type, value} shown as the type with the value's fields.
       if (isValues && isPlainObject(el) && typeof el.type === 'string') this.notifyValue(ek, el, elSpan, depth);

@@ -62,6 +62,32 @@ export function childSpan(span: Span | undefined, name: string, index?: number):
   return index !== undefined ? kids[index] : undefined;
 }
 
+/**
+ * childSpan() for many look-ups in one span (an array's elements): its children's names are
+ * indexed once, so an array whose element spans are named otherwise (a typedef's name:
+ * `fattr4_acl[i]` under `acl`) costs one pass, not one per element.
+ */
+export class ChildSpans {
+  private byName: Map<string, Span> | undefined;
+
+  constructor(private readonly span: Span | undefined) {}
+
+  find(name: string, index: number): Span | undefined {
+    const kids = this.span?.children;
+    if (!kids) return undefined;
+    return this.firstNamed(kids, name) ?? kids[index];
+  }
+
+  /** The first child named `name`. */
+  private firstNamed(kids: Span[], name: string): Span | undefined {
+    if (this.byName === undefined) {
+      this.byName = new Map();
+      for (const c of kids) if (!this.byName.has(c.name)) this.byName.set(c.name, c);
+    }
+    return this.byName.get(name);
+  }
+}
+
 /** A registry field's values in one message as a node, or undefined when it has none. */
 function fieldNode(src: FieldSource, name: string, offset?: number, length?: number, label?: string): TreeNode | undefined {
   const def = getField(name);
@@ -267,10 +293,11 @@ class ValueTree {
     node.value = `[${arr.length}]`;
     const n = Math.min(arr.length, this.opts.maxElements);
     const kids: TreeNode[] = [];
+    const elementSpans = new ChildSpans(span);
     for (let i = 0; i < n; i++) {
       const el = arr[i];
       const label = `${key}[${i}]`;
-      const elSpan = childSpan(span, label, i);
+      const elSpan = elementSpans.find(label, i);
       // notify4 values: {type, value} shown as the type with the value's fields.
       if (key === 'values' && isPlainObject(el) && typeof el.type === 'string') {
         const t = withSpan({ label: el.type }, elSpan);
