@@ -45,7 +45,7 @@ export function toJsonValue(v: unknown): JSONValue {
   if (isNotify4(o) && Array.isArray(o.values)) {
     return { notify_mask: toJsonValue(o.notify_mask), notify_vals: (o.values as unknown[]).map(notifyValueJson) };
   }
-  if ('nextentry' in o) return entryListJson(o);
+  if (isListEntry(o)) return entryListJson(o);
   const out: { [key: string]: JSONValue } = {};
   for (const k in o) {
     const x = o[k];

@@ -67,7 +67,7 @@ export function childSpan(span: Span | undefined, name: string, index?: number):
  * indexed once, so an array whose element spans are named otherwise (a typedef's name:
  * `fattr4_acl[i]` under `acl`) costs one pass, not one per element.
  */
-export class ChildSpans {
+class ChildSpans {
   private byName: Map<string, Span> | undefined;
 
   constructor(private readonly span: Span | undefined) {}
