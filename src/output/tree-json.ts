@@ -967,19 +967,13 @@ class ValueJson {
     if (s !== NO_SPAN) this.w.span(this.ranges[3 * s], this.ranges[3 * s + 1]);
   }
 
-  /**
-   * childSpan() of tree.ts: the first child of s named `name`, else (when `index` is given)
-   * its child number `index`; NO_SPAN when none.
-   */
-  private childSpan(s: SpanRef, name: string, index = -1): SpanRef {
+  /** childSpan() of tree.ts: the first child of s named `name`; NO_SPAN when none. */
+  private childSpan(s: SpanRef, name: string): SpanRef {
     if (s === NO_SPAN) return NO_SPAN;
     const r = this.ranges;
     const end = r[3 * s + 2];
     for (let c = s + 1; c < end; c = r[3 * c + 2]) if (this.labels[2 * c] === name) return c;
-    if (index < 0) return NO_SPAN;
-    let c = s + 1;
-    for (let k = 0; k < index && c < end; k++) c = r[3 * c + 2];
-    return c < end ? c : NO_SPAN;
+    return NO_SPAN;
   }
 
   /** The first child of s of each name, by name (s has children up to `end`). */

@@ -55,17 +55,18 @@ function withSpan(node: TreeNode, span: Span | undefined): TreeNode {
   return node;
 }
 
-export function childSpan(span: Span | undefined, name: string, index?: number): Span | undefined {
+/** The first child of `span` named `name`. */
+export function childSpan(span: Span | undefined, name: string): Span | undefined {
   const kids = span?.children;
   if (!kids) return undefined;
   for (const k of kids) if (k.name === name) return k;
-  return index !== undefined ? kids[index] : undefined;
+  return undefined;
 }
 
 /**
- * childSpan() for many look-ups in one span (an array's elements): its children's names are
- * indexed once, so an array whose element spans are named otherwise (a typedef's name:
- * `fattr4_acl[i]` under `acl`) costs one pass, not one per element.
+ * Array elements' spans in one span: the first child named as the element, else its child by
+ * position. The children's names are indexed once, so an array whose element spans are named
+ * otherwise (a typedef's name: `fattr4_acl[i]` under `acl`) costs one pass, not one per element.
  */
 class ChildSpans {
   private byName: Map<string, Span> | undefined;
