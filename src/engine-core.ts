@@ -45,6 +45,11 @@ export interface EngineOptions {
   /** Record byte spans of every decoded field (for -V and byte highlighting). */
   trace?: boolean;
   /**
+   * With trace: elements of one array given spans (default all). A tree that shows at most N
+   * elements of an array needs no more (a hostile array has hundreds of thousands).
+   */
+  elementSpans?: number;
+  /**
    * Follow delegation lives: every message is passed to this correlator. The caller makes it
    * (`new Correlator(options)`), so commands that never correlate do not load its module.
    */
@@ -113,7 +118,8 @@ export class EngineCore {
   private readonly streams: RecordStreams;
   private readonly matcher: RpcMatcher;
   private readonly decoders: NfsDecoders | undefined;
-  private readonly trace: boolean;
+  /** Options of traced decodes (undefined: not traced). */
+  private readonly traceOptions: { trace: true; elementSpans: number | undefined } | undefined;
   private readonly onMessage: ((m: AnalyzedMessage) => void) | undefined;
   private readonly heldFrames = new Set<number>();
   private framesRead = 0;
@@ -137,7 +143,7 @@ export class EngineCore {
   /** `decoders`: NFSv4 bodies are decoded when given (and opts.decodeNfs is not false). */
   constructor(opts: EngineOptions = {}, decoders?: NfsDecoders) {
     this.decoders = opts.decodeNfs === false ? undefined : decoders;
-    this.trace = opts.trace === true;
+    this.traceOptions = opts.trace === true ? { trace: true, elementSpans: opts.elementSpans } : undefined;
     this.onMessage = opts.onMessage;
     this.correlator = opts.correlator;
     this.tcp = new TcpReassembler({
@@ -266,7 +272,7 @@ export class EngineCore {
     if (kind === undefined) return { rpc, undecoded: rpc.orphan ? 'reply without a call' : 'not NFSv4' };
     if (rpc.bodyWrap !== undefined) return { rpc, undecoded: `RPCSEC_GSS body (${rpc.bodyWrap})` };
     const h = rpc.header;
-    const opts = this.trace ? TRACE : undefined;
+    const opts = this.traceOptions;
     let nfs: NfsCompound;
     if (h.msgType === 'call') {
       nfs = decoders.decodeNfsCall(rpc.record.bytes, h.bodyOffset, kind, h.vers, h.proc, opts);
@@ -294,8 +300,6 @@ export class EngineCore {
     }
   }
 }
-
-const TRACE = { trace: true } as const;
 
 function isMalformed(c: NfsCompound): boolean {
   if (c.malformed !== undefined) return true;

@@ -10,6 +10,7 @@ import { tsharkAvailable, tsharkFields } from '../test/helpers/tshark.js';
 import { runEngine, type AnalyzedMessage } from './engine.js';
 import { openCapture } from './sources/index.js';
 import { encodeNfsCompound } from '../dissectors/nfs4/index.js';
+import { opSpans } from '../dissectors/nfs4/compound.js';
 
 const CAPTURES = join(import.meta.dirname, '..', 'captures');
 const FILES = [
@@ -184,5 +185,30 @@ describe('viewBytes: what a decoded message only views of its record', () => {
       expect(viewed).toBeGreaterThanOrEqual(opaque);
     }
     expect(writes).toBeGreaterThan(0);
+  });
+});
+
+describe('traced decodes', () => {
+  it('give array elements spans up to elementSpans (what a tree shows), every element a value', async () => {
+    const attrmasks = async (elementSpans: number | undefined): Promise<Array<{ words: number; spans: number }>> => {
+      const out: Array<{ words: number; spans: number }> = [];
+      await runEngine(await openCapture(join(CAPTURES, 'demo-dirdeleg.pcap')), {
+        trace: true,
+        elementSpans,
+        onMessage: (m) => {
+          for (const op of m.nfs?.ops ?? []) {
+            const words = (op.args as { gdda_child_attributes?: number[] } | undefined)?.gdda_child_attributes;
+            if (op.op !== 'GET_DIR_DELEGATION' || words === undefined || words.length < 2) continue;
+            const span = opSpans(op).find((s) => s.name === 'args')?.children?.find((s) => s.name === 'gdda_child_attributes');
+            out.push({ words: words.length, spans: span?.children?.length ?? -1 });
+          }
+        },
+      });
+      return out;
+    };
+    const all = await attrmasks(undefined);
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.every((a) => a.spans === a.words)).toBe(true);
+    expect(await attrmasks(1)).toEqual(all.map((a) => ({ words: a.words, spans: 1 })));
   });
 });

@@ -16,6 +16,8 @@ export type NfsProgramName = 'NFS' | 'NFS_CB';
 export interface DecodeOptions {
   /** Record byte spans of every field (for -V trees and byte highlighting). */
   trace?: boolean;
+  /** With trace: elements of an array given spans (default all; see XdrTracer.elementSpans). */
+  elementSpans?: number;
 }
 
 type DecodeFn = (r: XdrReader) => unknown;
@@ -168,9 +170,10 @@ const READER = new XdrReader(new Uint8Array(0));
  */
 const TRACER = new XdrTracer();
 
-function tracerFor(trace: boolean): XdrTracer | null {
-  if (!trace) return null;
+function tracerFor(opts: DecodeOptions | undefined): XdrTracer | null {
+  if (opts?.trace !== true) return null;
   TRACER.reset();
+  TRACER.elementSpans = opts.elementSpans ?? Number.MAX_SAFE_INTEGER;
   return TRACER;
 }
 
@@ -223,8 +226,7 @@ export function decodeNfsCall(
   }
   const c = start(record, bodyOffset, program, version, procedure, 'call');
   if (c.malformed !== undefined || procedure === 0) return c;
-  const trace = opts?.trace === true;
-  const r = readerAt(record, bodyOffset, tracerFor(trace));
+  const r = readerAt(record, bodyOffset, tracerFor(opts));
   let count: number;
   try {
     let at = r.pos;
@@ -278,8 +280,7 @@ export function decodeNfsReply(
   }
   const c = start(record, bodyOffset, program, version, procedure, 'reply');
   if (c.malformed !== undefined || procedure === 0) return c;
-  const trace = opts?.trace === true;
-  const r = readerAt(record, bodyOffset, tracerFor(trace));
+  const r = readerAt(record, bodyOffset, tracerFor(opts));
   let count: number;
   try {
     let at = r.pos;

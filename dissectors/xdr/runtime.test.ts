@@ -292,6 +292,57 @@ describe('generated codecs: tracer spans', () => {
     ]);
   });
 
+  describe('elementSpans: spans for the first elements of an array only', () => {
+    const path = Array.from({ length: 6 }, (_, i) => ({ x: i, y: 10 + i }));
+    const value = { fixed_bytes: new Uint8Array(5), var_bytes: new Uint8Array(0), any_bytes: new Uint8Array(0), label: '', text: '',
+      corners: [{ x: 1, y: 2 }, { x: 3, y: 4 }], path: [], any_path: path, maybe_point: null, big_numbers: [], palette: [],
+      names: [], maybe: null, matrix: [[1, 2, 3], [4, 5, 6]], bitmap: [1, 2, 3, 4, 5] };
+    // the fixture module is loaded in beforeAll
+    const encoded = (): Uint8Array => xdrEncode(fixture.encode_containers as Encoder, value);
+
+    it('decodes every element, gives the first ones spans, and no span to the rest or their fields', () => {
+      const bytes = encoded();
+      const unlimited = new XdrTracer();
+      xdrDecode(fixture.decode_containers as Decoder, bytes, 0, unlimited);
+      const limited = new XdrTracer();
+      limited.elementSpans = 2;
+      const r = xdrDecode(fixture.decode_containers as Decoder, bytes, 0, limited);
+      expect(r).toMatchObject({ ok: true, value });
+      expect(limited.depth).toBe(0);
+      const named = (t: XdrTracer, name: string): Span => t.spans.find((s) => s.name === name) as Span;
+      // the array's own span is whole; its first two elements have theirs, with their fields
+      expect(named(limited, 'any_path')).toMatchObject({ offset: named(unlimited, 'any_path').offset, length: 4 + 6 * 8 });
+      expect(named(limited, 'any_path').children).toEqual(named(unlimited, 'any_path').children?.slice(0, 2));
+      expect(named(limited, 'any_path').children?.[1].children?.map((s) => s.name)).toEqual(['x', 'y']);
+      expect(named(limited, 'bitmap').children?.map((s) => s.name)).toEqual(['bitmap[0]', 'bitmap[1]']);
+      // arrays no longer than the limit, and every span outside arrays, are as before
+      expect(named(limited, 'corners')).toEqual(named(unlimited, 'corners'));
+      expect(limited.spans.map((s) => s.name)).toEqual(unlimited.spans.map((s) => s.name));
+      // any_path: 4 elements of 3 spans each; bitmap: 3 words; matrix: the last int of each row
+      expect(limited.size).toBe(unlimited.size - 4 * 3 - 3 - 2);
+    });
+
+    it('leaves the reader traced after failing in an element past the limit', () => {
+      const bytes = xdrEncode(fixture.encode_containers as Encoder, { ...value, names: ['a', 'b'] });
+      const probe = new XdrTracer();
+      xdrDecode(fixture.decode_containers as Decoder, bytes, 0, probe);
+      const namesAt = (probe.spans.find((s) => s.name === 'names') as Span).offset;
+      // names: count, then 'a' (length + 4 bytes), then 'b' whose length is made absurd
+      const bad = bytes.slice();
+      new DataView(bad.buffer).setUint32(namesAt + 12, 0x7fffffff);
+      const tracer = new XdrTracer();
+      tracer.elementSpans = 1;
+      const r = new XdrReader(bad, 0, bad.length, tracer);
+      expect(() => (fixture.decode_containers as Decoder)(r)).toThrow(XdrError);
+      expect(r.tracer).toBe(tracer);
+      const failed = new XdrTracer();
+      failed.elementSpans = 1;
+      expect(xdrDecode(fixture.decode_containers as Decoder, bad, 0, failed)).toMatchObject({ ok: false, offset: namesAt + 12 });
+      expect(failed.depth).toBe(0);
+      expect(failed.spans.find((s) => s.name === 'names')?.children?.map((s) => s.name)).toEqual(['names[0]']);
+    });
+  });
+
   it('closes open spans at the failure offset', () => {
     const value = { tag: 1, res: { kind: 'OP_B', message: 'hello' }, tail: new Uint8Array(0) };
     const bytes = xdrEncode(fixture.encode_traced as Encoder, value);

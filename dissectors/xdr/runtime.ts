@@ -295,6 +295,12 @@ export class XdrTracer {
   private stack: number[] = [];
   private open = 0;
   private readonly freeChunks: KeptChunk[] = [];
+  /**
+   * Elements of one array given a span each; the rest are decoded without spans, their
+   * fields' included. A consumer that shows at most N elements of an array sets N: a hostile
+   * array of 262,144 bitmap words otherwise cost a span and a label per word. Default: all.
+   */
+  elementSpans = Number.MAX_SAFE_INTEGER;
 
   begin(name: string, type: string, offset: number): void {
     const i = this.count;

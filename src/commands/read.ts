@@ -133,6 +133,8 @@ export async function runRead(path: string | undefined, opts: ReadOptions, stdou
   const engine = new EngineCore(
     {
       trace: verboseTree,
+      // trees show so many elements of an array: spans for more would go unread
+      elementSpans: output?.TREE_MAX_ELEMENTS,
       onMessage: countsOnly ? () => printed++ : window !== undefined ? (m) => window.push(m) : (m) => emit(m, undefined),
     },
     decoders,

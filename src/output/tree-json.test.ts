@@ -7,10 +7,11 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allMessages, bytes, cbNotifyCall, gddCall, gddReply, namesCall, sysCred } from '../../dissectors/fields/testdata/messages.js';
 import type { FieldSource } from '../../dissectors/fields/types.js';
-import { InvalidUtf8 } from '../../dissectors/xdr/runtime.js';
+import { InvalidUtf8, XdrWriter } from '../../dissectors/xdr/runtime.js';
+import { decodeNfsReply } from '../../dissectors/nfs4/compound.js';
 import type { NfsOp, Span } from '../../dissectors/nfs4/types.js';
 import { analyzeCapture } from './testdata/capture.js';
-import { buildTree, type TreeNode, type TreeOptions } from './tree.js';
+import { buildTree, formatTreeText, TREE_MAX_ELEMENTS, type TreeNode, type TreeOptions } from './tree.js';
 import { formatTreeJson } from './tree-json.js';
 
 function reference(src: FieldSource, opts?: TreeOptions): string {
@@ -145,6 +146,32 @@ describe('tree JSON writer equals JSON.stringify(buildTree) on hand-made message
     expect(elements[0].children!.find((c) => c.label === 'access_mask')!.offset).toBe(108);
     expect(elements[7].offset).toBe(7);
     expect(elements[2999].offset).toBe(100 + 16 * 2999);
+  });
+
+  it('needs no element spans past TREE_MAX_ELEMENTS: a decode traced only that far gives the same trees', () => {
+    // A GETATTR reply whose ACL has more entries than a tree shows.
+    const entries = TREE_MAX_ELEMENTS + 2000;
+    const acl = new XdrWriter();
+    acl.u32(entries);
+    for (let i = 0; i < entries; i++) { acl.u32(0); acl.u32(0); acl.u32(i); acl.string(`u${i}`); }
+    const w = new XdrWriter();
+    w.u32(0); w.string(''); w.u32(1); // NFS4_OK, tag, one op
+    w.u32(9); w.u32(0); // GETATTR, NFS4_OK
+    w.u32(1); w.u32(1 << 12); // attrmask: acl
+    w.varOpaque(acl.finish());
+    const body = w.finish();
+    const spanCount = (op: NfsOp): number => op.spanEnd! - op.spanStart!;
+    const all = decodeNfsReply(body, 0, 'NFS', 4, 1, { trace: true }).ops[0];
+    const shown = decodeNfsReply(body, 0, 'NFS', 4, 1, { trace: true, elementSpans: TREE_MAX_ELEMENTS }).ops[0];
+    expect(all.malformed).toBeUndefined();
+    expect(shown.res).toEqual(all.res);
+    // each entry: its own span and four fields'
+    expect(spanCount(all) - spanCount(shown)).toBe(2000 * 5);
+    const all1 = withOp(gddReply(), all);
+    const shown1 = withOp(gddReply(), shown);
+    expect(formatTreeText(buildTree(shown1))).toBe(formatTreeText(buildTree(all1)));
+    expect(formatTreeJson(shown1)).toBe(formatTreeJson(all1));
+    expect(formatTreeJson(shown1)).toContain('"label":"acl[9999]","offset":');
   });
 
   it('reuses header and endpoint texts only for messages with the same values', () => {

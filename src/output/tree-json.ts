@@ -24,7 +24,7 @@ import { jsonQuote, utf8Bytes } from './json-text.js';
 import { isPlainNfsMessage, summaryInfoText, writePlainNfsInfo, type InfoTextWriter } from './summary.js';
 import { opSummary } from '../../dissectors/nfs4/summary.js';
 import {
-  arrivalDate, bitmapText, isInvalidUtf8, isPlainObject, MAX_DEPTH, type Obj, type TreeOptions,
+  arrivalDate, bitmapText, isInvalidUtf8, isPlainObject, MAX_DEPTH, TREE_MAX_ELEMENTS, type Obj, type TreeOptions,
 } from './tree.js';
 
 const ARROW = bytesOf(utf8Bytes(' → '));
@@ -1692,7 +1692,7 @@ function nfsNode(w: ByteWriter, src: FieldSource, c: NfsCompound, opts: Required
   w.raw(END_CHILDREN);
 }
 
-const DEFAULT_OPTIONS: Required<TreeOptions> = { maxBytes: 256, maxElements: 10_000 };
+const DEFAULT_OPTIONS: Required<TreeOptions> = { maxBytes: 256, maxElements: TREE_MAX_ELEMENTS };
 const TOP = bytesOf('{"frame":');
 const TREE = bytesOf(',"tree":[');
 

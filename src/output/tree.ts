@@ -30,9 +30,12 @@ export interface TreeNode {
 export interface TreeOptions {
   /** Opaque values longer than this are cut (default 256 bytes). */
   maxBytes?: number;
-  /** Array elements shown per array (default 10000). */
+  /** Array elements shown per array (default TREE_MAX_ELEMENTS). */
   maxElements?: number;
 }
+
+/** Array elements a tree shows by default: traced decodes for trees need spans for no more. */
+export const TREE_MAX_ELEMENTS = 10_000;
 
 /** Nesting below this is summarised (hostile or absurd values must not blow the stack). */
 export const MAX_DEPTH = 40;
@@ -432,7 +435,7 @@ export function arrivalTime(sec: number, nsec: number): string {
 
 /** The tree of one message: Frame, Remote Procedure Call, then the NFSv4 body. */
 export function buildTree(src: FieldSource, opts: TreeOptions = {}): TreeNode[] {
-  const o: Required<TreeOptions> = { maxBytes: opts.maxBytes ?? 256, maxElements: opts.maxElements ?? 10_000 };
+  const o: Required<TreeOptions> = { maxBytes: opts.maxBytes ?? 256, maxElements: opts.maxElements ?? TREE_MAX_ELEMENTS };
   const frameKids: TreeNode[] = [];
   frameKids.push({ label: 'Arrival Time', value: arrivalTime(src.sec, src.nsec), field: 'frame.time_epoch' });
   push(frameKids, fieldNode(src, 'frame.time_relative', undefined, undefined, '[Time since first frame]'));
