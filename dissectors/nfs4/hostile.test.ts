@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { XDR_MAX_ELEMENTS, XdrWriter } from '../xdr/runtime.js';
 import { decodeNfsCall, decodeNfsReply, MAX_OPS_DECODED, opSpans } from './compound.js';
-import type { NfsCompound } from './types.js';
+import type { NfsCompound, Span } from './types.js';
 import { decodeRecord } from './testdata/decode.js';
 import { extractRecords, programOf, type TestRecord } from './testdata/records.js';
 import { makeRng } from '../xdr/compiler/random-value.js';
@@ -170,6 +170,26 @@ describe('absurd counts and garbage contents', () => {
     });
     const ok = decodeNfsReply(small, 0, 'NFS', 4, 1);
     expect(ok.ops[0].malformed).toBeUndefined();
+  });
+
+  it('a traced READDIR reply of 200,000 entries records spans for elementSpans entries only', () => {
+    // Spans for every entry took `read -V` past its 256 MB heap (1.4 M spans in arrays grown by doubling).
+    const entries = 200_000;
+    const body = callBody((w) => {
+      w.u32(0); w.string(''); w.u32(1); w.u32(26); w.u32(0); w.fixedOpaque(new Uint8Array(8), 8);
+      for (let i = 0; i < entries; i++) { w.u32(1); w.u64(BigInt(i + 3)); w.string('x'); w.u32(0); w.u32(0); }
+      w.u32(0); w.u32(1);
+    });
+    const c = decodeNfsReply(body, 0, 'NFS', 4, 1, { trace: true, elementSpans: 100 });
+    const op = c.ops[0];
+    expect(op.malformed).toBeUndefined();
+    let listed = 0;
+    for (let e = (op.res as { resok4: { reply: { entries: { nextentry: unknown } | null } } }).resok4.reply.entries; e !== null; e = e.nextentry as typeof e) listed++;
+    expect(listed).toBe(entries);
+    // each traced entry: cookie, name, attrs (attrmask, attr_vals) and the nextentry holding the next
+    expect(op.spanEnd! - op.spanStart!).toBeLessThan(100 * 8);
+    const countSpans = (spans: readonly Span[] | undefined): number => (spans ?? []).reduce((n, s) => n + 1 + countSpans(s.children), 0);
+    expect(countSpans(opSpans(op))).toBe(op.spanEnd! - op.spanStart!);
   });
 
   it('an unknown op number ends the compound: UNKNOWN_<n>, "unknown operation"', () => {

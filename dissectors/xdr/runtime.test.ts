@@ -322,6 +322,32 @@ describe('generated codecs: tracer spans', () => {
       expect(limited.size).toBe(unlimited.size - 4 * 3 - 3 - 2);
     });
 
+    it('counts linked-list nodes as elements: the first ones nest their spans, the rest have none', () => {
+      const names = ['a', 'bb', 'ccc', 'dddd', 'eeeee'];
+      let entries: unknown = null;
+      for (let i = names.length - 1; i >= 0; i--) entries = { cookie: i + 1, name: names[i], next: entries };
+      const head = { entries, eof: true };
+      const bytes = xdrEncode(fixture.encode_list_head as Encoder, head);
+      const tracer = new XdrTracer();
+      tracer.elementSpans = 2;
+      expect(xdrDecode(fixture.decode_list_head as Decoder, bytes, 0, tracer)).toMatchObject({ ok: true, value: head });
+      expect(tracer.depth).toBe(0);
+      const [list, eof] = tracer.spans;
+      const first = list.children as Span[];
+      expect(first.map((s) => s.name)).toEqual(['cookie', 'name', 'next']);
+      // the second node's fields, then nothing: its `next` span is never begun, and the one
+      // holding it runs to the end of the list
+      const second = first[2].children as Span[];
+      expect(second.map((s) => s.name)).toEqual(['cookie', 'name']);
+      expect(first[2].offset + first[2].length).toBe(bytes.length - 4);
+      expect(eof).toMatchObject({ name: 'eof', offset: bytes.length - 4 });
+      // a cut inside an untraced node: malformed, the reader traced again, spans closed
+      const r = new XdrReader(bytes.subarray(0, bytes.length - 12), 0, bytes.length - 12, tracer);
+      tracer.reset();
+      expect(() => (fixture.decode_list_head as Decoder)(r)).toThrow(XdrError);
+      expect(r.tracer).toBe(tracer);
+    });
+
     it('leaves the reader traced after failing in an element past the limit', () => {
       const bytes = xdrEncode(fixture.encode_containers as Encoder, { ...value, names: ['a', 'b'] });
       const probe = new XdrTracer();
