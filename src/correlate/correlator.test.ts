@@ -493,6 +493,80 @@ describe('Correlator: API details and bounds', () => {
     expect(div[1]).toMatch(/REMOVE of "three"/);
   });
 
+  describe('holder listings stay bounded', () => {
+    const listing = (w: World, ca: ReturnType<World['conn']>, dir: string, names: string[]): void => {
+      const rd = w.call(ca, [seq(SA), putfh(dir), ['READDIR', { cookie: 0, cookieverf: new Uint8Array(8), dircount: 100, maxcount: 1000, attr_request: [] }]]);
+      let entries: unknown = null;
+      for (let i = names.length - 1; i >= 0; i--) entries = { cookie: i + 1, name: names[i], attrs: { attrmask: [], attr_vals: new Uint8Array(0) }, nextentry: entries };
+      w.ok(rd, { 0: seqRes(), 2: { status: 'NFS4_OK', resok4: { cookieverf: new Uint8Array(8).fill(7), reply: { entries, eof: true } } } });
+    };
+    const divergences = (c: Correlator, n: number): number => byOther(c, n).problems.filter((p) => p.kind === 'view-divergence').length;
+
+    it('a listing pushed out by 64 newer ones is let go of: no longer checked', () => {
+      const { c, w, ca } = setup();
+      for (let i = 0; i <= 64; i++) {
+        grantDir(w, ca, SA, `dir${i}`, 100 + i);
+        listing(w, ca, `dir${i}`, ['one']);
+      }
+      // dir64's listing is kept, dir0's was the least recently used: an ADD of a listed name
+      // diverges only where the listing is still held
+      w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(164), 'dir64', notifyAdd('one'))]));
+      w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(100), 'dir0', notifyAdd('one'))]));
+      expect(divergences(c, 164)).toBe(1);
+      expect(divergences(c, 100)).toBe(0);
+    });
+
+    it('a listing grown by notifications past 2048 names is given up', () => {
+      const { c, w, ca } = setup();
+      grantDir(w, ca, SA, 'dir', 43);
+      listing(w, ca, 'dir', ['one']);
+      const adds = Array.from({ length: 2047 }, (_, i) => notifyAdd(`n${i}`));
+      w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(43), 'dir', ...adds)]));
+      w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(43), 'dir', notifyAdd('one'))]));
+      expect(divergences(c, 43)).toBe(1); // 2048 names: still checked
+      w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(43), 'dir', notifyAdd('one-more'), notifyAdd('one'))]));
+      expect(divergences(c, 43)).toBe(1); // the 2049th name gave the listing up
+    });
+  });
+
+  it('names from the wire longer than 255 characters are kept cut, still told apart', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'dir', 44);
+    const long = (tail: string): string => 'x'.repeat(60_000) + tail;
+    w.ok(w.call(cb, [seq(SB), putfh('dir'), ['CREATE', { objtype: { type: 'NF4DIR' }, objname: long('a') }]]), { 0: seqRes() });
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(44), 'dir', notifyAdd(long('a')), notifyAdd(long('b')))]));
+    const notified = byOther(c, 44).events.find((e) => e.kind === 'notified');
+    const entries = notified?.kind === 'notified' ? notified.entries : [];
+    expect(entries.map((e) => e.name?.length ?? 0).every((n) => n <= 255)).toBe(true);
+    expect(entries[0].name).toMatch(/^x+… \(60001 characters, fnv [0-9a-f]{8}\)$/);
+    expect(entries[0].name).not.toBe(entries[1].name);
+    // the cut name still matches the CREATE that made it; the other is unmatched
+    expect(entries[0].mutation?.op).toBe('CREATE');
+    expect(entries[1].mutation).toBeUndefined();
+  });
+
+  it('the stored-event budget weighs long names: entries with 2 x 200 characters of names count twice', () => {
+    const run = (length: number): number => {
+      const c = new Correlator({ maxStoredEvents: 7 });
+      const w = new World(c);
+      const ca = w.conn('10.0.0.1:800');
+      establish(w, ca, A, SA, 'a');
+      grantDir(w, ca, SA, 'dir', 45);
+      const add = (name: string): unknown => {
+        const v = notifyAdd(name) as { value: { nad_prev_entry: unknown[] } };
+        v.value.nad_prev_entry = [{ pe_prev_entry: { ne_file: 'p'.repeat(length), ne_attrs: { attrmask: [], attr_vals: new Uint8Array(0) } }, pe_prev_entry_cookie: 1 }];
+        return v;
+      };
+      // each entry: a name and a previous entry's name, both `length` characters long
+      for (let k = 0; k < 2; k++) w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(45), 'dir', add(`a${k}`.padEnd(length, '.')), add(`b${k}`.padEnd(length, '.')))]));
+      return byOther(c, 45).events.filter((e) => e.kind === 'notified').length;
+    };
+    // the grant weighs 1, a notification of two entries 3: 1 + 3 + 3 fits in 7
+    expect(run(10)).toBe(2);
+    // entries with 2 x 200 characters of names weigh 2 each: 1 + 5 fits, the second 5 does not
+    expect(run(200)).toBe(1);
+  });
+
   it('a million delegations do not grow memory: finished ones are retired and capped, counts stay exact', () => {
     let retired = 0;
     const c = new Correlator({ maxRetainedDelegations: 100, retireAfter: 1, onRetire: () => retired++ });

@@ -49,8 +49,8 @@ export interface CorrelatorOptions {
   retireAfter?: number;
   /** Events kept per delegation. Default 2000. */
   maxEventsPerDelegation?: number;
-  /** Events kept over all records (a notification weighs 1 + its entries); beyond it notifications
-   *  are counted, not kept. Default 2000000. */
+  /** Events kept over all records (a notification weighs 1 + its entries, more for long
+   *  names: see eventWeight); beyond it notifications are counted, not kept. Default 200000. */
   maxStoredEvents?: number;
   /** A recall without DELEGRETURN after this many seconds is flagged. Default 60. */
   recallTimeout?: number;
@@ -189,6 +189,25 @@ interface Expectation {
 /** Expectation.state flags. */
 /** Finished delegation records kept for delegations() unless told otherwise. */
 export const DEFAULT_MAX_RETAINED_DELEGATIONS = 10_000;
+
+/**
+ * Stored-event weight kept over all records (see eventWeight). A notified entry holds about
+ * 300 bytes: 2,000,000 of them (the earlier default) took `deleg` out of its 256 MB heap on
+ * a capture of 400,000 notified changes; this keeps them to some 60-100 MB.
+ */
+export const DEFAULT_MAX_STORED_EVENTS = 200_000;
+
+/** What an event weighs against maxStoredEvents: 1, and for a notification 1 per entry plus
+ *  1 per 256 characters of the entry's names (names are up to MAX_NAME_CHARS long). */
+function eventWeight(e: DelegationEvent): number {
+  if (e.kind !== 'notified') return 1;
+  let w = 1;
+  for (const x of e.entries) {
+    const chars = (x.name?.length ?? 0) + (x.newName?.length ?? 0) + (x.prevName?.length ?? 0) + (x.replacedName?.length ?? 0);
+    w += 1 + (chars >>> 8);
+  }
+  return w;
+}
 
 const EXP_RECALL = 1;
 const EXP_ADD_DONE = 2;
@@ -347,6 +366,9 @@ const SLIM_LEARN = 2;
 const REVOCATION_STATUSES = new Set(['NFS4ERR_DELEG_REVOKED', 'NFS4ERR_BAD_STATEID', 'NFS4ERR_ADMIN_REVOKED', 'NFS4ERR_EXPIRED']);
 const MAX_EXPECTATIONS = 256;
 const MAX_VIEW_NAMES = 2048;
+/** Holders' listings kept (LRU): with MAX_VIEW_NAMES names of up to MAX_NAME_CHARS each, at
+ *  most some 40 MB. */
+const MAX_VIEWS = 64;
 /** Notify entries kept from one CB_NOTIFY (the rest are counted). */
 const MAX_ENTRIES_PER_NOTIFY = 4096;
 const MAX_TRACKERS = 10_000;
@@ -487,7 +509,7 @@ export class Correlator {
       maxRetainedDelegations: options.maxRetainedDelegations ?? DEFAULT_MAX_RETAINED_DELEGATIONS,
       retireAfter: options.retireAfter ?? 60,
       maxEventsPerDelegation: options.maxEventsPerDelegation ?? 2000,
-      maxStoredEvents: options.maxStoredEvents ?? 2_000_000,
+      maxStoredEvents: options.maxStoredEvents ?? DEFAULT_MAX_STORED_EVENTS,
       recallTimeout: options.recallTimeout ?? 60,
       conflictWindow: options.conflictWindow ?? 2,
       overflowWindow: options.overflowWindow ?? 0.5,
@@ -1056,7 +1078,7 @@ export class Correlator {
 
   private addEvent(d: Deleg, e: DelegationEvent): void {
     d.rec.lastTime = Math.max(d.rec.lastTime, e.time);
-    const weight = e.kind === 'notified' ? 1 + e.entries.length : 1;
+    const weight = eventWeight(e);
     // Notifications are the only events without a natural bound per delegation: they give
     // way first when the memory budget shared by all records is spent.
     const overBudget = e.kind === 'notified' && this.storedWeight + weight > this.opt.maxStoredEvents;
@@ -1082,7 +1104,7 @@ export class Correlator {
   /** Stored-event weight of a record (what addEvent counted for it). */
   private weightOf(r: DelegationRecord): number {
     let w = 0;
-    for (const e of r.events) w += e.kind === 'notified' ? 1 + e.entries.length : 1;
+    for (const e of r.events) w += eventWeight(e);
     return w;
   }
 
@@ -2014,7 +2036,9 @@ export class Correlator {
 
   // ------------------------------------------------------------------------------ directory views
 
-  private readonly views = new LruMap<string, DirView>(256);
+  /** Listings by viewKey. An evicted one is emptied and marked truncated: the delegations
+   *  that point at it (d.view) stop checking against it, and its names are let go of. */
+  private readonly views = new LruMap<string, DirView>(MAX_VIEWS, (_key, v) => dropView(v));
 
   /** The holder's listing of a directory, from its READDIR replies (a listing from cookie 0 to eof is complete). */
   private readdirReply(s: WalkStep, server: string, client: string, frame: number): void {
@@ -2081,7 +2105,7 @@ export class Correlator {
         if (e.name === undefined) return;
         if (has(e.name) && e.replacedName !== e.name) this.problem(d, 'view-divergence', `ADD of "${e.name}" which the holder's listing already has (frame ${frame})`, frame);
         if (e.replacedName !== undefined) v.names.delete(e.replacedName);
-        v.names.set(e.name, e.cookie);
+        addToView(v, e.name, e.cookie);
         break;
       case 'NOTIFY4_REMOVE_ENTRY':
         if (e.name === undefined) return;
@@ -2092,7 +2116,7 @@ export class Correlator {
         if (e.name === undefined || e.newName === undefined) return;
         if (!has(e.name)) this.problem(d, 'view-divergence', `RENAME of "${e.name}" which the holder's listing does not have (frame ${frame})`, frame);
         v.names.delete(e.name);
-        v.names.set(e.newName, e.cookie);
+        addToView(v, e.newName, e.cookie);
         break;
       case 'NOTIFY4_CHANGE_COOKIE_VERIFIER':
         if (e.oldCookieverf !== undefined && v.cookieverf !== undefined && e.oldCookieverf !== v.cookieverf) {
@@ -2847,6 +2871,20 @@ function delegsIn(x: Deleg | Set<Deleg> | undefined): Iterable<Deleg> {
 }
 
 const NO_DELEGS: readonly Deleg[] = [];
+
+/** A listing given up (evicted, or grown past MAX_VIEW_NAMES): no longer checked against, and
+ *  its names let go of. */
+function dropView(v: DirView): void {
+  v.truncated = true;
+  v.names.clear();
+}
+
+/** A name added to a listing by a notification; a listing that would grow past
+ *  MAX_VIEW_NAMES is given up (notifications alone could grow it without bound). */
+function addToView(v: DirView, name: string, cookie: number | string | undefined): void {
+  if (v.names.size >= MAX_VIEW_NAMES && !v.names.has(name)) dropView(v);
+  else v.names.set(name, cookie);
+}
 
 /** Key of a client's listing of a server's directory (views). */
 function viewKey(server: string, client: string, dir: string): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Correlator } from './correlator.js';
-import { delegationsToJson, formatDelegationsText, formatStatsText, statsToJson } from './format.js';
+import { delegationsJsonPieces, delegationsTextPieces, delegationsToJson, formatDelegationsText, formatStatsText, statsToJson } from './format.js';
 import { ADD, World, cbNotify, cbRecall, cbSeq, establish, gddArgs, gddOk, mask, notifyAdd, putfh, seq, seqRes, sessionId, stateid } from './testkit.js';
 
 function scenario(): Correlator {
@@ -68,5 +68,34 @@ describe('JSON builders', () => {
     expect(text).toMatch(/recall causes: unknown 1/);
     expect(text).toMatch(/problems: recall-unanswered 1/);
     expect(text).toMatch(/0x0000000000000010 +\d+ +1 +1 +0 +1/);
+  });
+});
+
+describe('output in pieces', () => {
+  it('text and JSON pieces join to the whole, a delegation with many notifications an event at a time', () => {
+    const c = new Correlator();
+    const w = new World(c);
+    const a = w.conn('10.0.0.1:800');
+    establish(w, a, 0x10n, sessionId(1), 'a');
+    for (let d = 1; d <= 2; d++) {
+      const g = w.call(a, [seq(sessionId(1)), putfh(`dir${d}`), ['GET_DIR_DELEGATION', gddArgs(mask(ADD))]]);
+      w.ok(g, { 0: seqRes(), 2: gddOk(stateid(d), mask(ADD)) });
+      for (let k = 0; k < 3; k++) {
+        const adds = Array.from({ length: 500 }, (_, i) => notifyAdd(`d${d}-n${k}-${i}`, i));
+        w.ok(w.cbCall(a, [cbSeq(sessionId(1)), cbNotify(stateid(d), `dir${d}`, ...adds)]));
+      }
+    }
+    c.finish();
+    const records = c.delegations();
+    const text = [...delegationsTextPieces(records)];
+    const json = [...delegationsJsonPieces(records)];
+    expect(text.join('')).toBe(formatDelegationsText(records));
+    expect(json.join('')).toBe(JSON.stringify(delegationsToJson(records), null, 1));
+    JSON.parse(json.join(''));
+    // no piece holds more than one notification's 500 entries
+    for (const pieces of [text, json]) {
+      const whole = pieces.join('').length;
+      expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(whole / 5);
+    }
   });
 });

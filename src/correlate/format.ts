@@ -122,8 +122,10 @@ export function formatDelegationsText(records: readonly DelegationRecord[], opts
   return [...delegationsTextPieces(records, opts)].join('');
 }
 
-/** formatDelegationsText() a delegation at a time (the whole text of a big capture is
- *  megabytes: a command streams it instead of holding it, and its lines, at once). */
+/** formatDelegationsText() a piece at a time: a delegation's header, each of its events,
+ *  its problems (the whole text of a big capture is megabytes, and one delegation with
+ *  hundreds of thousands of notified changes tens of them: a command streams it instead of
+ *  holding it, and its lines, at once). */
 export function* delegationsTextPieces(records: readonly DelegationRecord[], opts: DelegationTextOptions = {}): Generator<string> {
   if (records.length === 0) {
     yield 'No delegations seen.\n';
@@ -133,13 +135,14 @@ export function* delegationsTextPieces(records: readonly DelegationRecord[], opt
   if (base === undefined) for (const r of records) if (base === undefined || r.firstTime < base) base = r.firstTime;
   const b = base ?? 0;
   for (let i = 0; i < records.length; i++) {
-    const lines = delegationLines(records[i], b);
-    // Blocks are separated by an empty line; the text ends with the last block's newline.
-    yield lines.join('\n') + (i < records.length - 1 ? '\n\n' : '\n');
+    for (const lines of delegationLineGroups(records[i], b)) yield lines.join('\n') + '\n';
+    // Blocks are separated by an empty line.
+    if (i < records.length - 1) yield '\n';
   }
 }
 
-function delegationLines(d: DelegationRecord, b: number): string[] {
+/** A delegation's lines in groups: header, then one group per event, then its problems. */
+function* delegationLineGroups(d: DelegationRecord, b: number): Generator<string[]> {
   const out: string[] = [];
   const sid = d.stateid === undefined ? 'no stateid' : `stateid ${d.stateid.other} (seqid ${d.stateid.seqid})`;
   out.push(`Delegation #${d.id}  ${d.kind}  ${sid}  ${d.name !== undefined ? q(d.name) : '(name unknown)'}`);
@@ -150,20 +153,26 @@ function delegationLines(d: DelegationRecord, b: number): string[] {
   if (d.recallToReturn !== undefined) figures.push(`recall->return ${ms(d.recallToReturn)}`);
   if (d.lifetime !== undefined) figures.push(`held ${d.lifetime.toFixed(3)} s`);
   if (figures.length > 0) out.push(`  ${figures.join(', ')}`);
-  const events = [...d.events].sort((x, y) => x.frame - y.frame);
-  for (const e of events) {
+  yield out;
+  for (const e of eventsInFrameOrder(d)) {
     const lines = eventLines(e);
     const head = `  frame ${String(e.frame).padStart(7)}  +${(e.time - b).toFixed(6)}s  ${e.kind.padEnd(12)} `;
-    out.push(head + lines[0]);
+    const group = [head + lines[0]];
     const pad = ' '.repeat(head.length);
-    for (const l of lines.slice(1)) out.push(pad + l);
+    for (let k = 1; k < lines.length; k++) group.push(pad + lines[k]);
+    yield group;
   }
-  if (d.eventsDropped > 0) out.push(`  (${d.eventsDropped} more events not kept)`);
+  const tail: string[] = [];
+  if (d.eventsDropped > 0) tail.push(`  (${d.eventsDropped} more events not kept)`);
   if (d.problems.length > 0) {
-    out.push('  problems:');
-    for (const p of d.problems) out.push(`    ! ${p.kind}${p.frame !== undefined ? ` (frame ${p.frame})` : ''}: ${escapeForTerminal(p.message)}`);
+    tail.push('  problems:');
+    for (const p of d.problems) tail.push(`    ! ${p.kind}${p.frame !== undefined ? ` (frame ${p.frame})` : ''}: ${escapeForTerminal(p.message)}`);
   }
-  return out;
+  if (tail.length > 0) yield tail;
+}
+
+function eventsInFrameOrder(d: DelegationRecord): DelegationEvent[] {
+  return [...d.events].sort((x, y) => x.frame - y.frame);
 }
 
 function num(v: number): string {
@@ -239,15 +248,24 @@ function plain(v: unknown): Json {
   return String(v);
 }
 
-/** One delegation as JSON: {stateid, kind, state, fh, name, holder, events, problems, ...}. */
-export function delegationToJson(d: DelegationRecord): Json {
-  return plain({
+/** A delegation's JSON fields before its events, in output order. */
+function delegationHead(d: DelegationRecord) {
+  return {
     id: d.id, stateid: d.stateid ?? null, kind: d.kind, state: d.state, fh: d.fh ?? null, name: d.name ?? null,
     holder: d.holder ?? null, holderAddress: d.holderAddress, firstFrame: d.firstFrame, firstTime: d.firstTime,
     firstSeenAs: d.firstSeenAs, notificationTypes: d.notificationTypes, notifications: d.notifications,
     notifiedChanges: d.notifiedChanges, recallToReturn: d.recallToReturn, lifetime: d.lifetime,
-    events: [...d.events].sort((x, y) => x.frame - y.frame), problems: d.problems, eventsDropped: d.eventsDropped,
-  });
+  };
+}
+
+/** A delegation's JSON fields after its events. */
+function delegationTail(d: DelegationRecord) {
+  return { problems: d.problems, eventsDropped: d.eventsDropped };
+}
+
+/** One delegation as JSON: {stateid, kind, state, fh, name, holder, events, problems, ...}. */
+export function delegationToJson(d: DelegationRecord): Json {
+  return plain({ ...delegationHead(d), events: eventsInFrameOrder(d), ...delegationTail(d) });
 }
 
 /** `deleg --json`: the array of delegations. */
@@ -255,9 +273,9 @@ export function delegationsToJson(records: readonly DelegationRecord[]): Json {
   return records.map(delegationToJson);
 }
 
-/** JSON.stringify(delegationsToJson(records), null, 1) a delegation at a time:
- *  the same text (an array element is its own one-space-indented text, shifted one space
- *  deeper; JSON strings hold no raw newline). */
+/** JSON.stringify(delegationsToJson(records), null, 1) a piece at a time: the same text (an
+ *  array element is its own one-space-indented text, shifted one space deeper; JSON strings
+ *  hold no raw newline), each event its own piece (see delegationsTextPieces). */
 export function* delegationsJsonPieces(records: readonly DelegationRecord[]): Generator<string> {
   if (records.length === 0) {
     yield '[]';
@@ -265,9 +283,26 @@ export function* delegationsJsonPieces(records: readonly DelegationRecord[]): Ge
   }
   yield '[\n';
   for (let i = 0; i < records.length; i++) {
-    const text = ' ' + JSON.stringify(delegationToJson(records[i]), null, 1).replace(/\n/g, '\n ');
-    yield i < records.length - 1 ? text + ',\n' : text + '\n]';
+    yield* delegationJsonPieces(records[i]);
+    yield i < records.length - 1 ? ',\n' : '\n]';
   }
+}
+
+/** ' ' + JSON.stringify(delegationToJson(d), null, 1) shifted one space deeper, in pieces. */
+function* delegationJsonPieces(d: DelegationRecord): Generator<string> {
+  const shift = (t: string): string => t.replace(/\n/g, '\n ');
+  const head = JSON.stringify(plain(delegationHead(d)), null, 1); // "{\n ...\n}"
+  const tail = JSON.stringify(plain(delegationTail(d)), null, 1);
+  const events = eventsInFrameOrder(d);
+  let piece = ' ' + shift(`${head.slice(0, -2)},\n "events": ${events.length === 0 ? '[]' : '['}`);
+  for (let k = 0; k < events.length; k++) {
+    // an element of the events array: two spaces deep
+    piece += shift((k === 0 ? '\n  ' : ',\n  ') + JSON.stringify(plain(events[k]), null, 1).replace(/\n/g, '\n  '));
+    yield piece;
+    piece = '';
+  }
+  if (events.length > 0) piece += shift('\n ]');
+  yield piece + shift(`,\n${tail.slice(2)}`);
 }
 
 export function statsToJson(s: StatsReport): Json {

@@ -89,16 +89,39 @@ export function u64Number(v: unknown): number | undefined {
 }
 
 /**
+ * Names longer than this (servers take at most 255 bytes: NFS4ERR_NAMETOOLONG) are kept cut:
+ * the correlator holds names by the hundred thousand (name table, listings, notified entries,
+ * recent changes), and 60 KB names from a hostile capture took `deleg` out of its heap.
+ */
+export const MAX_NAME_CHARS = 255;
+
+/** A long name as its first characters, its length and a hash of it all: still comparable
+ *  (two long names differing only past the cut stay distinct), and bounded. */
+function cutName(text: string, bytes?: Uint8Array): string {
+  let h = 0x811c9dc5;
+  if (bytes !== undefined) {
+    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  } else {
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  }
+  const length = bytes !== undefined ? `${bytes.length} bytes` : `${text.length} characters`;
+  return `${text.slice(0, MAX_NAME_CHARS - 64)}… (${length}, fnv ${(h >>> 0).toString(16).padStart(8, '0')})`;
+}
+
+/**
  * A decoded string (component4, utf8str_cs ...): a JS string, or an InvalidUtf8 object
  * (bytes kept) shown as its bytes mapped one to one to code points, so the name stays
  * comparable and the terminal escaper shows the odd bytes as \xNN.
  */
 export function nameOf(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return v.length <= MAX_NAME_CHARS ? v : cutName(v);
   const o = asObj(v);
   if (o === undefined) return undefined;
   const bytes = o.bytes;
-  if (bytes instanceof Uint8Array) return String.fromCharCode(...bytes.subarray(0, 4096));
+  if (bytes instanceof Uint8Array) {
+    const text = String.fromCharCode(...bytes.subarray(0, MAX_NAME_CHARS + 1));
+    return bytes.length <= MAX_NAME_CHARS ? text : cutName(text, bytes);
+  }
   if (typeof o.toJSON === 'function') {
     const j = (o.toJSON as () => unknown)();
     const hex = field(j, 'hex');
@@ -135,7 +158,7 @@ export function getfhObject(res: unknown): Uint8Array | undefined {
 /** LOOKUP4args.objname as a name (see nameOf). */
 export function lookupName(args: unknown): string | undefined {
   const n = objectValue(args)?.objname;
-  return typeof n === 'string' ? n : nameOf(n);
+  return typeof n === 'string' && n.length <= MAX_NAME_CHARS ? n : nameOf(n);
 }
 
 /** SEQUENCE4args.sa_sessionid. */
