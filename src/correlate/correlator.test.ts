@@ -529,6 +529,18 @@ describe('Correlator: API details and bounds', () => {
     });
   });
 
+  it('per-client statistics keep 64 kinds of op, the rest in one row; the overall table has them all', () => {
+    const { c, w, ca } = setup();
+    for (let i = 0; i < 100; i++) w.ok(w.call(ca, [seq(SA), [`X${i}`, {}]]), { 0: seqRes() });
+    const st = c.stats();
+    const mine = st.clients.find((x) => x.client === clientKey(A))!.ops;
+    expect(mine).toHaveLength(65);
+    const own = mine.filter((r) => r.name.startsWith('X')).length;
+    expect(own).toBeGreaterThan(60);
+    expect(mine.find((r) => r.name === 'other (beyond 64 kinds)')?.count).toBe(100 - own);
+    expect(st.ops.filter((r) => r.name.startsWith('X'))).toHaveLength(100);
+  });
+
   it('names from the wire longer than 255 characters are kept cut, still told apart', () => {
     const { c, w, ca, cb } = setup();
     grantDir(w, ca, SA, 'dir', 44);

@@ -13,7 +13,7 @@ import type { NfsCompound, NfsOp } from '../../dissectors/nfs4/types.js';
 import { fnv32, hexOf, hexOfHashed } from './hex-cache.js';
 import { attrMaskNames, bitmapBits } from '../../dissectors/nfs4/names.js';
 import { DropCounter } from '../stats.js';
-import { Histogram, OpStatsTable, type OpStats } from './histogram.js';
+import { Histogram, OpStatsTable, StatsBudget, type OpStats } from './histogram.js';
 import { LruMap } from './lru.js';
 import { NameTable, NO_ENTRY } from './name-table.js';
 import { PendingTable } from './pending-table.js';
@@ -366,6 +366,16 @@ const SLIM_LEARN = 2;
 const REVOCATION_STATUSES = new Set(['NFS4ERR_DELEG_REVOKED', 'NFS4ERR_BAD_STATEID', 'NFS4ERR_ADMIN_REVOKED', 'NFS4ERR_EXPIRED']);
 const MAX_EXPECTATIONS = 256;
 const MAX_VIEW_NAMES = 2048;
+/**
+ * Per-client statistics: rows per client (ops beyond share an "other" row), rows and histogram
+ * counters over all clients (some 8 + 16 MB; beyond, rows go to "other" and percentiles are
+ * not kept), and events per client. 500 clients each answered in 1000 kinds of op took
+ * `stats` out of its heap.
+ */
+const MAX_CLIENT_STATS_ROWS = 64;
+const MAX_CLIENT_STATS_ROWS_TOTAL = 65_536;
+const MAX_CLIENT_STATS_COUNTERS = 4 << 20;
+const MAX_CLIENT_EVENTS = 64;
 /** Holders' listings kept (LRU): with MAX_VIEW_NAMES names of up to MAX_NAME_CHARS each, at
  *  most some 40 MB. */
 const MAX_VIEWS = 64;
@@ -486,6 +496,8 @@ export class Correlator {
   private readonly opStats = new OpStatsTable();
   private readonly cbOpStats = new OpStatsTable();
   private readonly procStats = new OpStatsTable();
+  /** Shared by the per-client statistics tables (see StatsBudget). */
+  private readonly clientStatsBudget = new StatsBudget(MAX_CLIENT_STATS_ROWS_TOTAL, MAX_CLIENT_STATS_COUNTERS);
   private readonly lifetime = new Histogram();
   private readonly notifiesPerDeleg = new Histogram();
   private readonly recallToReturn = new Histogram();
@@ -745,7 +757,7 @@ export class Correlator {
     if (c === undefined) {
       c = {
         rec: { key, addresses: [], sessions: [], firstFrame: frame, events: [] },
-        revokedFlag: false, stats: new OpStatsTable(), calls: 0, granted: 0, recalls: 0, returns: 0, notifications: 0, lastAddress: undefined,
+        revokedFlag: false, stats: new OpStatsTable(MAX_CLIENT_STATS_ROWS, this.clientStatsBudget), calls: 0, granted: 0, recalls: 0, returns: 0, notifications: 0, lastAddress: undefined,
       };
       if (key.startsWith('0x')) c.rec.clientid = key;
       this.clients.set(key, c);
@@ -764,7 +776,7 @@ export class Correlator {
   private clientEvent(key: string | undefined, frame: number, time: number, kind: string, detail?: string): void {
     if (key === undefined) return;
     const c = this.client(key, frame);
-    if (c.rec.events.length < 1000) c.rec.events.push({ kind, frame, time, detail });
+    if (c.rec.events.length < MAX_CLIENT_EVENTS) c.rec.events.push({ kind, frame, time, detail });
   }
 
   private lastSessionHex: string | undefined;

@@ -18,6 +18,20 @@ const BUCKETS = 1600;
 /** Counters allocated at the first value (around its bucket), and the least a window grows by. */
 const INITIAL_WINDOW = 64;
 
+/**
+ * What the statistics rows of many tables may still take, shared by them (the per-client
+ * tables: ten thousand clients with a row per op each, and a hostile capture's response
+ * times spread over every bucket, would be gigabytes). Beyond it, a new row goes to its
+ * table's other row, and a histogram that cannot widen stops giving percentiles (NaN); counts,
+ * min, max and mean stay exact.
+ */
+export class StatsBudget {
+  constructor(
+    public rows: number,
+    public counters: number,
+  ) {}
+}
+
 export class Histogram {
   /** Counters of buckets first .. first + counts.length - 1. */
   private counts: Uint32Array | undefined;
@@ -26,6 +40,10 @@ export class Histogram {
   min = Infinity;
   max = -Infinity;
   sum = 0;
+  /** A value fell outside the counters and the budget allowed no more: no percentiles. */
+  private incomplete = false;
+
+  constructor(private readonly budget?: StatsBudget) {}
 
   add(v: number): void {
     if (!Number.isFinite(v)) return;
@@ -48,8 +66,14 @@ export class Histogram {
 
   /** Counts one value in a bucket outside the window: allocates or widens it (at least doubling). */
   private widen(bucket: number): void {
+    if (this.incomplete) return;
     const c = this.counts;
+    const budget = this.budget;
     if (c === undefined) {
+      if (budget !== undefined && !spend(budget, INITIAL_WINDOW)) {
+        this.incomplete = true;
+        return;
+      }
       const first = Math.max(0, Math.min(bucket - (INITIAL_WINDOW >>> 1), BUCKETS - INITIAL_WINDOW));
       this.counts = new Uint32Array(INITIAL_WINDOW);
       this.first = first;
@@ -61,6 +85,10 @@ export class Histogram {
     let hi = this.first + c.length;
     if (bucket < lo) lo = Math.max(0, Math.min(bucket, lo - grow));
     else hi = Math.min(BUCKETS, Math.max(bucket + 1, hi + grow));
+    if (budget !== undefined && !spend(budget, hi - lo - c.length)) {
+      this.incomplete = true;
+      return;
+    }
     const wider = new Uint32Array(hi - lo);
     wider.set(c, this.first - lo);
     this.counts = wider;
@@ -75,6 +103,7 @@ export class Histogram {
   /** The value at quantile q (0..1): the geometric middle of its bucket, clamped to [min, max]. */
   quantile(q: number): number {
     const c = this.counts;
+    if (this.incomplete) return NaN;
     if (this.count === 0 || c === undefined) return 0;
     const rank = Math.max(1, Math.ceil(q * this.count));
     let seen = 0;
@@ -102,6 +131,13 @@ export class Histogram {
   }
 }
 
+/** Takes n counters from the budget if it has them. */
+function spend(budget: StatsBudget, n: number): boolean {
+  if (budget.counters < n) return false;
+  budget.counters -= n;
+  return true;
+}
+
 function bucketOf(v: number): number {
   if (v < MIN_VALUE) return 0;
   const i = 1 + Math.floor(Math.log(v / MIN_VALUE) / LOG_GROWTH);
@@ -121,10 +157,25 @@ const NUM_CACHE = 128;
 
 /** Rows of one statistics table at most; later new names are counted in OTHER_ROW. */
 export const MAX_STATS_ROWS = 1024;
-export const OTHER_ROW = `other (beyond ${MAX_STATS_ROWS} kinds)`;
+export const OTHER_ROW = otherRowName(MAX_STATS_ROWS);
+
+/** The row that counts the names beyond a table's maxRows. */
+export function otherRowName(maxRows: number): string {
+  return `other (beyond ${maxRows} kinds)`;
+}
 
 export class OpStatsTable {
   private readonly rows = new Map<string, OpStats>();
+  private readonly otherRow: string;
+
+  /** `budget`: shared with other tables (rows and counters); the other row is not charged. */
+  constructor(
+    private readonly maxRows = MAX_STATS_ROWS,
+    private readonly budget?: StatsBudget,
+  ) {
+    this.otherRow = otherRowName(maxRows);
+  }
+
   private readonly numNames: Array<string | undefined> = new Array<string | undefined>(NUM_CACHE).fill(undefined);
   private readonly numRows: OpStats[] = new Array<OpStats>(NUM_CACHE);
 
@@ -132,8 +183,11 @@ export class OpStatsTable {
     let r = this.rows.get(name);
     if (r === undefined) {
       // Names can carry values from the wire ("prog 7 v3 proc 9", "UNKNOWN_4711"): bounded.
-      if (this.rows.size >= MAX_STATS_ROWS && name !== OTHER_ROW) return this.get(OTHER_ROW);
-      r = new OpStats();
+      if (name !== this.otherRow) {
+        if (this.rows.size >= this.maxRows || (this.budget !== undefined && this.budget.rows <= 0)) return this.get(this.otherRow);
+        if (this.budget !== undefined) this.budget.rows--;
+      }
+      r = new OpStats(this.budget);
       this.rows.set(name, r);
     }
     return r;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LruMap } from './lru.js';
-import { Histogram, MAX_STATS_ROWS, OpStatsTable, OTHER_ROW } from './histogram.js';
+import { Histogram, MAX_STATS_ROWS, OpStatsTable, OTHER_ROW, otherRowName, StatsBudget } from './histogram.js';
 
 describe('LruMap', () => {
   it('evicts the least recently set or touched entry, reporting each eviction', () => {
@@ -76,5 +76,37 @@ describe('OpStatsTable', () => {
     expect(t.get('COMPOUND').calls).toBe(1);
     expect(t.get(OTHER_ROW).calls).toBe(5000 - (MAX_STATS_ROWS - 1));
     expect(t.get('prog 4999 v1 proc 0')).toBe(t.get(OTHER_ROW));
+  });
+
+  it('tables sharing a budget: rows beyond it go to each table\'s other row, free of charge', () => {
+    const budget = new StatsBudget(3, 1 << 20);
+    const a = new OpStatsTable(2, budget);
+    const b = new OpStatsTable(2, budget);
+    for (const n of ['A1', 'A2', 'A3']) a.get(n).calls++;
+    for (const n of ['B1', 'B2']) b.get(n).calls++;
+    // a: two rows (its own cap), then other; b: one row left in the budget, then other
+    expect([...a.entries()].map(([n, r]) => [n, r.calls])).toEqual([['A1', 1], ['A2', 1], [otherRowName(2), 1]]);
+    expect([...b.entries()].map(([n, r]) => [n, r.calls])).toEqual([['B1', 1], [otherRowName(2), 1]]);
+    expect(budget.rows).toBe(0);
+  });
+
+  it('a histogram the counter budget cannot widen gives no percentiles; counts, min, max, mean stay exact', () => {
+    const budget = new StatsBudget(10, 64);
+    const t = new OpStatsTable(10, budget);
+    const r = t.get('READ');
+    r.add(0.001);
+    r.add(0.0011); // within the first 64 counters
+    expect(r.summary().p50).toBeCloseTo(0.001, 4);
+    expect(budget.counters).toBe(0);
+    r.add(100); // far outside the first 64 counters
+    const s = r.summary();
+    expect([s.count, s.min, s.max]).toEqual([3, 0.001, 100]);
+    expect(s.mean).toBeCloseTo((0.001 + 0.0011 + 100) / 3, 9);
+    expect(Number.isNaN(s.p50) && Number.isNaN(s.p99)).toBe(true);
+    // another row gets no counters at all
+    const w = t.get('WRITE');
+    w.add(0.5);
+    expect(Number.isNaN(w.summary().p50)).toBe(true);
+    expect(w.summary().count).toBe(1);
   });
 });
