@@ -462,14 +462,30 @@ function lineOf(n: TreeNode, indent: string): string {
 /** Indented text (4 spaces a level), one line per node, a blank line after the message. */
 export function formatTreeText(nodes: TreeNode[]): string {
   const lines: string[] = [];
-  // Iterative: trees of hostile messages can be deep.
-  const stack: Array<{ n: TreeNode; depth: number }> = [];
-  for (let i = nodes.length - 1; i >= 0; i--) stack.push({ n: nodes[i], depth: 0 });
+  // Iterative: trees of hostile messages can be deep. Two parallel stacks (no object per node).
+  const stack: TreeNode[] = [];
+  const depths: number[] = [];
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    stack.push(nodes[i]);
+    depths.push(0);
+  }
   while (stack.length > 0) {
-    const { n, depth } = stack.pop()!;
-    lines.push(lineOf(n, '    '.repeat(depth)));
+    const n = stack.pop()!;
+    const depth = depths.pop()!;
+    lines.push(lineOf(n, indentOf(depth)));
     const kids = n.children;
-    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push({ n: kids[i], depth: depth + 1 });
+    if (kids) {
+      for (let i = kids.length - 1; i >= 0; i--) {
+        stack.push(kids[i]);
+        depths.push(depth + 1);
+      }
+    }
   }
   return lines.join('\n') + '\n';
+}
+
+const INDENTS: string[] = [];
+
+function indentOf(depth: number): string {
+  return (INDENTS[depth] ??= '    '.repeat(depth));
 }
