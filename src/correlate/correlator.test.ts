@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Correlator } from './correlator.js';
+import { formatDelegationsText } from './format.js';
 import type { DelegationEvent, DelegationRecord, OpStatRow, RecallCause } from './types.js';
 import {
   ADD, CHILD_ATTRS, REMOVE, RENAME, World, cbNotify, cbRecall, cbSeq, clientKey, establish, fh, fhHex, gddArgs, gddOk,
@@ -168,6 +169,44 @@ describe('Correlator: directory delegation lifecycle', () => {
     expect(cause.delayed.map((x) => x.callFrame)).toEqual([rn.msg.record.frame]);
     // never returned before the end
     expect(byOther(c, 3).problems.map((p) => p.kind)).toContain('recall-unanswered');
+  });
+
+  it('a conflicting client retrying a hundred times: 32 NFS4ERR_DELAY replies listed, the rest counted', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'dir', 5, mask(ADD));
+    const remove = (): ReturnType<World['call']> => w.call(cb, [seq(SB), putfh('dir'), ['REMOVE', { target: 'x' }]]);
+    const first = remove();
+    w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(5), 'dir')]);
+    w.reply(first, [['SEQUENCE', 'NFS4_OK', seqRes()], ['PUTFH', 'NFS4_OK'], ['REMOVE', 'NFS4ERR_DELAY']]);
+    for (let i = 0; i < 100; i++) w.reply(remove(), [['SEQUENCE', 'NFS4_OK', seqRes()], ['PUTFH', 'NFS4_OK'], ['REMOVE', 'NFS4ERR_DELAY']]);
+    c.finish();
+    const cause = recallCause(byOther(c, 5));
+    if (cause.kind !== 'conflict') throw new Error(`cause ${cause.kind}`);
+    expect(cause.delayed).toHaveLength(32);
+    expect(cause.delayed[0].callFrame).toBe(first.msg.record.frame);
+    expect(cause.delayedMore).toBe(101 - 32);
+    expect(formatDelegationsText(c.delegations())).toContain(', and 69 more');
+  });
+
+  it('one client conflicting with 300 delegations at once: its latest 256 recalls follow its retries', () => {
+    const { c, w, ca, cb } = setup();
+    for (let i = 0; i < 300; i++) grantDir(w, ca, SA, `d${i}`, 1000 + i, mask(ADD));
+    const calls = [];
+    for (let i = 0; i < 300; i++) {
+      const rm = w.call(cb, [seq(SB), putfh(`d${i}`), ['REMOVE', { target: 'x' }]]);
+      w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(1000 + i), `d${i}`)]);
+      calls.push(rm);
+    }
+    for (const rm of calls) w.reply(rm, [['SEQUENCE', 'NFS4_OK', seqRes()], ['PUTFH', 'NFS4_OK'], ['REMOVE', 'NFS4ERR_DELAY']]);
+    c.finish();
+    const delayed = (i: number): number => {
+      const cause = recallCause(byOther(c, 1000 + i));
+      return cause.kind === 'conflict' ? cause.delayed.length : -1;
+    };
+    expect(delayed(299)).toBe(1);
+    expect(delayed(44)).toBe(1);
+    expect(delayed(43)).toBe(0); // its tracker gave way to the 300th
+    expect(c.stats().drops.find(([r]) => r.startsWith('recall cause trackers dropped'))?.[1]).toBe(44);
   });
 
   it('CB_SEQUENCE referring call lists name the conflicting call', () => {

@@ -382,6 +382,8 @@ const MAX_VIEWS = 64;
 /** Notify entries kept from one CB_NOTIFY (the rest are counted). */
 const MAX_ENTRIES_PER_NOTIFY = 4096;
 const MAX_TRACKERS = 10_000;
+/** Trackers of one conflicting client (each of its replies is checked against them). */
+const MAX_TRACKERS_PER_CLIENT = 256;
 const MAX_RECENT_NOTIFIES = 32;
 
 function timeOf(msg: RpcMessage): number {
@@ -1667,8 +1669,9 @@ export class Correlator {
       idx.notHeld.add(fh);
     }
     // trackConflictReply looks only at the conflicting client's calls
-    if (!this.trackerClients.has(client)) return false;
-    for (const tr of this.trackers) if (tr.client === client && tr.server === server && tr.objects.has(fh)) return true;
+    const mine = this.trackersOf.get(client);
+    if (mine === undefined) return false;
+    for (const tr of mine) if (tr.server === server && tr.objects.has(fh)) return true;
     return false;
   }
 
@@ -2741,55 +2744,61 @@ export class Correlator {
 
   private conflictCause(d: Deleg, f: ForeCall, via: 'referring-call' | 'in-flight' | 'recent', t: number): RecallCause {
     const cause: Extract<RecallCause, { kind: 'conflict' }> = { kind: 'conflict', via, call: callRef(f), delayed: [] };
-    if (f.status === 'NFS4ERR_DELAY') cause.delayed.push(callRef(f));
+    if (f.status === 'NFS4ERR_DELAY') addDelayed(cause, f);
     const objects = new Set<string>();
     if (d.rec.fh !== undefined) objects.add(d.rec.fh);
-    if (this.trackers.length >= MAX_TRACKERS) {
-      const gone = this.trackers.shift() as CauseTracker;
-      this.trackerLeft(gone.client);
+    const mine = this.trackersOf.get(f.client);
+    if (this.trackers.length >= MAX_TRACKERS || (mine !== undefined && mine.length >= MAX_TRACKERS_PER_CLIENT)) {
+      // the oldest (of all, or of this client's) gives way
+      const gone = this.trackers.length >= MAX_TRACKERS ? this.trackers[0] : mine![0];
+      this.setTrackers(this.trackers.filter((x) => x !== gone));
       this.drops.add('recall cause trackers dropped (too many recalls at once)');
     }
-    this.trackers.push({ deleg: d, cause, client: f.client, server: d.server, objects, originalKey: f.key, until: t + this.opt.causeTrackWindow });
-    this.trackerClients.set(f.client, (this.trackerClients.get(f.client) ?? 0) + 1);
+    const tracker: CauseTracker = { deleg: d, cause, client: f.client, server: d.server, objects, originalKey: f.key, until: t + this.opt.causeTrackWindow };
+    this.trackers.push(tracker);
+    const list = this.trackersOf.get(f.client);
+    if (list === undefined) this.trackersOf.set(f.client, [tracker]);
+    else list.push(tracker);
     return cause;
   }
 
-  /** The conflicting client's later replies on the recalled object: DELAYs, then the retry that worked. */
-  /** Conflicting clients with live trackers (count each): most replies come from others. */
-  private readonly trackerClients = new Map<string, number>();
-
-  private trackerLeft(client: string): void {
-    const n = (this.trackerClients.get(client) ?? 1) - 1;
-    if (n <= 0) this.trackerClients.delete(client);
-    else this.trackerClients.set(client, n);
-  }
+  /** The live trackers by conflicting client, in creation order: a reply is checked against
+   *  its own client's only (most replies come from other clients, and one client's calls
+   *  against every tracker of a recall storm were a scan per call). */
+  private readonly trackersOf = new Map<string, CauseTracker[]>();
 
   private setTrackers(list: CauseTracker[]): void {
     this.trackers = list;
-    this.trackerClients.clear();
-    for (const tr of list) this.trackerClients.set(tr.client, (this.trackerClients.get(tr.client) ?? 0) + 1);
+    this.trackersOf.clear();
+    for (const tr of list) {
+      const mine = this.trackersOf.get(tr.client);
+      if (mine === undefined) this.trackersOf.set(tr.client, [tr]);
+      else mine.push(tr);
+    }
   }
 
+  /** The conflicting client's later replies on the recalled object: DELAYs, then the retry that worked. */
   private trackConflictReply(fore: ForeCall, _msg: RpcMessage, nfs: NfsCompound | undefined): void {
-    if (this.trackers.length === 0 || !this.trackerClients.has(fore.client)) return;
+    const mine = this.trackersOf.get(fore.client);
+    if (mine === undefined) return;
     const status = nfs?.status;
     let closed = false;
-    for (const tr of this.trackers) {
-      if (tr.client !== fore.client || tr.server !== fore.server) continue;
+    for (const tr of mine) {
+      if (tr.server !== fore.server) continue;
       let touching = false;
       for (const o of tr.objects) if (touches(fore, o)) touching = true;
       if (!touching) continue;
       if (fore.key === tr.originalKey && fore.callFrame === tr.cause.call.callFrame) {
         tr.cause.call = callRef(fore);
         if (status === 'NFS4ERR_DELAY') {
-          if (!tr.cause.delayed.some((x) => x.callFrame === fore.callFrame)) tr.cause.delayed.push(callRef(fore));
+          if (!tr.cause.delayed.some((x) => x.callFrame === fore.callFrame)) addDelayed(tr.cause, fore);
         } else {
           tr.until = -Infinity; // the conflicting call itself completed
           closed = true;
         }
         continue;
       }
-      if (status === 'NFS4ERR_DELAY') tr.cause.delayed.push(callRef(fore));
+      if (status === 'NFS4ERR_DELAY') addDelayed(tr.cause, fore);
       else if (status === 'NFS4_OK' && fore.op === tr.cause.call.op && fore.callTime >= tr.cause.call.callTime) {
         tr.cause.retry = callRef(fore);
         tr.until = -Infinity;
@@ -2896,6 +2905,15 @@ function dropView(v: DirView): void {
 function addToView(v: DirView, name: string, cookie: number | string | undefined): void {
   if (v.names.size >= MAX_VIEW_NAMES && !v.names.has(name)) dropView(v);
   else v.names.set(name, cookie);
+}
+
+/** NFS4ERR_DELAY replies listed in a recall's cause; more are counted (a client retrying a
+ *  million times would otherwise make a million). */
+const MAX_DELAYED_LISTED = 32;
+
+function addDelayed(cause: Extract<RecallCause, { kind: 'conflict' }>, f: ForeCall): void {
+  if (cause.delayed.length < MAX_DELAYED_LISTED) cause.delayed.push(callRef(f));
+  else cause.delayedMore = (cause.delayedMore ?? 0) + 1;
 }
 
 /** Key of a client's listing of a server's directory (views). */

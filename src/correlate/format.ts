@@ -41,7 +41,8 @@ function causeText(c: RecallCause): string[] {
         : c.via === 'in-flight' ? 'in flight when the recall was sent' : 'shortly before the recall';
       const lines = [`cause: conflict - ${callText(c.call)}, ${how}`];
       if (c.delayed.length > 0) {
-        lines.push(`       NFS4ERR_DELAY to the conflicting client: ${c.delayed.map((d) => `${d.op} call ${d.callFrame} -> frame ${d.replyFrame ?? '?'}`).join(', ')}`);
+        const more = c.delayedMore !== undefined ? `, and ${c.delayedMore} more` : '';
+        lines.push(`       NFS4ERR_DELAY to the conflicting client: ${c.delayed.map((d) => `${d.op} call ${d.callFrame} -> frame ${d.replyFrame ?? '?'}`).join(', ')}${more}`);
       }
       lines.push(c.retry !== undefined
         ? `       retry succeeded: ${c.retry.op} call ${c.retry.callFrame} -> ${c.retry.status ?? '?'} frame ${c.retry.replyFrame ?? '?'}`

@@ -57,8 +57,11 @@ export type RecallCause =
       /** How the call was found. */
       via: 'referring-call' | 'in-flight' | 'recent';
       call: CallRef;
-      /** NFS4ERR_DELAY replies the conflicting client got on this object while the recall was outstanding. */
+      /** NFS4ERR_DELAY replies the conflicting client got on this object while the recall was
+       *  outstanding (the first 32). */
       delayed: CallRef[];
+      /** Further NFS4ERR_DELAY replies, counted. */
+      delayedMore?: number;
       /** The conflicting client's later call on this object that succeeded. */
       retry?: CallRef;
     }
