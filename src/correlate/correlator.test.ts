@@ -759,7 +759,23 @@ describe('Correlator: memory budget for stored events', () => {
     expect(d.eventsDropped).toBe(20 - events(d, 'notified').length);
     expect(d.events.map((e) => e.kind)).toContain('recalled');
     expect(d.problems.map((p) => p.kind)).toContain('events-truncated');
-    expect(c.stats().drops.some(([r]) => r.startsWith('notification events not kept'))).toBe(true);
+    expect(c.stats().drops.some(([r]) => r.startsWith('events not kept'))).toBe(true);
+  });
+
+  it('any repeated event counts against it (TEST_STATEID results): past it, a delegation keeps its first 8', () => {
+    const { c, w, ca } = setup({ maxStoredEvents: 10 });
+    for (let n = 91; n <= 93; n++) grantDir(w, ca, SA, `dir${n}`, n);
+    const sids = [stateid(91), stateid(92), stateid(93)];
+    for (let i = 0; i < 20; i++) {
+      w.ok(w.call(ca, [seq(SA), ['TEST_STATEID', { ts_stateids: sids }]]), { 0: seqRes(), 1: { tsr_status: 'NFS4_OK', tsr_resok4: { tsr_status_codes: ['NFS4_OK', 'NFS4_OK', 'NFS4_OK'] } } });
+    }
+    for (let n = 91; n <= 93; n++) {
+      const d = byOther(c, n);
+      expect(d.events).toHaveLength(8);
+      expect(d.events[0].kind).toBe('granted');
+      expect(d.eventsDropped).toBe(21 - 8);
+    }
+    expect(c.stats().drops.find(([r]) => r.startsWith('events not kept'))?.[1]).toBe(3 * 13);
   });
 });
 
@@ -923,7 +939,7 @@ describe('Correlator: many holders of one directory', () => {
     expect(kept.stats().delegations.evicted).toBeGreaterThan(0);
     // the cap in question was reached
     if (caps.maxEventsPerDelegation !== undefined) expect(kept.stats().delegations.problems['events-truncated']).toBeGreaterThan(0);
-    else expect(kept.stats().drops.some(([r]) => r.startsWith('notification events not kept'))).toBe(true);
+    else expect(kept.stats().drops.some(([r]) => r.startsWith('events not kept'))).toBe(true);
     expect(notKept.delegations().length).toBeLessThan(kept.delegations().length);
   });
 });

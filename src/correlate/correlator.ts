@@ -49,8 +49,9 @@ export interface CorrelatorOptions {
   retireAfter?: number;
   /** Events kept per delegation. Default 2000. */
   maxEventsPerDelegation?: number;
-  /** Events kept over all records (a notification weighs 1 + its entries, more for long
-   *  names: see eventWeight); beyond it notifications are counted, not kept. Default 200000. */
+  /** Events kept over all records (an event weighs 1, a notification 1 + its entries, more
+   *  for long names: see eventWeight); beyond it events are counted, not kept (a delegation's
+   *  first 8 other than notifications are kept anyway). Default 200000. */
   maxStoredEvents?: number;
   /** A recall without DELEGRETURN after this many seconds is flagged. Default 60. */
   recallTimeout?: number;
@@ -196,6 +197,10 @@ export const DEFAULT_MAX_RETAINED_DELEGATIONS = 10_000;
  * a capture of 400,000 notified changes; this keeps them to some 60-100 MB.
  */
 export const DEFAULT_MAX_STORED_EVENTS = 200_000;
+
+/** Events other than notifications a delegation keeps even when the stored-event budget is
+ *  spent (20,000 tracked and 10,000 retained records: some 40 MB at most). */
+const ALWAYS_KEPT_EVENTS = 8;
 
 /** What an event weighs against maxStoredEvents: 1, and for a notification 1 per entry plus
  *  1 per 256 characters of the entry's names (names are up to MAX_NAME_CHARS long). */
@@ -1093,14 +1098,16 @@ export class Correlator {
   private addEvent(d: Deleg, e: DelegationEvent): void {
     d.rec.lastTime = Math.max(d.rec.lastTime, e.time);
     const weight = eventWeight(e);
-    // Notifications are the only events without a natural bound per delegation: they give
-    // way first when the memory budget shared by all records is spent.
-    const overBudget = e.kind === 'notified' && this.storedWeight + weight > this.opt.maxStoredEvents;
-    if ((this.keepEvents ? d.rec.events.length : d.storedEvents) >= this.opt.maxEventsPerDelegation || overBudget) {
-      if (overBudget) this.drops.add('notification events not kept (memory budget for stored events spent)');
+    const stored = this.keepEvents ? d.rec.events.length : d.storedEvents;
+    // The memory budget shared by all records. Any kind of event can repeat without bound in
+    // a hostile capture (4 M TEST_STATEID results took `deleg` out of its heap), but a
+    // delegation's first few plain events (its grant, recall, return) are always kept.
+    const overBudget = this.storedWeight + weight > this.opt.maxStoredEvents && (e.kind === 'notified' || stored >= ALWAYS_KEPT_EVENTS);
+    if (stored >= this.opt.maxEventsPerDelegation || overBudget) {
+      if (overBudget) this.drops.add('events not kept (memory budget for stored events spent)');
       if (d.rec.eventsDropped === 0) {
         this.problem(d, 'events-truncated', overBudget
-          ? `stored-event budget (${this.opt.maxStoredEvents}) spent: later notifications counted, not kept`
+          ? `stored-event budget (${this.opt.maxStoredEvents}) spent: later events counted, not kept`
           : `more than ${this.opt.maxEventsPerDelegation} events: later ones counted, not kept`);
       }
       d.rec.eventsDropped++;
