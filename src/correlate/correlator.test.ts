@@ -762,6 +762,20 @@ describe('Correlator: memory budget for stored events', () => {
     expect(c.stats().drops.some(([r]) => r.startsWith('events not kept'))).toBe(true);
   });
 
+  it('problems count against it too: past it, a delegation keeps its first 4; stats count them all', () => {
+    const { c, w, ca } = setup({ maxStoredEvents: 10 });
+    w.advance(31); // past notifyTimeout: unmatched notifications are judged
+    grantDir(w, ca, SA, 'dir', 94);
+    const ghosts = Array.from({ length: 20 }, (_, i) => notifyAdd(`ghost${i}`));
+    w.ok(w.cbCall(ca, [cbSeq(SA), cbNotify(stateid(94), 'dir', ...ghosts)]));
+    const d = byOther(c, 94);
+    const unmatched = d.problems.filter((p) => p.kind === 'unmatched-notification').length;
+    expect(unmatched).toBeGreaterThanOrEqual(3);
+    expect(d.problems.length).toBeLessThan(10);
+    expect(c.stats().delegations.problems['unmatched-notification']).toBe(20);
+    expect(c.stats().drops.some(([r]) => r.startsWith('problems not kept'))).toBe(true);
+  });
+
   it('any repeated event counts against it (TEST_STATEID results): past it, a delegation keeps its first 8', () => {
     const { c, w, ca } = setup({ maxStoredEvents: 10 });
     for (let n = 91; n <= 93; n++) grantDir(w, ca, SA, `dir${n}`, n);

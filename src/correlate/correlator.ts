@@ -201,6 +201,14 @@ export const DEFAULT_MAX_STORED_EVENTS = 200_000;
 /** Events other than notifications a delegation keeps even when the stored-event budget is
  *  spent (20,000 tracked and 10,000 retained records: some 40 MB at most). */
 const ALWAYS_KEPT_EVENTS = 8;
+/** Problems a delegation keeps: at most, and even when the stored-event budget is spent. */
+const MAX_PROBLEMS_KEPT = 200;
+const ALWAYS_KEPT_PROBLEMS = 4;
+
+/** What a kept problem weighs against maxStoredEvents (its message is most of it). */
+function problemWeight(message: string): number {
+  return 1 + (message.length >>> 8);
+}
 
 /** What an event weighs against maxStoredEvents: 1, and for a notification 1 per entry plus
  *  1 per 256 characters of the entry's names (names are up to MAX_NAME_CHARS long). */
@@ -318,6 +326,8 @@ class Deleg {
   stateOther: string | undefined = undefined;
   /** Stored-event weight once retired without its record kept (keepRecords false). */
   weightBox?: WeightBox;
+  /** Problems counted as kept when the record does not keep them (as storedEvents). */
+  storedProblems = 0;
   /** Events counted as stored, and their weight, when the record does not keep them (see
    *  Correlator.keepEvents). */
   storedEvents = 0;
@@ -1126,6 +1136,7 @@ export class Correlator {
   private weightOf(r: DelegationRecord): number {
     let w = 0;
     for (const e of r.events) w += eventWeight(e);
+    for (const p of r.problems) w += problemWeight(p.message);
     return w;
   }
 
@@ -1136,7 +1147,22 @@ export class Correlator {
 
   private problem(d: Deleg, kind: ProblemKind, message: string, frame?: number): void {
     this.problemCounts[kind] = (this.problemCounts[kind] ?? 0) + 1;
-    if (this.keepEvents && d.rec.problems.length < 200) d.rec.problems.push(frame === undefined ? { kind, message } : { kind, frame, message });
+    const kept = this.keepEvents ? d.rec.problems.length : d.storedProblems;
+    if (kept >= MAX_PROBLEMS_KEPT) return;
+    // Problems share the stored-event budget: a hostile capture gives each of thousands of
+    // delegations hundreds (an unmatched notification each took `deleg` out of its heap).
+    const weight = problemWeight(message);
+    if (kept >= ALWAYS_KEPT_PROBLEMS && this.storedWeight + weight > this.opt.maxStoredEvents) {
+      this.drops.add('problems not kept (memory budget for stored events spent; still counted in stats)');
+      return;
+    }
+    if (this.keepEvents) d.rec.problems.push(frame === undefined ? { kind, message } : { kind, frame, message });
+    else {
+      d.storedProblems++;
+      d.storedWeight += weight;
+    }
+    this.storedWeight += weight;
+    if (d.weightBox !== undefined) d.weightBox.weight += weight;
   }
 
   private findDeleg(server: string, s: StateidValue | undefined): Deleg | undefined {
