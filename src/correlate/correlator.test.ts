@@ -568,6 +568,34 @@ describe('Correlator: API details and bounds', () => {
     });
   });
 
+  it('a compound of 100 REMOVEs: its first 64 changes are followed, the rest counted as not', () => {
+    const { c, w, ca, cb } = setup();
+    grantDir(w, ca, SA, 'dir', 46, mask(REMOVE));
+    const removes: Array<[string, unknown]> = Array.from({ length: 100 }, (_, i) => ['REMOVE', { target: `f${i}` }]);
+    w.ok(w.call(cb, [seq(SB), putfh('dir'), ...removes]), { 0: seqRes() });
+    c.finish();
+    // never notified: each followed change is a missed notification
+    expect(c.stats().delegations.problems['missed-notification']).toBe(64);
+    expect(c.stats().drops.find(([r]) => r.startsWith('compound with 64 changes or more'))?.[1]).toBe(1);
+  });
+
+  it('a call is found by the first 64 objects it touches, not by more', () => {
+    const cause = (target: number): string => {
+      const { c, w, ca, cb } = setup();
+      grantDir(w, ca, SA, `d${target}`, 47, mask(ADD));
+      const putfhs = Array.from({ length: 100 }, (_, i) => putfh(`d${i}`));
+      // B's compound, in flight while A's delegation on d<target> is recalled
+      const h = w.call(cb, [seq(SB), ...putfhs, ['REMOVE', { target: 'x' }]]);
+      w.cbCall(ca, [cbSeq(SA), cbRecall(stateid(47), `d${target}`)]);
+      w.ok(h, { 0: seqRes() });
+      c.finish();
+      return recallCause(byOther(c, 47)).kind;
+    };
+    expect(cause(0)).toBe('conflict');
+    expect(cause(63)).toBe('conflict');
+    expect(cause(99)).toBe('unknown');
+  });
+
   it('per-client statistics keep 64 kinds of op, the rest in one row; the overall table has them all', () => {
     const { c, w, ca } = setup();
     for (let i = 0; i < 100; i++) w.ok(w.call(ca, [seq(SA), [`X${i}`, {}]]), { 0: seqRes() });

@@ -1421,6 +1421,7 @@ export class Correlator {
       }
     }
     const mutations = fore.mutations;
+    if (mutations.length >= MAX_MUTATIONS_PER_CALL) this.drops.add(`compound with ${MAX_MUTATIONS_PER_CALL} changes or more (any beyond not followed)`);
     for (let i = 0; i < mutations.length; i++) {
       const m = mutations[i];
       if (m.dir !== undefined) touch(fore, m.dir);
@@ -3005,8 +3006,15 @@ const NO_CALL_EXPECTATIONS: ForeCall['expectations'] = [];
 
 function addMutation(f: ForeCall, m: Mutation): void {
   if (f.mutations === NO_MUTATIONS) f.mutations = [m];
-  else f.mutations.push(m);
+  else if (f.mutations.length < MAX_MUTATIONS_PER_CALL) f.mutations.push(m);
 }
+
+/**
+ * Changes followed per compound (real ones make one or two; a hostile compound of 2000 REMOVEs,
+ * kept in the recent-calls ring 4096 times, took `deleg` out of its heap). The rest are not
+ * expected to be notified, nor matched to notifications (see fullForeCall's drop count).
+ */
+const MAX_MUTATIONS_PER_CALL = 64;
 
 /** One of the delegation's expectations is no longer alive. With none left, its lists let go
  *  of the dead ones at once (each holds its change's call, with the call's changes and objects,
@@ -3128,11 +3136,18 @@ const INERT_CALL: ForeCall = {
 
 function touch(f: ForeCall, obj: string): void {
   if (f.touched0 === undefined) f.touched0 = obj;
-  else if (f.touched0 !== obj && !f.touchedMore.includes(obj)) {
+  else if (f.touched0 !== obj && f.touchedMore.length < MAX_TOUCHED_MORE && !f.touchedMore.includes(obj)) {
     if (f.touchedMore === NO_TOUCHED) f.touchedMore = [obj];
     else f.touchedMore.push(obj);
   }
 }
+
+/**
+ * Objects a call is known to touch beyond its first (real compounds touch a handful; a hostile
+ * one of 4096 PUTFHs, kept in the recent-calls ring 4096 times, took `deleg` out of its heap,
+ * and each touch scanned the list). Past it, the call is not found by those objects.
+ */
+const MAX_TOUCHED_MORE = 63;
 
 /** Does call `f` touch object `obj`? */
 function touches(f: ForeCall, obj: string): boolean {
