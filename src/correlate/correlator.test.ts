@@ -961,6 +961,22 @@ describe('Correlator: many holders of one directory', () => {
     expect(byOther(c, 5000).problems).toEqual([]);
   });
 
+  it('holders waiting to be told of changes are bounded over all changes: past 1 Mi, changes are not followed', () => {
+    const { c, w, cb } = manyHolders(1100, 0);
+    // 1280 changes within 40 ms: none is judged (nor let go of) before the next second
+    for (let k = 0; k < 20; k++) {
+      const removes: Array<[string, unknown]> = Array.from({ length: 64 }, (_, i) => ['REMOVE', { target: `m${k}-${i}` }]);
+      w.ok(w.call(cb, [seq(SB), putfh('big'), ...removes]), { 0: seqRes() });
+    }
+    c.finish();
+    const p = c.stats().delegations.problems;
+    const judged = (p['missed-notification'] ?? 0) + (p['unrecalled-change'] ?? 0);
+    // each followed change has its 1100 holders judged (none was told)
+    expect(judged % 1100).toBe(0);
+    expect(judged / 1100).toBe(Math.ceil((1 << 20) / 1100));
+    expect(c.stats().drops.find(([r]) => r.startsWith('changes not followed for notification'))?.[1]).toBe(1280 - judged / 1100);
+  });
+
   it.each([
     ['the stored-event budget', { maxStoredEvents: 60 }],
     ['the per-delegation event cap', { maxEventsPerDelegation: 3 }],

@@ -380,6 +380,13 @@ const SLIM_LEARN = 2;
 
 const REVOCATION_STATUSES = new Set(['NFS4ERR_DELEG_REVOKED', 'NFS4ERR_BAD_STATEID', 'NFS4ERR_ADMIN_REVOKED', 'NFS4ERR_EXPIRED']);
 const MAX_EXPECTATIONS = 256;
+/**
+ * Holders waiting to be told of changes, over all changes not yet judged (each change lists
+ * every holder of its directory until notifyTimeout): beyond, new changes are not followed.
+ * 4000 holders of one directory and 3000 REMOVEs in it (a 10 MB capture) took `deleg` out of
+ * its heap.
+ */
+const MAX_OPEN_EXPECTATION_SLOTS = 1 << 20;
 const MAX_VIEW_NAMES = 2048;
 /**
  * Per-client statistics: rows per client (ops beyond share an "other" row), rows and histogram
@@ -497,6 +504,8 @@ export class Correlator {
   private readonly recalled = new Set<Deleg>();
   /** Expectations not yet timed out, in creation order (sweep judges them). */
   private openExps: Expectation[] = [];
+  /** Members of all open expectations (see MAX_OPEN_EXPECTATION_SLOTS). */
+  private openExpSlots = 0;
   private terminalQueue: Deleg[] = [];
   private readonly retained: DelegationRecord[] = [];
   private retainedHead = 0;
@@ -2226,6 +2235,10 @@ export class Correlator {
       // A change of a child's attributes the holder did not ask about concerns nobody.
       if (!wanted && type === 'child-attrs') continue;
       if (exp === undefined) {
+        if (this.openExpSlots >= MAX_OPEN_EXPECTATION_SLOTS) {
+          this.drops.add('changes not followed for notification (too many holders x changes waiting at once)');
+          return;
+        }
         exp = {
           call: fore, mutation: m, type, name, newName, confirmed: false, failed: false, settled: false, gone: 0,
           // Sized for every delegation on the directory (most are holders), up to a limit: past
@@ -2248,6 +2261,7 @@ export class Correlator {
       d.expLive++;
       exp.members[exp.count] = d;
       exp.state[exp.count++] = wanted ? 0 : EXP_RECALL;
+      this.openExpSlots++;
     }
   }
 
@@ -2851,7 +2865,10 @@ export class Correlator {
     for (let k = 0; k < list.length; k++) {
       const x = list[k];
       // (a change every holder is done with no longer waits here either)
-      if (expDead(x)) continue;
+      if (expDead(x)) {
+        this.openExpSlots -= x.count;
+        continue;
+      }
       const at = x.call.replyTime ?? x.call.callTime;
       if (now - at > this.opt.notifyTimeout) {
         x.settled = true;
@@ -2863,6 +2880,7 @@ export class Correlator {
           this.judgeExpectation(members[i], x, f);
         }
         this.expectationDied(x);
+        this.openExpSlots -= x.count;
       } else {
         list[keep++] = x;
       }
