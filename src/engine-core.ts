@@ -251,7 +251,7 @@ export class EngineCore {
     this.lastRpcFrame = frame;
     this.rpcMessages++;
     const m: AnalyzedMessage = this.decoders !== undefined ? this.decodeBody(rpc, this.decoders) : { rpc };
-    this.correlator?.onMessage(rpc, m.nfs);
+    this.correlator?.onMessage(rpc, m.nfs, undefined, m.viewBytes);
     this.onMessage?.(m);
   }
 

@@ -3,7 +3,7 @@ import { Correlator } from './correlator.js';
 import { formatDelegationsText } from './format.js';
 import type { DelegationEvent, DelegationRecord, OpStatRow, RecallCause } from './types.js';
 import {
-  ADD, CHILD_ATTRS, REMOVE, RENAME, World, cbNotify, cbRecall, cbSeq, clientKey, establish, fh, fhHex, gddArgs, gddOk,
+  ADD, CHILD_ATTRS, REMOVE, RENAME, World, type CallHandle, cbNotify, cbRecall, cbSeq, clientKey, establish, fh, fhHex, gddArgs, gddOk,
   gddUnavail, getfhRes, mask, notifyAdd, notifyRemove, notifyRename, openArgs, openRes, otherHex, putfh, seq, seqRes,
   sessionId, stateid,
 } from './testkit.js';
@@ -594,6 +594,26 @@ describe('Correlator: API details and bounds', () => {
     expect(cause(0)).toBe('conflict');
     expect(cause(63)).toBe('conflict');
     expect(cause(99)).toBe('unknown');
+  });
+
+  it('waiting calls keep their decoded compounds up to 4 MiB of records; past it, the ops are not timed', () => {
+    const { c, w, ca } = setup();
+    const record = new Uint8Array(1 << 20); // each call a 1 MiB record (the data viewed: 256 KiB)
+    const send = (op: string): CallHandle => {
+      const h = w.call(ca, [seq(SA), [op, {}]], { feed: false });
+      h.msg.record.bytes = record;
+      c.onMessage(h.msg, h.nfs, undefined, 256 << 10);
+      return h;
+    };
+    const calls = ['A1', 'A2', 'A3', 'A4', 'A5', 'A6'].map(send);
+    // 768 KiB + 64 bytes each: five fit in 4 MiB, the sixth is kept without its compound
+    for (const h of calls) w.reply(h, [['SEQUENCE', 'NFS4_OK', seqRes()], [h.nfs.ops[1].op, 'NFS4_OK']]);
+    const st = c.stats();
+    expect(['A1', 'A2', 'A3', 'A4', 'A5'].map((n) => st.ops.find((r) => r.name === n)?.count)).toEqual([1, 1, 1, 1, 1]);
+    expect(st.ops.find((r) => r.name === 'A6')?.count ?? 0).toBe(0);
+    expect(st.ops.find((r) => r.name === 'SEQUENCE')).toMatchObject({ count: 5, unanswered: 0 });
+    expect(st.procedures.find((r) => r.name === 'COMPOUND')?.unanswered).toBe(0); // the sixth still timed as a compound
+    expect(st.drops.find(([r]) => r.startsWith('calls waiting for replies past the memory budget'))?.[1]).toBe(1);
   });
 
   it('per-client statistics keep 64 kinds of op, the rest in one row; the overall table has them all', () => {

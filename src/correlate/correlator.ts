@@ -274,6 +274,10 @@ interface Pending {
   /** A slim compound that names objects (LOOKUP, GETFH, READDIR): names are learned from its
    *  reply, and a READDIR reply still feeds the listing of a directory delegated meanwhile. */
   learnNames: boolean;
+  /** What its decoded compound counts in pendingBytes (0: none kept, see keepOrStrip). */
+  bytes: number;
+  /** A CB_COMPOUND (known even when its decoded compound was not kept). */
+  cb: boolean;
 }
 
 interface WeightBox {
@@ -387,6 +391,11 @@ const MAX_EXPECTATIONS = 256;
  * its heap.
  */
 const MAX_OPEN_EXPECTATION_SLOTS = 1 << 20;
+/** Record bytes (not counting opaque data only viewed) behind the decoded compounds of all
+ *  calls waiting for their reply (see keepOrStrip): decoded, small ops take some 15 times
+ *  their bytes (GETATTRs: 280 MB for 19 MB), so at most some 60 MB. Hundreds of ordinary
+ *  calls in flight take tens of kilobytes. */
+const MAX_PENDING_BYTES = 4 << 20;
 const MAX_VIEW_NAMES = 2048;
 /**
  * Per-client statistics: rows per client (ops beyond share an "other" row), rows and histogram
@@ -504,6 +513,8 @@ export class Correlator {
   private readonly recalled = new Set<Deleg>();
   /** Expectations not yet timed out, in creation order (sweep judges them). */
   private openExps: Expectation[] = [];
+  /** What the decoded compounds of waiting calls count (see keepOrStrip). */
+  private pendingBytes = 0;
   /** Members of all open expectations (see MAX_OPEN_EXPECTATION_SLOTS). */
   private openExpSlots = 0;
   private terminalQueue: Deleg[] = [];
@@ -577,9 +588,11 @@ export class Correlator {
    * Feeds one RPC message (call or reply) in capture order. `nfs` is its decoded NFSv4 body
    * (undefined when not NFS or not decodable). For a reply, `call` may carry the matched call
    * when the caller has it; otherwise the correlator uses the call it saw itself, keyed by
-   * (connection, call direction, xid).
+   * (connection, call direction, xid). `viewBytes`: bytes of the record that `nfs` only views
+   * (the engine's AnalyzedMessage.viewBytes: WRITE data ...), not counted in what a waiting
+   * call's decoded compound weighs.
    */
-  onMessage(msg: RpcMessage, nfs: NfsCompound | undefined, call?: CallContext): void {
+  onMessage(msg: RpcMessage, nfs: NfsCompound | undefined, call?: CallContext, viewBytes = 0): void {
     const t = timeOf(msg);
     this.messages++;
     if (this.firstTime === undefined) this.firstTime = t;
@@ -589,7 +602,7 @@ export class Correlator {
       this.nextSweep = t + 1;
     }
     try {
-      if (msg.type === 'call') this.onCall(msg, nfs, t);
+      if (msg.type === 'call') this.onCall(msg, nfs, t, viewBytes);
       else this.onReply(msg, nfs, t, call);
     } catch (e) {
       // A decoded value of an unexpected shape must not stop the analysis of a capture.
@@ -683,7 +696,7 @@ export class Correlator {
     return `${id}:${callDir}:${msg.xid}`;
   }
 
-  private onCall(msg: RpcMessage, nfs: NfsCompound | undefined, t: number): void {
+  private onCall(msg: RpcMessage, nfs: NfsCompound | undefined, t: number, viewBytes: number): void {
     const key = this.callKey(msg, msg.record.dir);
     if (msg.duplicate === true) {
       this.drops.add('retransmitted call (not re-analysed)');
@@ -693,7 +706,7 @@ export class Correlator {
     const proc = this.procStats.get(procName);
     const p: Pending = {
       key, src: msg.src, nfs, time: t, frame: msg.record.frame, fore: undefined, client: undefined, counted: false, proc,
-      cs: undefined, csVersion: -1, events: NO_EVENTS, slim: false, learnNames: false,
+      cs: undefined, csVersion: -1, events: NO_EVENTS, slim: false, learnNames: false, bytes: 0, cb: nfs?.program === 'NFS_CB',
     };
     proc.calls++;
     if (nfs !== undefined && nfs.type === 'call' && nfs.procName === 'COMPOUND' && nfs.program === 'NFS') {
@@ -701,13 +714,17 @@ export class Correlator {
     } else if (nfs !== undefined && nfs.type === 'call' && nfs.program === 'NFS_CB' && nfs.procName === 'CB_COMPOUND') {
       this.onCbCall(p, msg, nfs, t);
     }
-    if (this.pending.size >= this.opt.maxPendingCalls && !this.pending.has(key)) {
+    const replaced = this.pending.get(key);
+    if (replaced !== undefined) this.pendingBytes -= replaced.bytes;
+    else if (this.pending.size >= this.opt.maxPendingCalls) {
       const oldest = this.pending.oldest();
       if (oldest !== undefined) {
         this.pending.delete(oldest.key);
+        this.pendingBytes -= oldest.value.bytes;
         this.dropPending(oldest.value, 'pending call dropped (table full)');
       }
     }
+    if (p.nfs !== undefined) this.keepOrStrip(p, msg.record.bytes.length - viewBytes);
     // Many calls waiting (a capture of one direction) or a large record (WRITE data): the call
     // is kept as a copy, not as views that hold its record's read buffer until the reply.
     if (p.nfs !== undefined && (this.pending.size >= DETACH_WHEN_PENDING || msg.record.bytes.length > DETACH_RECORD_BYTES)) {
@@ -720,7 +737,7 @@ export class Correlator {
     const key = this.callKey(msg, otherDir(msg.record.dir));
     let p = this.pending.get(key);
     if (p === undefined && call !== undefined && call.msg.xid === msg.xid) {
-      this.onCall(call.msg, call.nfs, timeOf(call.msg));
+      this.onCall(call.msg, call.nfs, timeOf(call.msg), 0);
       p = this.pending.get(key);
     }
     if (p === undefined) {
@@ -733,6 +750,7 @@ export class Correlator {
       return;
     }
     this.pending.delete(key);
+    this.pendingBytes -= p.bytes;
     const srt = msg.responseTime ?? t - p.time;
     const proc = p.proc;
     proc.answered++;
@@ -755,9 +773,38 @@ export class Correlator {
     }
     if (p.fore !== undefined || (p.nfs?.program === 'NFS' && nfs?.program === 'NFS')) {
       this.onForeReply(p, msg, nfs, t);
-    } else if (p.nfs?.program === 'NFS_CB') {
+    } else if (p.cb) {
       this.onCbReply(p, msg, nfs, t);
     }
+  }
+
+  /**
+   * A waiting call keeps its decoded compound while all of them together are within
+   * MAX_PENDING_BYTES (of the records they were decoded from); past it, this one keeps none:
+   * its ops are taken out of the per-op tables again (only its procedure is timed), and its
+   * reply is analysed without the call's arguments. 3000 calls never answered, of 4000 ops
+   * each, took `deleg` out of its heap.
+   */
+  private keepOrStrip(p: Pending, decodedBytes: number): void {
+    const nfs = p.nfs as NfsCompound;
+    const bytes = Math.max(0, decodedBytes) + 64;
+    if (this.pendingBytes + bytes <= MAX_PENDING_BYTES) {
+      p.bytes = bytes;
+      this.pendingBytes += bytes;
+      return;
+    }
+    if (p.counted) {
+      const table = p.cb ? this.cbOpStats : this.opStats;
+      const perClient = p.cb ? undefined : p.cs?.stats;
+      for (const op of nfs.ops) {
+        table.getByNum(op.opnum, op.op).calls--;
+        if (perClient !== undefined) perClient.getByNum(op.opnum, op.op).calls--;
+      }
+      p.counted = false;
+    }
+    p.nfs = undefined;
+    p.learnNames = false;
+    this.drops.add('calls waiting for replies past the memory budget (kept without their arguments; ops not timed)');
   }
 
   /** A call that will never see its reply (evicted or capture ended). */
@@ -2893,6 +2940,7 @@ export class Correlator {
       const p = oldest.value;
       if (now - p.time <= this.opt.pendingTimeout) break; // the queue is in call order
       this.pending.delete(oldest.key);
+      this.pendingBytes -= p.bytes;
       this.dropPending(p, `call unanswered after ${this.opt.pendingTimeout} s (given up)`);
     }
     for (const d of this.recalled) {
