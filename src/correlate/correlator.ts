@@ -2103,7 +2103,9 @@ export class Correlator {
       const d = this.grant(server, sid, 'directory', fh, client, p?.src ?? msg.dst, frame, t);
       if (d === undefined) return;
       const mask = bitmapField(resok, 'gddr_notification');
-      d.notifyMask = mask;
+      // Notification types are bits 0-16 (RFC 8881, 8881bis): the first word says all, and a
+      // hostile bitmap of 262,144 words kept per delegation took 2 MB each.
+      d.notifyMask = mask !== undefined && mask.length > 1 ? mask.slice(0, 1) : mask;
       d.rec.notificationTypes = notifyMaskNames(mask);
       const cv = bytesField(resok, 'gddr_cookieverf');
       const child = bitmapField(resok, 'gddr_child_attributes');
