@@ -5,7 +5,7 @@
  * run time and answers undefined when a field is missing or has another type: a decoder
  * variant or a malformed op degrades the analysis, it never throws.
  */
-import { hexOf } from './hex-cache.js';
+import { fnv32, hexOf } from './hex-cache.js';
 import { isStateid, specialStateid, type StateidValue } from '../../dissectors/nfs4/hash.js';
 import { bitmapBits, notifyTypeName } from '../../dissectors/nfs4/names.js';
 import type * as X from '../../dissectors/xdr/generated/nfs4.js';
@@ -98,10 +98,11 @@ export const MAX_NAME_CHARS = 255;
 /** A long name as its first characters, its length and a hash of it all: still comparable
  *  (two long names differing only past the cut stay distinct), and bounded. */
 function cutName(text: string, bytes?: Uint8Array): string {
-  let h = 0x811c9dc5;
-  if (bytes !== undefined) {
-    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  } else {
+  let h: number;
+  if (bytes !== undefined) h = fnv32(bytes);
+  else {
+    // fnv32 over the UTF-16 code units
+    h = 0x811c9dc5;
     for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   }
   const length = bytes !== undefined ? `${bytes.length} bytes` : `${text.length} characters`;
