@@ -719,8 +719,7 @@ export class Correlator {
     else if (this.pending.size >= this.opt.maxPendingCalls) {
       const oldest = this.pending.oldest();
       if (oldest !== undefined) {
-        this.pending.delete(oldest.key);
-        this.pendingBytes -= oldest.value.bytes;
+        this.removePending(oldest.key, oldest.value);
         this.dropPending(oldest.value, 'pending call dropped (table full)');
       }
     }
@@ -749,8 +748,7 @@ export class Correlator {
       }
       return;
     }
-    this.pending.delete(key);
-    this.pendingBytes -= p.bytes;
+    this.removePending(key, p);
     const srt = msg.responseTime ?? t - p.time;
     const proc = p.proc;
     proc.answered++;
@@ -805,6 +803,12 @@ export class Correlator {
     p.nfs = undefined;
     p.learnNames = false;
     this.drops.add('calls waiting for replies past the memory budget (kept without their arguments; ops not timed)');
+  }
+
+  /** A waiting call leaves the table (answered, evicted or given up): its weight with it. */
+  private removePending(key: CallKey, p: Pending): void {
+    this.pending.delete(key);
+    this.pendingBytes -= p.bytes;
   }
 
   /** A call that will never see its reply (evicted or capture ended). */
@@ -2941,8 +2945,7 @@ export class Correlator {
     for (let oldest = this.pending.oldest(); oldest !== undefined; oldest = this.pending.oldest()) {
       const p = oldest.value;
       if (now - p.time <= this.opt.pendingTimeout) break; // the queue is in call order
-      this.pending.delete(oldest.key);
-      this.pendingBytes -= p.bytes;
+      this.removePending(oldest.key, p);
       this.dropPending(p, `call unanswered after ${this.opt.pendingTimeout} s (given up)`);
     }
     for (const d of this.recalled) {
